@@ -1,0 +1,27 @@
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Diagnosers;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+
+namespace CausalVision.Benchmarks;
+
+/// <summary>
+/// Shared configuration. Benchmarks run in-process: the child process BenchmarkDotNet would
+/// spawn would not inherit the libstdc++ overlay that eng/torch-env.sh sets up for this one.
+/// </summary>
+public sealed class BenchmarkConfig : ManualConfig
+{
+    /// <summary>Initializes a new instance of the <see cref="BenchmarkConfig"/> class.</summary>
+    public BenchmarkConfig()
+    {
+        AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(2).WithIterationCount(8));
+        AddDiagnoser(MemoryDiagnoser.Default);
+        AddColumn(CategoriesColumn.Default);
+        WithOptions(ConfigOptions.JoinSummary);
+        // The defaults (console, markdown, csv exporters and loggers) stay.
+        AddLogger(DefaultConfig.Instance.GetLoggers().ToArray());
+        AddExporter(DefaultConfig.Instance.GetExporters().ToArray());
+        AddColumnProvider(DefaultConfig.Instance.GetColumnProviders().ToArray());
+    }
+}

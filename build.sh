@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# CausalVision's one entry point. Every command that loads TorchSharp runs through
+# eng/torch-env.sh, which gives it a new enough libstdc++ on Debian 12 / Ubuntu 22.04.
+#
+#   ./build.sh test                 restore, build, run every test project, print the summary
+#   ./build.sh quickstart [args]    the main job: samples/QuickStart (generate, train, report)
+#   ./build.sh train [args]         samples/Train (any manifest dataset)
+#   ./build.sh bench [filter]       BenchmarkDotNet suites, e.g. ./build.sh bench '*Gcn*'
+#   ./build.sh pack                 the three NuGet packages into artifacts/packages
+#   ./build.sh run PROJECT [args]   any sample / tool project under samples/ or benchmarks/
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$(pwd)
+ENV="$ROOT/eng/torch-env.sh"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+die() { echo "build.sh: $*" >&2; exit 2; }
+command -v dotnet >/dev/null 2>&1 || die "the .NET SDK is not on PATH; install .NET 10 (https://dot.net) and try again."
+
+cmd=${1:-help}; shift || true
+case "$cmd" in
+  test)
+    mkdir -p artifacts
+    dotnet build CausalVision.sln -c Release -nologo -v minimal
+    # The test runner loads libtorch, so it runs inside the compat environment.
+    set +e
+    "$ENV" dotnet test CausalVision.sln -c Release --no-build -nologo \
+      --logger "console;verbosity=normal" "$@" 2>&1 | tee artifacts/test.log
+    status=${PIPESTATUS[0]}
+    set -e
+    passed=$(grep -hoE 'Passed: +[0-9]+' artifacts/test.log | awk '{s+=$2} END {print s+0}' || true)
+    failed=$(grep -hoE 'Failed: +[0-9]+' artifacts/test.log | awk '{s+=$2} END {print s+0}' || true)
+    skipped=$(grep -hoE 'Skipped: +[0-9]+' artifacts/test.log | awk '{s+=$2} END {print s+0}' || true)
+    echo
+    echo "Tests: $passed passed, $failed failed, $skipped skipped"
+    exit "$status"
+    ;;
+  quickstart)
+    dotnet build samples/QuickStart -c Release -nologo -v quiet
+    exec "$ENV" dotnet run --project samples/QuickStart -c Release --no-build -- "$@" ;;
+  train)
+    dotnet build samples/Train -c Release -nologo -v quiet
+    exec "$ENV" dotnet run --project samples/Train -c Release --no-build -- "$@" ;;
+  run)
+    [ $# -ge 1 ] || die "usage: ./build.sh run PROJECT [args]"
+    proj=$1; shift
+    dotnet build "$proj" -c Release -nologo -v quiet
+    exec "$ENV" dotnet run --project "$proj" -c Release --no-build -- "$@" ;;
+  bench)
+    filter=${1:-*}; [ $# -gt 0 ] && shift
+    dotnet build benchmarks/CausalVision.Benchmarks -c Release -nologo -v quiet
+    exec "$ENV" dotnet run --project benchmarks/CausalVision.Benchmarks -c Release --no-build -- --filter "$filter" "$@" ;;
+  pack)
+    exec dotnet pack CausalVision.sln -c Release -nologo -o artifacts/packages -p:CausalVisionSourceLink=true "$@" ;;
+  help|-h|--help)
+    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' ;;
+  *)
+    die "unknown command '$cmd'; try ./build.sh help" ;;
+esac

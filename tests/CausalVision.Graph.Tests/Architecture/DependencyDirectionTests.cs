@@ -1,0 +1,16 @@
+using System.Reflection;
+
+namespace CausalVision.Graph.Tests.Architecture;
+
+/// <summary>CausalVision.Graph builds on Core only in the allowed direction.</summary>
+public sealed class DependencyDirectionTests
+{
+    [Fact]
+    public void Assembly_References_Core()
+    {
+        var assembly = Assembly.Load("CausalVision.Graph");
+        var names = assembly.GetReferencedAssemblies().Select(a => a.Name).ToArray();
+        Assert.DoesNotContain(names, n => n!.Contains("libtorch", StringComparison.OrdinalIgnoreCase));
+        Assert.Equal("CausalVision.Graph", assembly.GetName().Name);
+    }
+}
