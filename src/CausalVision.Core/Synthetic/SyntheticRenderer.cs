@@ -134,6 +134,15 @@ internal static class SyntheticRenderer
                 }
 
                 var i = (y * size) + x;
+                if (a >= 1f)
+                {
+                    // Full coverage writes the colour exactly (no bg + (c - bg) rounding).
+                    chw[i] = cr;
+                    chw[plane + i] = cg;
+                    chw[(2 * plane) + i] = cb;
+                    continue;
+                }
+
                 chw[i] += (cr - chw[i]) * a;
                 chw[plane + i] += (cg - chw[plane + i]) * a;
                 chw[(2 * plane) + i] += (cb - chw[(2 * plane) + i]) * a;
