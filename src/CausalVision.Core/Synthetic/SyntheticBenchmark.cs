@@ -58,7 +58,9 @@ namespace CausalVision.Synthetic;
 /// <para>Determinism: recipes, contexts and pairs come from the seed; sample i of a split is
 /// described from a seed derived from (seed, split, i) with a version-independent generator
 /// (SplitMix64) and rendered by a pure function of that description, so any index renders the same
-/// pixels on any thread and any machine with IEEE float arithmetic.</para>
+/// pixels on any thread, in any order. The metadata (classes, contexts, objects, boxes) is exact on
+/// every platform; pixels use <see cref="MathF"/> sine/cosine, which may differ in the last bit
+/// between CPU architectures or runtimes.</para>
 /// </remarks>
 /// <example>
 /// <code>
