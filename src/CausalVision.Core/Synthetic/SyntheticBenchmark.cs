@@ -48,7 +48,7 @@ namespace CausalVision.Synthetic;
 /// shortcut exists, slice accuracy by "context matches class", and score explanation maps
 /// against object boxes.</para>
 /// <para><b>Multi-label variant</b> (<see cref="SyntheticBenchmarkOptions.MultiLabel"/>; the paper-B
-/// protocol): labels are the objects present (1-4 per image, no tags). Disjoint object pairs (b, c)
+/// protocol): labels are the objects present (1-4 per image; the tags are the same objects). Disjoint object pairs (b, c)
 /// (<see cref="BiasedPairs"/>) are biased: in train and test_iid, P(c present | b present) = p
 /// exactly; in test_ood it is <see cref="SyntheticBenchmarkOptions.OodCooccurrence"/> (0.5), so
 /// "exclusive" images (b without c, <see cref="SyntheticSplit.ExclusiveIndices(BiasedPair)"/>) and
@@ -133,7 +133,9 @@ public sealed class SyntheticBenchmark
                 pairOfC[BiasedPairs[i].C] = i;
             }
 
-            Info = new DatasetInfo(options.Name, [.. objects.Select(o => o.Name)], [], MultiLabel: true);
+            // Tags = the objects present in both variants (here they equal the labels): privileged
+            // information for analysis, not a model input at evaluation time.
+            Info = new DatasetInfo(options.Name, [.. objects.Select(o => o.Name)], [.. objects.Select(o => o.Name)], MultiLabel: true);
         }
         else
         {
@@ -155,7 +157,7 @@ public sealed class SyntheticBenchmark
     /// <summary>Gets a copy of the options the benchmark was generated with.</summary>
     public SyntheticBenchmarkOptions Options { get; }
 
-    /// <summary>Gets what the targets mean: classes = recipes (single-label) or objects (multi-label); tags = objects (single-label) or none.</summary>
+    /// <summary>Gets what the targets mean: classes = recipes (single-label) or objects (multi-label); tags = objects in both variants.</summary>
     public DatasetInfo Info { get; }
 
     /// <summary>Gets the object vocabulary (id = shape x colour count + colour).</summary>
@@ -493,7 +495,7 @@ public sealed class SyntheticBenchmark
         var ids = Bits(present);
         var objects = Place(ids, ref rng);
         var context = rng.NextInt(Contexts.Count);
-        return Finish(kind, index, -1, ids, [], ids, objects, context, false, false, ref rng);
+        return Finish(kind, index, -1, ids, ids, ids, objects, context, false, false, ref rng);
     }
 
     private SyntheticObjectInstance[] Place(int[] ids, ref SyntheticRandom rng)

@@ -19,7 +19,7 @@ public sealed class SyntheticSampleInfo
     /// <summary>Gets the label ids: { Label } for single-label, the sorted object ids present for multi-label.</summary>
     public required IReadOnlyList<int> Labels { get; init; }
 
-    /// <summary>Gets the tag ids: the sorted distinct objects present (single-label); empty for multi-label, whose labels are the objects.</summary>
+    /// <summary>Gets the tag ids: the sorted distinct objects present (in the multi-label variant they equal <see cref="Labels"/>).</summary>
     public required IReadOnlyList<int> Tags { get; init; }
 
     /// <summary>Gets the sorted distinct object ids present in the image.</summary>

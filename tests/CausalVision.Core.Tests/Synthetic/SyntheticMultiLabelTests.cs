@@ -21,7 +21,7 @@ public sealed class SyntheticMultiLabelTests
         Assert.True(bench.Info.MultiLabel);
         Assert.Equal(24, bench.Info.ClassCount);
         Assert.Equal("red_circle", bench.Info.Classes[0]);
-        Assert.Empty(bench.Info.Tags);
+        Assert.Equal(bench.Info.Classes, bench.Info.Tags);
         Assert.Empty(bench.Recipes);
         Assert.Equal(4, bench.BiasedPairs.Count);
         var members = bench.BiasedPairs.SelectMany(p => new[] { p.B, p.C }).ToArray();
@@ -39,7 +39,7 @@ public sealed class SyntheticMultiLabelTests
             var drawn = info.Objects.Select(o => o.ObjectId).Distinct().Order().ToArray();
             Assert.Equal(drawn, info.Labels);
             Assert.Equal(-1, info.Label);
-            Assert.Empty(info.Tags);
+            Assert.Equal(drawn, info.Tags);
             Assert.InRange(drawn.Length, 1, 4);
             Assert.False(info.ContextMatchesClass);
         }
@@ -47,7 +47,7 @@ public sealed class SyntheticMultiLabelTests
         using var sample = bench.Train.Get(0);
         Assert.Equal(-1, sample.Label);
         Assert.Equal(bench.Train.Describe(0).Labels, sample.Labels);
-        Assert.Empty(sample.Tags);
+        Assert.Equal(bench.Train.Describe(0).Labels, sample.Tags);
     }
 
     [Theory]

@@ -75,7 +75,7 @@ public sealed class SyntheticWriteToDiskTests : IDisposable
                 Assert.Equal(string.Join(';', info.Tags.Select(t => bench.Info.Tags[t])), fields[2]);
                 if (multiLabel)
                 {
-                    Assert.Equal(string.Empty, fields[2]);
+                    Assert.Equal(fields[1], fields[2]);
                     Assert.Equal(info.Objects.Select(o => o.ObjectId).Distinct().Count(), fields[1].Split(';').Length);
                 }
                 else
