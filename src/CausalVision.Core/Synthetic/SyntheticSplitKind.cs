@@ -1,0 +1,14 @@
+namespace CausalVision.Synthetic;
+
+/// <summary>The three splits of the benchmark.</summary>
+public enum SyntheticSplitKind
+{
+    /// <summary>Training split: the spurious correlation holds with probability p.</summary>
+    Train,
+
+    /// <summary>Test split drawn like training (same p): in-distribution accuracy.</summary>
+    TestIid,
+
+    /// <summary>Test split with the spurious correlation broken: out-of-distribution accuracy.</summary>
+    TestOod,
+}
