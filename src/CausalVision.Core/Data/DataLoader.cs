@@ -166,6 +166,7 @@ public sealed class DataLoader
             // batch order identical to the synchronous path.
             for (var b = 0; b < count; b++)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 var item = Read(channels[b % workers].Reader, cts.Token);
                 if (item.Error is not null)
                 {

@@ -147,14 +147,13 @@ public static class ImageDecoder
     private static ImageBuffer FromRgba(ReadOnlySpan<byte> rgba, int height, int width, bool grayscale)
     {
         var plane = height * width;
-        const float inv = 1f / 255f;
         if (grayscale)
         {
             var gray = new float[plane];
             for (var i = 0; i < plane; i++)
             {
                 var p = i * 4;
-                gray[i] = ((LumaR * rgba[p]) + (LumaG * rgba[p + 1]) + (LumaB * rgba[p + 2])) * inv;
+                gray[i] = ((LumaR * rgba[p]) + (LumaG * rgba[p + 1]) + (LumaB * rgba[p + 2])) / 255f;
             }
 
             return new ImageBuffer(1, height, width, gray);
@@ -164,9 +163,9 @@ public static class ImageDecoder
         for (var i = 0; i < plane; i++)
         {
             var p = i * 4;
-            data[i] = rgba[p] * inv;
-            data[plane + i] = rgba[p + 1] * inv;
-            data[(2 * plane) + i] = rgba[p + 2] * inv;
+            data[i] = rgba[p] / 255f;
+            data[plane + i] = rgba[p + 1] / 255f;
+            data[(2 * plane) + i] = rgba[p + 2] / 255f;
         }
 
         return new ImageBuffer(3, height, width, data);
