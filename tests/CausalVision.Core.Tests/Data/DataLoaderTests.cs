@@ -224,4 +224,54 @@ public sealed class DataLoaderTests
         TensorAssert.Values([1, 0, 1], batch.LabelTargets);
         TensorAssert.Values([0, 1], batch.Tags);
     }
+
+    [Fact]
+    public void GetBatches_Shuffled_EpochVisitsEverySampleOnce()
+    {
+        var loader = new DataLoader(new RampDataset(23), new DataLoaderOptions { BatchSize = 5, Seed = 9, Workers = 2 });
+        var ids = Snapshot(loader, 4).SelectMany(b => b.Ids).ToList();
+        Assert.Equal(Enumerable.Range(0, 23).Select(i => $"img{i}").Order(), ids.Order());
+        Assert.NotEqual(Enumerable.Range(0, 23).Select(i => $"img{i}"), ids);
+    }
+
+    [Fact]
+    public void GetBatches_Prefetch_StaysWithinCapacity()
+    {
+        var counting = new CountingDataset(new RampDataset(200));
+        var loader = new DataLoader(counting, new DataLoaderOptions { BatchSize = 2, Workers = 2, PrefetchBatches = 4 });
+        using var e = loader.GetBatches(0).GetEnumerator();
+        Assert.True(e.MoveNext());
+        e.Current.Dispose();
+        Thread.Sleep(300);
+        // Consumed 1 batch; each of 2 workers may hold 2 queued batches plus 1 in progress.
+        Assert.InRange(counting.Calls, 2, (1 + 4 + 2) * 2);
+    }
+
+    [Fact]
+    public void DatasetLoadOptions_Defaults_Pinned()
+    {
+        var o = new DatasetLoadOptions();
+        Assert.Equal((DataErrorPolicy.Throw, (bool?)null, true, false, false), (o.ErrorPolicy, o.RequireTags, o.CheckFilesExist, o.VerifyImages, o.Grayscale));
+    }
+
+    private sealed class CountingDataset(RampDataset inner) : IRawImageDataset
+    {
+        private int calls;
+
+        public int Calls => Volatile.Read(ref calls);
+
+        public DatasetInfo Info => inner.Info;
+
+        public int Count => inner.Count;
+
+        public string GetId(int index) => inner.GetId(index);
+
+        public RawImageSample GetRaw(int index)
+        {
+            Interlocked.Increment(ref calls);
+            return inner.GetRaw(index);
+        }
+
+        public ImageSample Get(int index) => inner.Get(index);
+    }
 }
