@@ -1,0 +1,187 @@
+// Shared validation for every layout loader: path safety, existence, duplicate ids, label and
+// tag ranges, required tags, and the throw / skip-and-report policy.
+using CausalVision.Imaging;
+
+namespace CausalVision.Data.Layouts;
+
+/// <summary>Collects validated entries for one dataset and applies the error policy.</summary>
+internal sealed class DatasetBuilder
+{
+    private readonly DatasetLoadOptions options;
+    private readonly bool requireTags;
+    private readonly List<ImageEntry> entries = [];
+    private readonly Dictionary<string, (string File, int Line)> ids = new(StringComparer.Ordinal);
+    private readonly List<DataError> errors = [];
+    private readonly List<string> notes = [];
+    private readonly string rootWithSeparator;
+    private int filtered;
+
+    public DatasetBuilder(string root, DatasetLoadOptions options, bool requireTagsByDefault)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(root);
+        ArgumentNullException.ThrowIfNull(options);
+        Root = Path.GetFullPath(root).TrimEnd(Path.DirectorySeparatorChar);
+        if (!Directory.Exists(Root))
+        {
+            throw new InvalidDataException($"Dataset root '{Root}' does not exist.");
+        }
+
+        rootWithSeparator = Root + Path.DirectorySeparatorChar;
+        this.options = options;
+        requireTags = options.RequireTags ?? requireTagsByDefault;
+    }
+
+    public string Root { get; }
+
+    public int Count => entries.Count;
+
+    /// <summary>Records a bad row: throws under <see cref="DataErrorPolicy.Throw"/>, else records it; returns false.</summary>
+    public bool Fail(string file, int line, string reason)
+    {
+        var error = new DataError(file, line, reason);
+        if (options.ErrorPolicy == DataErrorPolicy.Throw)
+        {
+            throw new InvalidDataException(error.ToString());
+        }
+
+        errors.Add(error);
+        return false;
+    }
+
+    public void Filter(int count = 1) => filtered += count;
+
+    public void Note(string note) => notes.Add(note);
+
+    /// <summary>Resolves a root-relative path ('/' separated), rejecting escapes, absolute paths and missing or corrupt files.</summary>
+    public bool TryResolve(string file, int line, string relative, out string fullPath)
+    {
+        fullPath = string.Empty;
+        if (string.IsNullOrWhiteSpace(relative))
+        {
+            return Fail(file, line, "empty image path.");
+        }
+
+        if (Path.IsPathRooted(relative) || relative.StartsWith('/') || relative.Contains(':', StringComparison.Ordinal))
+        {
+            return Fail(file, line, $"image path '{relative}' must be relative to the dataset root.");
+        }
+
+        var candidate = Path.GetFullPath(Path.Combine(Root, relative.Replace('/', Path.DirectorySeparatorChar)));
+        if (!candidate.StartsWith(rootWithSeparator, StringComparison.Ordinal))
+        {
+            return Fail(file, line, $"image path '{relative}' escapes the dataset root '{Root}'.");
+        }
+
+        if (options.CheckFilesExist && !File.Exists(candidate))
+        {
+            return Fail(file, line, $"image file '{candidate}' does not exist.");
+        }
+
+        if (options.VerifyImages)
+        {
+            try
+            {
+                ImageDecoder.ReadSize(candidate);
+            }
+            catch (InvalidDataException ex)
+            {
+                return Fail(file, line, ex.Message);
+            }
+        }
+
+        fullPath = candidate;
+        return true;
+    }
+
+    /// <summary>Validates and adds one sample. Labels and tags are de-duplicated and sorted.</summary>
+    public bool Add(string file, int line, string id, string fullPath, int label, IEnumerable<int> labels, IEnumerable<int> tags, int classCount, int tagCount)
+    {
+        if (string.IsNullOrEmpty(id))
+        {
+            return Fail(file, line, "empty sample id.");
+        }
+
+        int[] labelSet = [.. labels.Distinct().Order()];
+        int[] tagSet = [.. tags.Distinct().Order()];
+        if (labelSet.Length == 0)
+        {
+            return Fail(file, line, $"sample '{id}' has an empty label list.");
+        }
+
+        if (label >= classCount || label < -1)
+        {
+            return Fail(file, line, $"sample '{id}': label {label} is out of range [0, {classCount}).");
+        }
+
+        foreach (var l in labelSet)
+        {
+            if (l < 0 || l >= classCount)
+            {
+                return Fail(file, line, $"sample '{id}': label {l} is out of range [0, {classCount}).");
+            }
+        }
+
+        foreach (var t in tagSet)
+        {
+            if (t < 0 || t >= tagCount)
+            {
+                return Fail(file, line, $"sample '{id}': tag {t} is out of range [0, {tagCount}).");
+            }
+        }
+
+        if (requireTags && tagSet.Length == 0)
+        {
+            return Fail(file, line, $"sample '{id}' has an empty tag list, and this dataset requires tags (DatasetLoadOptions.RequireTags).");
+        }
+
+        if (ids.TryGetValue(id, out var first))
+        {
+            return Fail(file, line, $"duplicate sample id '{id}' (first at {first.File}:{first.Line}).");
+        }
+
+        ids[id] = (file, line);
+        entries.Add(new ImageEntry(id, fullPath, label, labelSet, tagSet));
+        return true;
+    }
+
+    public ImageFileDataset Build(DatasetInfo info)
+    {
+        var report = new DataLoadReport(entries.Count, [.. errors], filtered, [.. notes]);
+        return new ImageFileDataset(info, Root, entries, report, options.Grayscale);
+    }
+
+    /// <summary>Reads all lines of a required file; a missing file is fatal whatever the policy.</summary>
+    public static string[] ReadLines(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new InvalidDataException($"Required dataset file '{path}' does not exist.");
+        }
+
+        return File.ReadAllLines(path);
+    }
+
+    /// <summary>Builds a name -> index map; duplicate or empty names are fatal.</summary>
+    public static Dictionary<string, int> IndexNames(IReadOnlyList<string> names, string file)
+    {
+        var map = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < names.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(names[i]))
+            {
+                throw new InvalidDataException($"{file}: name {i + 1} is empty.");
+            }
+
+            if (!map.TryAdd(names[i], i))
+            {
+                throw new InvalidDataException($"{file}: name '{names[i]}' appears twice.");
+            }
+        }
+
+        return map;
+    }
+
+    /// <summary>Reads a one-name-per-line file, skipping blank lines.</summary>
+    public static List<string> ReadNames(string path) =>
+        [.. ReadLines(path).Select(l => l.Trim()).Where(l => l.Length > 0)];
+}
