@@ -70,9 +70,9 @@ public sealed class ClassVote
         TensorChecks.Finite(similarity, nameof(similarity));
         TensorChecks.Finite(tagProbabilities, nameof(tagProbabilities));
         TensorChecks.Finite(prototypeClasses, nameof(prototypeClasses));
-        using (var negative = prototypeClasses.lt(0).any())
+        using (var check = NewDisposeScope())
         {
-            if (negative.item<bool>())
+            if (prototypeClasses.lt(0).any().item<bool>())
             {
                 throw new ArgumentException("prototypeClasses must be non-negative class distributions.", nameof(prototypeClasses));
             }
