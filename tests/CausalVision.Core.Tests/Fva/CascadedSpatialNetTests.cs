@@ -220,6 +220,67 @@ public sealed class CascadedSpatialNetTests
     }
 
     [Fact]
+    public void Forward_LearnableH0AtInit_EqualsZeroH0()
+    {
+        // The paper's H_0 = 0 and the code's learnable h0 (initialised at zero) agree until h0 is trained.
+        manual_seed(9);
+        using var zeroH0 = new CascadedSpatialNet(3, 4, new FvaOptions { Steps = 3, ZeroInitThetaWeight = false });
+        using var learnable = new CascadedSpatialNet(3, 4, new FvaOptions { Steps = 3, ZeroInitThetaWeight = false, LearnableInitialHidden = true });
+        var source = zeroH0.state_dict();
+        using (no_grad())
+        {
+            foreach (var (name, p) in learnable.named_parameters().Where(p => p.name != "h0"))
+            {
+                p.copy_(source[name]);
+            }
+        }
+
+        using var map = randn(2, 3, 4, 4);
+        using var global = randn(2, 3);
+        using var a = zeroH0.call(global, map);
+        using var b = learnable.call(global, map);
+        TensorAssert.Close(a.HiddenStates, b.HiddenStates, atol: 1e-6);
+        TensorAssert.Close(a.Thetas, b.Thetas, atol: 1e-6);
+    }
+
+    [Fact]
+    public void Training_FewAdamSteps_ReducesStageOneObjective()
+    {
+        manual_seed(10);
+        using var net = new CascadedSpatialNet(4, 5, new FvaOptions { Steps = 2, HiddenSize = 16 });
+        // Image i lights channel i, so the images are separable from their pooled regions.
+        using var noise = randn(4, 4, 6, 6) * 0.1;
+        using var identity = eye(4).reshape(4, 4, 1, 1);
+        using var map = noise + identity;
+        using var global = map.mean(new long[] { 2, 3 });
+        using var targets = FvaLoss.SelectStepTargets([[0, 3], [1], [2, 4], [3, 4]], 2, 5);
+        // The code's locating defaults plus eq. 4's rotation penalty: with the code's rotation weight 0 and this
+        // high learning rate the shear entries drift until every region leaves the map (zero features).
+        var loss = new FvaLoss(new FvaLossOptions { ClassLossWeight = 0, Locating = { RotationWeight = 1 } });
+        using var optimizer = optim.Adam(net.parameters(), 0.05);
+        float first = 0, last = 0, firstTotal = 0, lastTotal = 0;
+        for (var step = 0; step < 50; step++)
+        {
+            optimizer.zero_grad();
+            using var output = net.call(global, map);
+            using var terms = loss.Compute(output, null, null, targets);
+            terms.Total.backward();
+            optimizer.step();
+            last = terms.TagTerm.item<float>();
+            if (step == 0)
+            {
+                first = last;
+                firstTotal = terms.Total.item<float>();
+            }
+
+            lastTotal = terms.Total.item<float>();
+        }
+
+        Assert.True(last < 0.5f * first, $"tag term went from {first} to {last}.");
+        Assert.True(lastTotal < firstTotal, $"L_AL went from {firstTotal} to {lastTotal}.");
+    }
+
+    [Fact]
     public void Forward_MismatchedBatchSizes_Throws()
     {
         using var net = new CascadedSpatialNet(4, 6, new FvaOptions { Steps = 2 });
