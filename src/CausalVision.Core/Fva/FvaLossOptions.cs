@@ -57,7 +57,7 @@ public sealed class FvaLossOptions
         TagLossReduction = TagLossReduction.MeanOverSupervisedSteps,
         LocatingLossWeight = 1.0,
         LocateSupervisedStepsOnly = true,
-        Locating = new LocatingLossOptions(),
+        Locating = new LocatingLossOptions { RotationWeight = 0.0 }, // the code's wrl = 0
     };
 
     /// <summary>Checks every option.</summary>

@@ -33,7 +33,7 @@ public sealed class FvaOptionsTests
         Assert.Equal(5.0, loc.DiversityWeight);
         Assert.Equal(100.0, loc.OutlierShiftWeight);
         Assert.Equal(100.0, loc.OutlierScaleWeight);
-        Assert.Equal(0.0, loc.RotationWeight);
+        Assert.Equal(1.0, loc.RotationWeight);
         Assert.Equal(0.8, loc.ScaleUpperBound);
         Assert.Equal(0.8, loc.ScaleLowerBound);
         Assert.Equal(1.0, loc.ScaleUpperWeight);
