@@ -85,7 +85,7 @@ public static class Gcn
             throw new ArgumentException($"adj dtype ({adj.dtype}) must match x ({x.dtype}).", nameof(adj));
         }
 
-        if (adj.device != x.device || (mask is not null && mask.device != x.device))
+        if (!Guard.SameDevice(adj, x) || (mask is not null && !Guard.SameDevice(mask, x)))
         {
             throw new ArgumentException($"x, adj and mask must share one device (x on {x.device}, adj on {adj.device}).", nameof(adj));
         }

@@ -71,7 +71,7 @@ public sealed class HeteroGraphBatch : IDisposable
         Guard.PaddingMask(mask, b, n, nameof(mask));
         foreach (var (t, name) in new[] { (nodeTypes, nameof(nodeTypes)), (adjacency, nameof(adjacency)), (mask, nameof(mask)) })
         {
-            if (t is not null && t.device != x.device)
+            if (t is not null && !Guard.SameDevice(t, x))
             {
                 throw new ArgumentException($"{name} is on {t.device} but x is on {x.device}; all tensors of a graph batch must share one device.", name);
             }
@@ -162,7 +162,7 @@ public sealed class HeteroGraphBatch : IDisposable
                 dtype = g.X.dtype;
                 device = g.X.device;
             }
-            else if (g.X.shape[1] != d || g.X.dtype != dtype || g.X.device != device)
+            else if (g.X.shape[1] != d || g.X.dtype != dtype || !Guard.SameDevice(g.X, graphs[0].X))
             {
                 throw new ArgumentException($"{where}.X is [{n}, {g.X.shape[1]}] {g.X.dtype} on {g.X.device}, but graphs[0] has width {d}, {dtype} on {device}; all graphs must match.", nameof(graphs));
             }

@@ -58,7 +58,12 @@ public sealed class VseGraphBuilder
     public VseGraph Build(VseGraphInputs inputs)
     {
         ArgumentNullException.ThrowIfNull(inputs);
-        var (b, j, t, d, p) = Check(inputs);
+        long b, j, t, d;
+        using (NewDisposeScope())
+        {
+            (b, j, t, d, _) = Check(inputs);
+        }
+
         var o = options;
         var device = inputs.RegionFeatures.device;
         var dtype = inputs.RegionFeatures.dtype;
@@ -401,7 +406,7 @@ public sealed class VseGraphBuilder
 
     private static void CheckDevice(Tensor t, Tensor reference, string name)
     {
-        if (t.device != reference.device)
+        if (!Guard.SameDevice(t, reference))
         {
             throw new ArgumentException($"{name} is on {t.device} but RegionFeatures is on {reference.device}.", name);
         }

@@ -18,6 +18,9 @@ internal static class Guard
         }
     }
 
+    /// <summary>Whether two tensors live on the same device (Device objects compare by reference).</summary>
+    public static bool SameDevice(Tensor a, Tensor b) => a.device_type == b.device_type && a.device_index == b.device_index;
+
     /// <summary>Throws unless the tensor holds floating-point values.</summary>
     public static void Floating(Tensor t, string name)
     {
@@ -86,8 +89,8 @@ internal static class Guard
 
         Floating(adj, name);
         Finite(adj, name);
-        using var negative = adj.lt(0).any();
-        if (negative.item<bool>())
+        using var scope = NewDisposeScope();
+        if (adj.lt(0).any().item<bool>())
         {
             throw new ArgumentException($"{name} has negative edge weights; GCN normalisation needs weights >= 0.", name);
         }
