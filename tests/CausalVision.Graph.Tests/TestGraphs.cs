@@ -39,6 +39,14 @@ internal static class TestGraphs
         return (x.MoveToOuterDisposeScope(), adj.MoveToOuterDisposeScope(), mask.MoveToOuterDisposeScope());
     }
 
+    /// <summary>Serialises a module's state dict with TorchSharp's format (save closes the stream).</summary>
+    public static byte[] Save(nn.Module module)
+    {
+        var stream = new MemoryStream();
+        module.save(stream);
+        return stream.ToArray();
+    }
+
     /// <summary>Graph batch of <see cref="RandomPadded"/>.</summary>
     public static HeteroGraphBatch RandomBatch(long features = 4, int seed = 0)
     {
