@@ -204,6 +204,8 @@ public sealed class HeteroGraphBatch : IDisposable
     /// Returns a new batch with the same node types and mask (aliased) and new features and
     /// adjacency (ownership of which passes to the new batch). Used for the masked graphs of eq. 10-11.
     /// </summary>
+    /// <remarks>The two aliases are new tensor handles: call this outside a dispose scope that
+    /// would otherwise dispose them, or move the result's tensors out of it.</remarks>
     /// <param name="x">New features [B, N, D'].</param>
     /// <param name="adjacency">New adjacency [B, N, N].</param>
     /// <param name="validate">Whether to check the contents (see the constructor).</param>

@@ -59,26 +59,28 @@ public sealed class CausalGraphSplit : nn.Module<HeteroGraphBatch, Tensor?, Caus
             throw new ArgumentException($"maskFeatures must have shape [{graph.BatchSize}, {graph.MaxNodes}, H] to match the graph, got [{string.Join(", ", h.shape)}].", nameof(maskFeatures));
         }
 
-        using var scope = NewDisposeScope();
-        var nodeMask = node_mask.call(h, graph.Mask);
-        var edgeMask = edge_mask.call(h, graph.Mask);
-        var mx = nodeMask[.., .., 1].unsqueeze(2);
-        var ma = edgeMask[.., .., .., 1];
-        var real = graph.Mask.to(graph.X.dtype);
-        var realPairs = real.unsqueeze(2) * real.unsqueeze(1);
+        Tensor nodeMask, edgeMask, causalX, trivialX, causalA, trivialA;
+        using (var scope = NewDisposeScope())
+        {
+            nodeMask = node_mask.call(h, graph.Mask);
+            edgeMask = edge_mask.call(h, graph.Mask);
+            var mx = nodeMask[.., .., 1].unsqueeze(2);
+            var ma = edgeMask[.., .., .., 1];
+            var real = graph.Mask.to(graph.X.dtype);
+            var realPairs = real.unsqueeze(2) * real.unsqueeze(1);
 
-        // X, A are zero on padding in a valid batch; the real-node factors keep that true for any input.
-        var causalX = graph.X * mx;
-        var trivialX = graph.X * (real.unsqueeze(2) - mx);
-        var causalA = graph.Adjacency * ma;
-        var trivialA = graph.Adjacency * (realPairs - ma);
+            // X, A are zero on padding in a valid batch; the real-node factors keep that true for any input.
+            causalX = (graph.X * mx).MoveToOuterDisposeScope();
+            trivialX = (graph.X * (real.unsqueeze(2) - mx)).MoveToOuterDisposeScope();
+            causalA = (graph.Adjacency * ma).MoveToOuterDisposeScope();
+            trivialA = (graph.Adjacency * (realPairs - ma)).MoveToOuterDisposeScope();
+            nodeMask.MoveToOuterDisposeScope();
+            edgeMask.MoveToOuterDisposeScope();
+        }
 
-        var result = new CausalGraphSplitResult(
-            graph.With(causalX.MoveToOuterDisposeScope(), causalA.MoveToOuterDisposeScope()),
-            graph.With(trivialX.MoveToOuterDisposeScope(), trivialA.MoveToOuterDisposeScope()),
-            nodeMask.MoveToOuterDisposeScope(),
-            edgeMask.MoveToOuterDisposeScope());
-        return result;
+        // Built outside the scope: the graphs alias the input's node types and mask, and those
+        // aliases must not be disposed with the scope's intermediates.
+        return new CausalGraphSplitResult(graph.With(causalX, causalA), graph.With(trivialX, trivialA), nodeMask, edgeMask);
     }
 
     /// <summary>Splits the graph, the masks reading its own features X.</summary>
