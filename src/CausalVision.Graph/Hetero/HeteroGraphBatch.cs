@@ -118,8 +118,8 @@ public sealed class HeteroGraphBatch : IDisposable
     public long[] NodeCounts()
     {
         ThrowIfDisposed();
-        using var counts = Mask.sum(1, type: ScalarType.Int64).cpu();
-        return counts.data<long>().ToArray();
+        using var scope = NewDisposeScope();
+        return Mask.sum(1, type: ScalarType.Int64).cpu().data<long>().ToArray();
     }
 
     /// <summary>
