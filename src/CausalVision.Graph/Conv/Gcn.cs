@@ -42,8 +42,9 @@ public static class Gcn
         Guard.PaddingMask(mask, adj.shape[0], adj.shape[1]);
         CheckSelfLoopWeight(selfLoopWeight);
         using var scope = NewDisposeScope();
-        var (a, dinv) = Prepare(adj, mask, selfLoopWeight);
-        return (dinv.unsqueeze(2) * a * dinv.unsqueeze(1)).MoveToOuterDisposeScope();
+        var (a, dinv, real) = Prepare(adj, mask, selfLoopWeight);
+        var offDiagonal = dinv.unsqueeze(2) * a * dinv.unsqueeze(1);
+        return (offDiagonal + diag_embed(selfLoopWeight * dinv.square() * real)).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -111,20 +112,23 @@ public static class Gcn
     internal static Tensor PropagateUnchecked(Tensor x, Tensor adj, Tensor? mask, double selfLoopWeight, GcnPropagation propagation, double sparseDensityThreshold)
     {
         using var scope = NewDisposeScope();
-        var (a, dinv) = Prepare(adj, mask, selfLoopWeight);
+        var (a, dinv, real) = Prepare(adj, mask, selfLoopWeight);
         var sparse = propagation switch
         {
             GcnPropagation.Dense => false,
             GcnPropagation.Sparse => true,
             _ => a.count_nonzero().item<long>() < sparseDensityThreshold * a.numel(),
         };
-        var result = sparse ? SparseProduct(x, a, dinv, mask, selfLoopWeight) : DenseProduct(x, a, dinv);
-        return result.MoveToOuterDisposeScope();
+        var neighbours = sparse ? SparseProduct(x, a, dinv) : DenseProduct(x, a, dinv);
+
+        // The self loops form the diagonal of Â: w · D̃^-1 on real nodes (zero on padding).
+        var self = (selfLoopWeight * dinv.square() * real).unsqueeze(2) * x;
+        return (neighbours + self).MoveToOuterDisposeScope();
     }
 
-    // Masked adjacency with self loops (dense path) or without (sparse path adds them as a diagonal term),
-    // and D̃^-1/2 with zero on isolated and padded nodes.
-    private static (Tensor AdjacencyWithLoops, Tensor InvSqrtDegree) Prepare(Tensor adj, Tensor? mask, double selfLoopWeight)
+    // Adjacency with padded rows/columns zeroed, D̃^-1/2 (zero on isolated and padded nodes) and
+    // the real-node indicator. The self loops enter D̃ here and the product as a diagonal term.
+    private static (Tensor Adjacency, Tensor InvSqrtDegree, Tensor Real) Prepare(Tensor adj, Tensor? mask, double selfLoopWeight)
     {
         var a = adj;
         Tensor real;
@@ -138,51 +142,39 @@ public static class Gcn
             real = ones(adj.shape[0], adj.shape[1], adj.dtype, adj.device);
         }
 
-        // Kipf's Ã = A + w·I on real nodes; the degree of the self loop is part of D̃.
+        // Kipf's Ã = A + w·I on real nodes: the self loop's weight is part of the degree.
         var degree = a.sum(2) + selfLoopWeight * real;
         var positive = degree.gt(0);
         // where() on a safe denominator keeps the backward free of 0 * inf = NaN.
         var dinv = where(positive, where(positive, degree, ones_like(degree)).rsqrt(), zeros_like(degree));
-        var loops = selfLoopWeight == 0 ? a : a + diag_embed(selfLoopWeight * real);
-        return (loops, dinv);
+        return (a, dinv, real);
     }
 
-    private static Tensor DenseProduct(Tensor x, Tensor aWithLoops, Tensor dinv)
+    private static Tensor DenseProduct(Tensor x, Tensor a, Tensor dinv)
     {
-        var norm = dinv.unsqueeze(2) * aWithLoops * dinv.unsqueeze(1);
+        var norm = dinv.unsqueeze(2) * a * dinv.unsqueeze(1);
         return bmm(norm, x);
     }
 
     // Sparse path over the block-diagonal batch: node (b, i) becomes row b·N + i of one
-    // [B·N, B·N] operator held as an edge list (COO). The product Â X is computed as
-    // S · (w ⊙ X[col]) with S the constant [B·N, E] COO incidence of the receiving nodes:
+    // [B·N, B·N] operator held as an edge list (COO). The product is computed as
+    // S · (w ⊙ X[sender]) with S the constant [B·N, E] COO incidence of the receiving nodes:
     // TorchSharp 0.107's sparse_coo_tensor returns a leaf (the values lose their autograd
     // history), so the differentiable edge weights w live in the dense factor, which keeps
-    // gradients to adj (e.g. a learned edge mask) and to x exact. Self loops are the dense
-    // diagonal term w_self·D̃^-1 X, so they are not stored as edges. Work grows with E, not N².
-    private static Tensor SparseProduct(Tensor x, Tensor aWithLoops, Tensor dinv, Tensor? mask, double selfLoopWeight)
+    // gradients to adj (e.g. a learned edge mask) and to x exact. Self loops are added by the
+    // caller as a diagonal term, so they are not stored as edges. Work grows with E, not N².
+    private static Tensor SparseProduct(Tensor x, Tensor a, Tensor dinv)
     {
         long b = x.shape[0], n = x.shape[1], f = x.shape[2];
-        var a = aWithLoops;
-        if (selfLoopWeight != 0)
-        {
-            // Remove the loops that Prepare added; they come back below as a diagonal term.
-            var real = mask is null ? ones(b, n, x.dtype, x.device) : mask.to(x.dtype);
-            a = a - diag_embed(selfLoopWeight * real);
-        }
-
         var edges = a.detach().nonzero(); // [E, 3]: (graph, receiver, sender)
         var e = edges.shape[0];
         var graph = edges[.., 0];
-        var receiver = graph * n + edges[.., 1];
-        var sender = graph * n + edges[.., 2];
+        var receiver = (graph * n) + edges[.., 1];
+        var sender = (graph * n) + edges[.., 2];
         var dflat = dinv.reshape(b * n);
-        var weights = a.reshape(b * n * n).index_select(0, receiver * n + edges[.., 2]) * dflat.index_select(0, receiver) * dflat.index_select(0, sender);
-        var xflat = x.reshape(b * n, f);
-        var messages = weights.unsqueeze(1) * xflat.index_select(0, sender);
+        var weights = a.reshape(b * n * n).index_select(0, (receiver * n) + edges[.., 2]) * dflat.index_select(0, receiver) * dflat.index_select(0, sender);
+        var messages = weights.unsqueeze(1) * x.reshape(b * n, f).index_select(0, sender);
         var incidence = sparse_coo_tensor(stack(new[] { receiver, arange(e, ScalarType.Int64, x.device) }), ones(e, x.dtype, x.device), new[] { b * n, e });
-        var aggregated = mm(incidence, messages);
-        var self = (selfLoopWeight * dflat.square()).unsqueeze(1) * xflat;
-        return (aggregated + self).reshape(b, n, f);
+        return mm(incidence, messages).reshape(b, n, f);
     }
 }
