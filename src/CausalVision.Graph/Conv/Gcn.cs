@@ -25,7 +25,9 @@ namespace CausalVision.Graph.Conv;
 public static class Gcn
 {
     /// <summary>Default density (non-zero share of B·N·N) below which <see cref="GcnPropagation.Auto"/> takes the sparse path.</summary>
-    public const double DefaultSparseDensityThreshold = 0.05;
+    /// <remarks>1%: on a shared 2-core CPU (B = 64, F = 64, N = 64/256) the sparse path only broke even
+    /// below about 1% density (measurements noisy); calibrate per device with GcnConvBenchmarks.</remarks>
+    public const double DefaultSparseDensityThreshold = 0.01;
 
     /// <summary>
     /// Computes <c>Â = D̃^-1/2 (A + w·I) D̃^-1/2</c> for a batch, with padded rows and columns zero.

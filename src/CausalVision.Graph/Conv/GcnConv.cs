@@ -35,7 +35,7 @@ public sealed class GcnConv : nn.Module<Tensor, Tensor, Tensor?, Tensor>
     /// <param name="bias">Whether to learn an additive bias. Default <c>true</c>.</param>
     /// <param name="selfLoopWeight">Weight of the added self loops (default 1; 2 = PyG's <c>improved</c>; 0 = none).</param>
     /// <param name="propagation">Dense, sparse or automatic product (default <see cref="GcnPropagation.Auto"/>).</param>
-    /// <param name="sparseDensityThreshold">Density below which Auto goes sparse (default 0.05).</param>
+    /// <param name="sparseDensityThreshold">Density below which Auto goes sparse (default 0.01).</param>
     /// <param name="device">Device for the parameters (default CPU).</param>
     /// <param name="dtype">Parameter dtype (default float32).</param>
     /// <exception cref="ArgumentOutOfRangeException">A size or weight is out of range.</exception>

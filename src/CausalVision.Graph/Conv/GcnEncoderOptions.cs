@@ -46,7 +46,7 @@ public sealed class GcnEncoderOptions
     public GcnPropagation Propagation { get; set; } = GcnPropagation.Auto;
 
     /// <summary>Gets or sets the density below which Auto propagation goes sparse.</summary>
-    /// <value>Default 0.05.</value>
+    /// <value>Default 0.01.</value>
     [Range(0.0, 1.0)]
     public double SparseDensityThreshold { get; set; } = Gcn.DefaultSparseDensityThreshold;
 

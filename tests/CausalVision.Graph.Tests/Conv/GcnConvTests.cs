@@ -10,7 +10,7 @@ public sealed class GcnConvTests
         using var conv = new GcnConv(3, 5);
         Assert.Equal(1.0, conv.SelfLoopWeight);
         Assert.Equal(GcnPropagation.Auto, conv.Propagation);
-        Assert.Equal(0.05, conv.SparseDensityThreshold);
+        Assert.Equal(0.01, conv.SparseDensityThreshold);
         Assert.True(conv.CheckContents);
         var keys = conv.state_dict().Keys.OrderBy(k => k, StringComparer.Ordinal).ToArray();
         Assert.Equal(new[] { "bias", "lin.weight" }, keys); // PyG GCNConv's keys

@@ -17,7 +17,7 @@ public sealed class GcnEncoderTests
         Assert.Equal(128, o.AttentionHidden);
         Assert.Equal(1.0, o.SelfLoopWeight);
         Assert.Equal(GcnPropagation.Auto, o.Propagation);
-        Assert.Equal(0.05, o.SparseDensityThreshold);
+        Assert.Equal(0.01, o.SparseDensityThreshold);
         Assert.True(o.Bias);
     }
 

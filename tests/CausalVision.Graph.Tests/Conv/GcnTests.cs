@@ -87,8 +87,11 @@ public sealed class GcnTests
         TensorAssert.Values(new float[] { 0, 0, 0, 0 }, none);
     }
 
-    [Fact]
-    public void Propagate_DenseAndSparse_AgreeInValueAndGradient()
+    [Theory]
+    [InlineData(1.0)]
+    [InlineData(0.0)]
+    [InlineData(2.0)]
+    public void Propagate_DenseAndSparse_AgreeInValueAndGradient(double selfLoopWeight)
     {
         var (x, adj, mask) = TestGraphs.RandomPadded(features: 5, seed: 3);
         using (x)
@@ -100,7 +103,7 @@ public sealed class GcnTests
                 using var xr = x.detach().requires_grad_(true);
                 using var ar = adj.detach().requires_grad_(true);
                 using var scope = NewDisposeScope();
-                var y = Gcn.Propagate(xr, ar, mask, 1.0, mode);
+                var y = Gcn.Propagate(xr, ar, mask, selfLoopWeight, mode);
                 (y * arange(y.numel()).reshape(y.shape).sin()).sum().backward();
                 gx = xr.grad!.clone().MoveToOuterDisposeScope();
                 ga = (ar.grad! * adj.ne(0)).MoveToOuterDisposeScope(); // the sparse path has no gradient at absent edges
