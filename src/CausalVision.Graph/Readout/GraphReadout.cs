@@ -113,11 +113,12 @@ public sealed class GraphReadout : nn.Module<Tensor, Tensor?, Tensor>
         _ => attention!.call(x, mask),
     };
 
-    /// <summary>Checks x [B, N, F] and the mask.</summary>
+    /// <summary>Checks x [B, N, F] (floating, finite) and the mask.</summary>
     internal static void CheckInputs(Tensor x, Tensor? mask)
     {
         Guard.Rank(x, 3, nameof(x), "[B, N, F]");
         Guard.Floating(x, nameof(x));
+        Guard.Finite(x, nameof(x));
         Guard.PaddingMask(mask, x.shape[0], x.shape[1]);
     }
 

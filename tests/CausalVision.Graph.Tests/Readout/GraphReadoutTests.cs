@@ -137,6 +137,8 @@ public sealed class GraphReadoutTests
         using var x3 = zeros(2, 3, 4);
         using var badMask = ones(new long[] { 2, 4 }, ScalarType.Bool);
         Assert.Contains("[2, 3]", Assert.Throws<ArgumentException>(() => GraphReadout.MeanPool(x3, badMask)).Message);
+        using var inf = full(1, 2, 3, float.PositiveInfinity);
+        Assert.Contains("NaN or Inf", Assert.Throws<ArgumentException>(() => GraphReadout.MaxPool(inf, null)).Message);
         using var attention = new GatedAttentionReadout(5);
         Assert.Contains("expects 5", Assert.Throws<ArgumentException>(() => attention.call(x3, null)).Message);
     }
