@@ -13,9 +13,13 @@ namespace CausalVision.Benchmarks;
 public sealed class BenchmarkConfig : ManualConfig
 {
     /// <summary>Initializes a new instance of the <see cref="BenchmarkConfig"/> class.</summary>
-    public BenchmarkConfig()
+    /// <param name="defaultJob">Whether to add the default in-process job (false when the command line names a job,
+    /// e.g. <c>--job dry</c>, so that only that job runs; it still runs in-process).</param>
+    public BenchmarkConfig(bool defaultJob = true)
     {
-        AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(2).WithIterationCount(8));
+        AddJob(defaultJob
+            ? Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(2).WithIterationCount(8)
+            : Job.Default.WithToolchain(InProcessEmitToolchain.Instance).AsMutator());
         AddDiagnoser(MemoryDiagnoser.Default);
         AddColumn(CategoriesColumn.Default);
         WithOptions(ConfigOptions.JoinSummary);

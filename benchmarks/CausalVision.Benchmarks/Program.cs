@@ -1,4 +1,7 @@
 // BenchmarkDotNet entry point: ./build.sh bench '<filter>' (or dotnet run -c Release -- --filter '*').
+// A --job on the command line replaces the default job (it still runs in-process, see BenchmarkConfig).
 using BenchmarkDotNet.Running;
+using CausalVision.Benchmarks;
 
-BenchmarkSwitcher.FromAssembly(typeof(CausalVision.Benchmarks.BenchmarkConfig).Assembly).Run(args, new CausalVision.Benchmarks.BenchmarkConfig());
+var namesJob = args.Any(a => a is "--job" or "-j");
+BenchmarkSwitcher.FromAssembly(typeof(BenchmarkConfig).Assembly).Run(args, new BenchmarkConfig(defaultJob: !namesJob));
