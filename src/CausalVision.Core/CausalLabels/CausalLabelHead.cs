@@ -15,7 +15,7 @@ namespace CausalVision.CausalLabels;
 /// <remarks>
 /// Two-stage use (the slides): train the backbone and decoder, cluster spatial features of a
 /// pre-trained backbone into K centres with their prior (<see cref="ConfounderDictionary"/>), call
-/// <see cref="SetDictionary"/>, train with the intervention. The dictionary lives in the buffers
+/// <see cref="SetDictionary(ConfounderDictionary)"/>, train with the intervention. The dictionary lives in the buffers
 /// <c>intervention.centres</c> and <c>intervention.prior</c> of the state dict.
 /// Shapes: tokens [B, N, Dv] -&gt; logits [B, L].
 /// Keys: <c>decoder.*</c>, <c>baseline.W/b</c>, <c>intervention.*</c>, <c>fusion_weight</c> (LearnedWeight only).
