@@ -128,7 +128,7 @@ public sealed class ConfounderDictionary : IDisposable
 
         using var scope = NewDisposeScope();
         var t = (targets.detach().cpu() != 0).to(float64);
-        var counts = t.sum(0);
+        var counts = t.sum(dim: 0);
         var missing = (counts == 0).nonzero();
         if (missing.shape[0] > 0)
         {
