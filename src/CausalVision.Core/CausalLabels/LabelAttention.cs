@@ -155,6 +155,8 @@ public sealed class LabelAttention : nn.Module<Tensor, Tensor, Tensor, Tensor>
         x.view(batch, length, heads, Dim / heads).transpose(1, 2);
 
     // [Bq, h, L, dh] -> [Bq * r, h, L, dh], each query row repeated r times consecutively.
-    private static Tensor Broadcast(Tensor q, long r) =>
-        q.unsqueeze(1).expand(q.shape[0], r, q.shape[1], q.shape[2], q.shape[3]).reshape(q.shape[0] * r, q.shape[1], q.shape[2], q.shape[3]);
+    // Bq = 1 (shared label queries) stays a zero-copy expanded view.
+    private static Tensor Broadcast(Tensor q, long r) => q.shape[0] == 1
+        ? q.expand(r, q.shape[1], q.shape[2], q.shape[3])
+        : q.unsqueeze(1).expand(q.shape[0], r, q.shape[1], q.shape[2], q.shape[3]).reshape(q.shape[0] * r, q.shape[1], q.shape[2], q.shape[3]);
 }
