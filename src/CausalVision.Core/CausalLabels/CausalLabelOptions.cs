@@ -1,0 +1,163 @@
+// Options of the paper-B causal label head ("In Pursuit of Causal Label Correlations for
+// Multi-label Image Recognition", Chen, Jin, Ge, Chan). No public code exists; every default that
+// the slides do not fix is marked "(choice)" and explained.
+using System.ComponentModel.DataAnnotations;
+
+namespace CausalVision.CausalLabels;
+
+/// <summary>Where the decoder layers put LayerNorm.</summary>
+public enum NormPlacement
+{
+    /// <summary>After each residual add (DETR / Query2Label default, <c>pre_norm=False</c>).</summary>
+    Post,
+
+    /// <summary>Before each sub-layer (pre-norm; often more stable for deep decoders).</summary>
+    Pre,
+}
+
+/// <summary>What the intervention's cross-attention uses as the query q_j of label j.</summary>
+public enum InterventionQuery
+{
+    /// <summary>The learnable label query embedding of the decoder (shared weights; default).</summary>
+    LabelEmbedding,
+
+    /// <summary>The decoded label-specific feature x_j itself.</summary>
+    LabelFeature,
+}
+
+/// <summary>How the intervened (causal) prediction fuses with the baseline prediction.</summary>
+public enum CausalFusion
+{
+    /// <summary>logits = baseline + causal (default).</summary>
+    SumLogits,
+
+    /// <summary>sigmoid(logits) = (sigmoid(baseline) + sigmoid(causal)) / 2; returned as its logit (clamped to [1e-6, 1 - 1e-6]).</summary>
+    AverageProbabilities,
+
+    /// <summary>logits = (1 - w) baseline + w causal with w = sigmoid(a), a learnable scalar initialised to 0 (w = 0.5).</summary>
+    LearnedWeight,
+
+    /// <summary>logits = causal (the baseline branch is still computed and reported).</summary>
+    CausalOnly,
+}
+
+/// <summary>
+/// Options of <see cref="CausalLabelHead"/>: the label-query decoder ("Decouple"), the group-wise
+/// baseline classifier and the confounder intervention ("Causal", NWGM backdoor adjustment).
+/// </summary>
+public sealed class CausalLabelOptions
+{
+    /// <summary>Gets or sets the number of labels L.</summary>
+    /// <value>No default (0 is invalid); 80 for MS-COCO, 81 for NUS-WIDE, 171 for COCO-Stuff.</value>
+    [Range(1, 100_000)]
+    public int NumLabels { get; set; }
+
+    /// <summary>Gets or sets the backbone's token dimension Dv (the input projection maps Dv to d).</summary>
+    /// <value>Default 2048 (ResNet-50/101 final stage, as the slides' backbones).</value>
+    [Range(1, 65_536)]
+    public int InputDim { get; set; } = 2048;
+
+    /// <summary>Gets or sets the model dimension d of label features, queries and confounders.</summary>
+    /// <value>Default 256 (choice: Query2Label uses 2048 for its large models; 256 keeps the head CPU-sized).</value>
+    [Range(1, 65_536)]
+    public int ModelDim { get; set; } = 256;
+
+    /// <summary>Gets or sets the attention heads (must divide <see cref="ModelDim"/>).</summary>
+    /// <value>Default 8 (DETR / Query2Label).</value>
+    [Range(1, 1024)]
+    public int Heads { get; set; } = 8;
+
+    /// <summary>Gets or sets the decoder layers.</summary>
+    /// <value>Default 2 (Query2Label's decoder depth).</value>
+    [Range(1, 64)]
+    public int DecoderLayers { get; set; } = 2;
+
+    /// <summary>Gets or sets the hidden width of each decoder layer's feed-forward block.</summary>
+    /// <value>Default 1024 (4 d, choice).</value>
+    [Range(1, 1_000_000)]
+    public int FeedForwardDim { get; set; } = 1024;
+
+    /// <summary>Gets or sets the dropout of the decoder and attention.</summary>
+    /// <value>Default 0.1 (DETR / Query2Label).</value>
+    [Range(0.0, 0.99)]
+    public double Dropout { get; set; } = 0.1;
+
+    /// <summary>Gets or sets where the decoder layers normalise.</summary>
+    /// <value>Default <see cref="NormPlacement.Post"/> (Query2Label).</value>
+    public NormPlacement Norm { get; set; } = NormPlacement.Post;
+
+    /// <summary>Gets or sets a value indicating whether the causal intervention branch exists (false = "Decouple" only, slides' Table 3 row 2).</summary>
+    /// <value>Default true.</value>
+    public bool UseIntervention { get; set; } = true;
+
+    /// <summary>Gets or sets the number of confounders K (cluster centres).</summary>
+    /// <value>Default 80 (the slides' best in Table 4).</value>
+    [Range(1, 100_000)]
+    public int NumConfounders { get; set; } = 80;
+
+    /// <summary>
+    /// Gets or sets the confounder dictionary's feature dimension Dc; null means d (centres added to
+    /// X as they are). When it differs from d, a learnable linear map Dc -&gt; d (no bias) projects the
+    /// centres (choice: the slides cluster backbone features, e.g. 2048-d ResNet or 1024-d BEiT-3,
+    /// while X is d-dimensional, and do not say how they meet).
+    /// </summary>
+    /// <value>Default null (= <see cref="ModelDim"/>).</value>
+    [Range(1, 65_536)]
+    public int? ConfounderDim { get; set; }
+
+    /// <summary>Gets or sets the query of the intervention's cross-attention.</summary>
+    /// <value>Default <see cref="InterventionQuery.LabelEmbedding"/>.</value>
+    public InterventionQuery Query { get; set; } = InterventionQuery.LabelEmbedding;
+
+    /// <summary>
+    /// Gets or sets a value indicating whether Z_c = X + c is layer-normalised before the
+    /// cross-attention (choice, default true). Without it, softmax(q (W_k(X + c))^T) does not depend
+    /// on c (the added term is constant along the key axis) and the attention output shifts by
+    /// W_o W_v c, so the NWGM sum collapses to a per-label bias from E[c]; normalising the
+    /// confounded memory makes each confounder change where the labels attend.
+    /// </summary>
+    /// <value>Default true.</value>
+    public bool NormalizeConfoundedMemory { get; set; } = true;
+
+    /// <summary>Gets or sets how the causal prediction fuses with the baseline.</summary>
+    /// <value>Default <see cref="CausalFusion.SumLogits"/> (choice; the slides name f_merge but not the final fusion).</value>
+    public CausalFusion Fusion { get; set; } = CausalFusion.SumLogits;
+
+    /// <summary>Gets the effective confounder dimension (<see cref="ConfounderDim"/> or d).</summary>
+    public int EffectiveConfounderDim => ConfounderDim ?? ModelDim;
+
+    /// <summary>Validates every option and their combinations.</summary>
+    /// <exception cref="ArgumentException">An option is out of range or options contradict each other; the message names it.</exception>
+    public void Validate()
+    {
+        if (NumLabels < 1)
+        {
+            throw new ArgumentException("CausalLabelOptions.NumLabels must be at least 1: the label set is empty.", nameof(NumLabels));
+        }
+
+        var results = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true))
+        {
+            throw new ArgumentException("Invalid CausalLabelOptions: " + string.Join(" ", results.Select(r => r.ErrorMessage)));
+        }
+
+        if (ModelDim % Heads != 0)
+        {
+            throw new ArgumentException($"CausalLabelOptions.ModelDim ({ModelDim}) must be divisible by Heads ({Heads}).", nameof(Heads));
+        }
+
+        if (!Enum.IsDefined(Norm) || !Enum.IsDefined(Query) || !Enum.IsDefined(Fusion))
+        {
+            throw new ArgumentException($"CausalLabelOptions has an undefined enum value (Norm {Norm}, Query {Query}, Fusion {Fusion}).");
+        }
+
+        if (!UseIntervention && Fusion != CausalFusion.SumLogits)
+        {
+            throw new ArgumentException($"CausalLabelOptions.Fusion is {Fusion} but UseIntervention is false; there is no causal prediction to fuse (leave Fusion at SumLogits).", nameof(Fusion));
+        }
+    }
+
+    /// <summary>Returns a copy.</summary>
+    /// <returns>A new options object with the same values.</returns>
+    public CausalLabelOptions Clone() => (CausalLabelOptions)MemberwiseClone();
+}
