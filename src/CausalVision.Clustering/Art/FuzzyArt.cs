@@ -468,7 +468,7 @@ public sealed class FuzzyArt : IDisposable
             if (label >= 0 && options.MatchTracking && clusterLabels[(int)winner] != label)
             {
                 // MT+: raise this sample's vigilance just above the rejected winner's match and search again.
-                var raised = match[winner].item<double>() + options.MatchTrackingEpsilon;
+                var raised = match[winner].to(float64).item<double>() + options.MatchTrackingEpsilon;
                 pass = pass & (match >= raised);
                 continue;
             }

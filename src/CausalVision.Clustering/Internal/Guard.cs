@@ -61,8 +61,10 @@ internal static class Guard
     {
         using var min = x.min();
         using var max = x.max();
-        var lo = min.item<double>();
-        var hi = max.item<double>();
+        using var min64 = min.to(torch.float64);
+        using var max64 = max.to(torch.float64);
+        var lo = min64.item<double>();
+        var hi = max64.item<double>();
         if (lo < 0 || hi > 1)
         {
             throw new ArgumentException($"{name} must lie in [0, 1] (min-max scale it first); found values in [{lo:G6}, {hi:G6}].", name);

@@ -185,6 +185,21 @@ public sealed class FuzzyArtTests
     }
 
     [Fact]
+    public void Fit_Float32MatchTracking_SameAsFloat64OnSeparatedData()
+    {
+        var o = new ArtOptions { Vigilance = 0.9, MatchTracking = true };
+        using var x64 = Rows(new[] { 0.1 }, new[] { 0.12 }, new[] { 0.9 }, new[] { 0.11 });
+        using var x32 = x64.to(float32);
+        var labels = new long[] { 0, 1, 0, 1 };
+        using var a = new FuzzyArt(o);
+        using var b = new FuzzyArt(o);
+        Assert.Equal(new long[] { 0, 1, 2, 1 }, a.Fit(x64, labels));
+        Assert.Equal(new long[] { 0, 1, 2, 1 }, b.Fit(x32, labels));
+        using var w = b.GetWeights();
+        Assert.Equal(float32, w.dtype);
+    }
+
+    [Fact]
     public void Predict_FarSample_MinusOneAndNoLearning()
     {
         using var art = new FuzzyArt(new ArtOptions { Vigilance = 0.9 });
