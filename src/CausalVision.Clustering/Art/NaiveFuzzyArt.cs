@@ -30,6 +30,12 @@ public sealed class NaiveFuzzyArt
         this.options.Validate();
     }
 
+    /// <summary>Gets a copy of the options.</summary>
+    public ArtOptions Options => options.Clone();
+
+    /// <summary>Gets the raw input dimension D, or -1 before the first fit.</summary>
+    public int InputDimension => inputDim;
+
     /// <summary>Gets the number of clusters.</summary>
     public int ClusterCount => weights.Count;
 

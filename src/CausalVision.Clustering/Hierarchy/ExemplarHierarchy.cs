@@ -135,8 +135,30 @@ public sealed class ExemplarHierarchy : IDisposable
             }
         }
 
-        using var art = new FuzzyArt(options.Art, dev);
-        var assign = art.Fit(scaled, constraint);
+        var managed = options.Backend == ArtBackend.Managed || (options.Backend == ArtBackend.Auto && dev.type == DeviceType.CPU);
+        FuzzyArt art;
+        long[] assign;
+        if (managed)
+        {
+            var flat = scaled.to(float64).cpu().data<double>().ToArray();
+            var d = (int)scaled.shape[1];
+            var rows = new double[n][];
+            for (var i = 0; i < n; i++)
+            {
+                rows[i] = flat.AsSpan(i * d, d).ToArray();
+            }
+
+            var naive = new NaiveFuzzyArt(options.Art);
+            assign = naive.Fit(rows, constraint);
+            art = FuzzyArt.FromNaive(naive, dev, scaled.dtype == float64 ? ScalarType.Float64 : ScalarType.Float32);
+        }
+        else
+        {
+            art = new FuzzyArt(options.Art, dev);
+            assign = art.Fit(scaled, constraint);
+        }
+
+        using var artScope = art;
         var c = art.ClusterCount;
 
         var tagHist = new long[c, tagCount];

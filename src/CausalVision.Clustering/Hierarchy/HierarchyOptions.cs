@@ -29,6 +29,10 @@ public sealed class HierarchyOptions
     /// <value>Default false (the authors' code constrains by tag only).</value>
     public bool ConstrainByClass { get; set; }
 
+    /// <summary>Gets or sets which Fuzzy ART implementation clusters the regions.</summary>
+    /// <value>Default <see cref="ArtBackend.Auto"/>: the managed loop on CPU (faster there), the tensor path on CUDA.</value>
+    public ArtBackend Backend { get; set; } = ArtBackend.Auto;
+
     /// <summary>Throws <see cref="ArgumentException"/> when an option is out of range.</summary>
     public void Validate()
     {

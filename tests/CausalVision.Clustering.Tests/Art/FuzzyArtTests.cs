@@ -254,6 +254,26 @@ public sealed class FuzzyArtTests
     }
 
     [Fact]
+    public void FromNaive_FittedReference_SameStateAndPredictions()
+    {
+        var rows = RandomRows(70, 3, 8);
+        var naive = new NaiveFuzzyArt(new ArtOptions { Vigilance = 0.7, Sigma = 0.02 });
+        naive.Fit(rows);
+        using var art = FuzzyArt.FromNaive(naive, dtype: ScalarType.Float64);
+        Assert.Equal(naive.ClusterCount, art.ClusterCount);
+        Assert.Equal(naive.Vigilances, art.Vigilances);
+        Assert.Equal(naive.Counts, art.Counts);
+        Assert.Equal(3, art.InputDimension);
+        using var w = art.GetWeights();
+        using var wn = tensor(naive.Weights.SelectMany(r => r).ToArray(), new long[] { naive.ClusterCount, 6 }, float64);
+        TensorAssert.Close(wn, w, 0, 0);
+        using var x = Rows(rows);
+        Assert.Equal(naive.Predict(rows), art.Predict(x));
+        Assert.Throws<ArgumentException>(() => FuzzyArt.FromNaive(new NaiveFuzzyArt()));
+        TensorLeaks.AssertNone(() => FuzzyArt.FromNaive(naive).Dispose());
+    }
+
+    [Fact]
     public void Load_CorruptStream_ThrowsInvalidData()
     {
         using var bad = new MemoryStream(new byte[] { 1, 2, 3 });

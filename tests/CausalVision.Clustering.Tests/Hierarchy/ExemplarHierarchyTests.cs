@@ -86,6 +86,25 @@ public sealed class ExemplarHierarchyTests
     }
 
     [Fact]
+    public void Build_TensorAndManagedBackends_SameHierarchy()
+    {
+        manual_seed(4);
+        using var x = randn(200, 5, dtype: float64);
+        var rng = new Random(4);
+        var tags = Enumerable.Range(0, 200).Select(_ => (long)rng.Next(3)).ToArray();
+        var classes = Enumerable.Range(0, 200).Select(_ => (long)rng.Next(2)).ToArray();
+        var art = new ArtOptions { Vigilance = 0.6, Beta = 0.5, Sigma = 0.01, Epochs = 2 };
+        using var a = ExemplarHierarchy.Build(x, tags, classes, 3, 2, new HierarchyOptions { Art = art, Backend = ArtBackend.Tensor });
+        using var b = ExemplarHierarchy.Build(x, tags, classes, 3, 2, new HierarchyOptions { Art = art, Backend = ArtBackend.Managed });
+        Assert.True(a.Count > 2);
+        Assert.Equal(a.ClusterCount, b.ClusterCount);
+        Assert.Equal(a.PrototypeTags, b.PrototypeTags);
+        Assert.Equal(a.PrototypeClasses, b.PrototypeClasses);
+        Assert.Equal(a.MemberCounts, b.MemberCounts);
+        TensorAssert.Close(a.Prototypes, b.Prototypes, 1e-12, 0);
+    }
+
+    [Fact]
     public void Build_ConstrainByClass_SameTagDifferentClassNeverShare()
     {
         using var x = tensor(new[] { 0.0, 0.0, 0.01, 0.01, 1.0 }, new long[] { 5, 1 }, float64);
