@@ -295,13 +295,26 @@ public sealed class KMeans : IDisposable
         }
     }
 
-    private static double MeanVariance(Tensor x)
+    // Mean per-feature (biased) variance, accumulated in float64 over row chunks (no full float64 copy).
+    private double MeanVariance(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var x64 = x.to(float64);
-        var mean = x64.mean(new long[] { 0 });
-        var var = (x64.pow(2).mean(new long[] { 0 }) - mean.pow(2)).clamp_min(0);
-        return var.mean().item<double>();
+        var n = x.shape[0];
+        var d = x.shape[1];
+        var sum = zeros(d, float64, x.device);
+        var sumSq = zeros(d, float64, x.device);
+        var chunk = Math.Max(1L, options.ChunkElements / Math.Max(1L, d));
+        for (long s = 0; s < n; s += chunk)
+        {
+            using var inner = NewDisposeScope();
+            var xs = x.narrow(0, s, Math.Min(chunk, n - s)).to(float64);
+            sum.add_(xs.sum(dim: 0L));
+            sumSq.add_(xs.pow(2).sum(dim: 0L));
+        }
+
+        var mean = sum / n;
+        var variance = ((sumSq / n) - mean.pow(2)).clamp_min(0);
+        return variance.mean().item<double>();
     }
 
     private void CheckK(long n)

@@ -137,6 +137,23 @@ public sealed class KMeansTests
     }
 
     [Fact]
+    public void Fit_ToleranceAndMaxIterations_StopAsConfigured()
+    {
+        manual_seed(8);
+        using var x = rand(500, 3);
+        using var loose = new KMeansModel(new KMeansOptions { Clusters = 10, Tolerance = 1e9 }).Fit(x);
+        Assert.Equal(1, loose.Iterations);
+        Assert.True(loose.Converged);
+        using var capped = new KMeansModel(new KMeansOptions { Clusters = 10, Tolerance = 0, MaxIterations = 2 }).Fit(x);
+        Assert.Equal(2, capped.Iterations);
+        Assert.False(capped.Converged);
+        using var full = new KMeansModel(new KMeansOptions { Clusters = 10 }).Fit(x);
+        Assert.True(full.Converged);
+        Assert.True(full.Iterations > 2);
+        Assert.True(full.Inertia <= capped.Inertia + 1e-6);
+    }
+
+    [Fact]
     public void Fit_Restarts_KeepsLeastInertia()
     {
         manual_seed(3);
