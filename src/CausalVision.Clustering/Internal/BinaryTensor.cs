@@ -74,9 +74,10 @@ internal static class BinaryTensor
         w.Write(isDouble);
         if (isDouble)
         {
-            WriteDoubles(w, c.data<double>().ToArray());
+            // data<T>() cannot enumerate an empty tensor in TorchSharp 0.107.
+            WriteDoubles(w, c.numel() == 0 ? Array.Empty<double>() : c.data<double>().ToArray());
         }
-        else
+        else if (c.numel() > 0)
         {
             using var f = c.to(torch.float32);
             foreach (var v in f.data<float>())

@@ -64,6 +64,22 @@ public sealed class ExemplarHierarchyTests
     }
 
     [Fact]
+    public void Build_NothingPassesFilter_EmptyHierarchyRoundTrips()
+    {
+        using var x = HandFeatures();
+        using var h = ExemplarHierarchy.Build(x, Tags, Classes, 2, 2, new HierarchyOptions { MinMembers = 100 });
+        Assert.Equal(0, h.Count);
+        TensorAssert.Shape(h.Prototypes, 0, 2);
+        TensorAssert.Shape(h.TagDistribution, 0, 2);
+        using var ms = new MemoryStream();
+        h.Save(ms);
+        ms.Position = 0;
+        using var l = ExemplarHierarchy.Load(ms);
+        Assert.Equal(0, l.Count);
+        Assert.Equal(4, l.ClusterCount);
+    }
+
+    [Fact]
     public void Build_RandomData_NeverMixesTags()
     {
         manual_seed(3);
