@@ -229,6 +229,26 @@ public sealed class ExemplarHierarchy : IDisposable
         return result;
     }
 
+    /// <summary>
+    /// Matches raw region features to prototypes (VSCNet eq. 6): project, fuzzy Jaccard against all
+    /// prototypes, then for each candidate tag the best prototype of that tag (all prototypes when
+    /// the tag has none).
+    /// </summary>
+    /// <param name="regions">Raw region features [..., D] (e.g. [B, J, D]).</param>
+    /// <param name="candidateTags">Candidate tag ids [..., K] (e.g. each region's top-5 predicted tags).</param>
+    /// <returns>The best prototype, its similarity, and the fallback flag, each [..., K].</returns>
+    public TagMatch Match(Tensor regions, Tensor candidateTags)
+    {
+        if (Count == 0)
+        {
+            throw new InvalidOperationException("The hierarchy has no prototypes to match.");
+        }
+
+        using var projected = Project(regions);
+        using var sim = PrototypeSimilarity.FuzzyJaccard(projected, Prototypes);
+        return PrototypeSimilarity.BestByTag(sim, candidateTags, prototypeTags);
+    }
+
     /// <summary>Projects raw features into prototype space: min-max scale with the stored range, clamp to [0, 1], complement code.</summary>
     /// <param name="features">Features [..., D].</param>
     /// <returns>A new tensor [..., 2D] on the hierarchy's device.</returns>

@@ -52,6 +52,22 @@ public sealed class ExemplarHierarchyTests
     }
 
     [Fact]
+    public void Match_RegionsAndCandidateTags_BestPrototypePerTag()
+    {
+        using var x = HandFeatures();
+        using var h = ExemplarHierarchy.Build(x, Tags, Classes, 2, 2);
+        // Region 0.02 with candidates {tag 0, tag 1}: tag 0 -> prototype A (near 0); tag 1 -> prototype D (the only one of tag 1).
+        // Region 0.97 with candidate tag 1 twice.
+        using var regions = tensor(new[] { 0.02, 0.97 }, new long[] { 1, 2, 1 }, float64);
+        using var cands = tensor(new long[] { 0, 1, 1, 1 }, new long[] { 1, 2, 2 });
+        using var m = h.Match(regions, cands);
+        Assert.Equal(new long[] { 0, 1, 1, 1 }, m.Index.data<long>().ToArray());
+        var score = m.Score.data<double>().ToArray();
+        Assert.True(score[0] > 0.9 && score[1] < 0.2 && score[2] > 0.9);
+        Assert.Equal(new[] { false, false, false, false }, m.FellBack.data<bool>().ToArray());
+    }
+
+    [Fact]
     public void Build_LowerThresholdAndOneMember_KeepsAllClusters()
     {
         using var x = HandFeatures();
@@ -196,5 +212,7 @@ public sealed class ExemplarHierarchyTests
         TensorLeaks.AssertNone(() => ExemplarHierarchy.Build(x, Tags, Classes, 2, 2).Dispose());
         using var h = ExemplarHierarchy.Build(x, Tags, Classes, 2, 2);
         TensorLeaks.AssertNone(() => h.Project(x).Dispose());
+        using var cands = zeros(new long[] { 8, 2 }, ScalarType.Int64);
+        TensorLeaks.AssertNone(() => h.Match(x, cands).Dispose());
     }
 }
