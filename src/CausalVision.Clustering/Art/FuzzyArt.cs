@@ -511,6 +511,7 @@ public sealed class FuzzyArt : IDisposable
                 // MT+: raise this sample's vigilance just above the rejected winner's match and search again.
                 var raised = match[winner].to(float64).item<double>() + options.MatchTrackingEpsilon;
                 pass = pass & (match >= raised);
+                pass[winner].fill_(false); // also when epsilon is 0: a rejected cluster is never retried
                 continue;
             }
 

@@ -202,6 +202,7 @@ public sealed class NaiveFuzzyArt
         }
 
         var sampleRho = double.NegativeInfinity;
+        var rejected = new bool[c];
         long winner;
         while (true)
         {
@@ -209,7 +210,7 @@ public sealed class NaiveFuzzyArt
             var tMax = double.NegativeInfinity;
             for (var j = 0; j < c; j++)
             {
-                if (eligible[j] && match[j] >= vigilances[j] && match[j] >= sampleRho && choice[j] >= tMax)
+                if (eligible[j] && !rejected[j] && match[j] >= vigilances[j] && match[j] >= sampleRho && choice[j] >= tMax)
                 {
                     tMax = choice[j];
                     winner = j;
@@ -219,6 +220,7 @@ public sealed class NaiveFuzzyArt
             if (winner >= 0 && label >= 0 && options.MatchTracking && clusterLabels[(int)winner] != label)
             {
                 sampleRho = match[winner] + options.MatchTrackingEpsilon;
+                rejected[winner] = true; // never retried, also when epsilon is 0
                 continue;
             }
 

@@ -185,6 +185,18 @@ public sealed class FuzzyArtTests
     }
 
     [Fact]
+    public void Fit_MatchTrackingZeroEpsilon_TerminatesAndMatchesNaive()
+    {
+        var o = new ArtOptions { Vigilance = 0.5, MatchTracking = true, MatchTrackingEpsilon = 0 };
+        var rows = new[] { new[] { 0.5 }, new[] { 0.5 }, new[] { 0.52 } };
+        var labels = new long[] { 0, 1, 1 };
+        using var art = new FuzzyArt(o);
+        using var x = Rows(rows);
+        Assert.Equal(new long[] { 0, 1, 1 }, art.Fit(x, labels));
+        Assert.Equal(new long[] { 0, 1, 1 }, new NaiveFuzzyArt(o).Fit(rows, labels));
+    }
+
+    [Fact]
     public void Fit_Float32MatchTracking_SameAsFloat64OnSeparatedData()
     {
         var o = new ArtOptions { Vigilance = 0.9, MatchTracking = true };
