@@ -1,0 +1,222 @@
+// A small, versioned binary container for fitted clustering models (no pickle, no zip).
+using System.Text;
+using TorchSharp;
+
+namespace CausalVision.Clustering.Internal;
+
+/// <summary>Reads and writes tensors and arrays with a magic header; corrupt files raise <see cref="InvalidDataException"/>.</summary>
+internal static class BinaryTensor
+{
+    /// <summary>Opens a writer on a stream and writes the magic and version.</summary>
+    /// <param name="stream">The target stream (left open).</param>
+    /// <param name="magic">The file magic, e.g. "CVART".</param>
+    /// <param name="version">The format version.</param>
+    /// <returns>The writer.</returns>
+    public static BinaryWriter BeginWrite(Stream stream, string magic, int version)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+        writer.Write(magic);
+        writer.Write(version);
+        return writer;
+    }
+
+    /// <summary>Opens a reader and checks the magic and version.</summary>
+    /// <param name="stream">The source stream (left open).</param>
+    /// <param name="magic">The expected magic.</param>
+    /// <param name="version">The expected version.</param>
+    /// <returns>The reader.</returns>
+    public static BinaryReader BeginRead(Stream stream, string magic, int version)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
+        try
+        {
+            var m = reader.ReadString();
+            if (m != magic)
+            {
+                throw new InvalidDataException($"Not a {magic} file (found magic '{m}').");
+            }
+
+            var v = reader.ReadInt32();
+            if (v != version)
+            {
+                throw new InvalidDataException($"Unsupported {magic} format version {v} (expected {version}).");
+            }
+        }
+        catch (EndOfStreamException e)
+        {
+            reader.Dispose();
+            throw new InvalidDataException($"Truncated {magic} file.", e);
+        }
+        catch (InvalidDataException)
+        {
+            reader.Dispose();
+            throw;
+        }
+
+        return reader;
+    }
+
+    /// <summary>Writes a float32 or float64 tensor (shape, dtype, data).</summary>
+    /// <param name="w">The writer.</param>
+    /// <param name="t">The tensor.</param>
+    public static void WriteTensor(BinaryWriter w, torch.Tensor t)
+    {
+        using var c = t.detach().cpu().contiguous();
+        w.Write(c.dim());
+        foreach (var s in c.shape)
+        {
+            w.Write(s);
+        }
+
+        var isDouble = c.dtype == torch.float64;
+        w.Write(isDouble);
+        if (isDouble)
+        {
+            // data<T>() cannot enumerate an empty tensor in TorchSharp 0.107.
+            WriteDoubles(w, c.numel() == 0 ? Array.Empty<double>() : c.data<double>().ToArray());
+        }
+        else if (c.numel() > 0)
+        {
+            using var f = c.to(torch.float32);
+            foreach (var v in f.data<float>())
+            {
+                w.Write(v);
+            }
+        }
+    }
+
+    /// <summary>Reads a tensor written by <see cref="WriteTensor"/>.</summary>
+    /// <param name="r">The reader.</param>
+    /// <param name="device">The target device.</param>
+    /// <returns>The tensor.</returns>
+    public static torch.Tensor ReadTensor(BinaryReader r, torch.Device device)
+    {
+        var dims = r.ReadInt64();
+        if (dims is < 0 or > 8)
+        {
+            throw new InvalidDataException($"Corrupt tensor header: {dims} dimensions.");
+        }
+
+        var shape = new long[dims];
+        long n = 1;
+        for (var i = 0; i < dims; i++)
+        {
+            shape[i] = r.ReadInt64();
+            if (shape[i] < 0 || shape[i] > int.MaxValue)
+            {
+                throw new InvalidDataException($"Corrupt tensor header: size {shape[i]}.");
+            }
+
+            n *= shape[i];
+        }
+
+        if (n > int.MaxValue)
+        {
+            throw new InvalidDataException("Corrupt tensor header: too many elements.");
+        }
+
+        var isDouble = r.ReadBoolean();
+        if (isDouble)
+        {
+            var data = ReadDoubles(r, (int)n);
+            using var cpu = torch.tensor(data, shape, torch.float64);
+            return cpu.to(device);
+        }
+        else
+        {
+            var data = new float[n];
+            for (var i = 0; i < n; i++)
+            {
+                data[i] = r.ReadSingle();
+            }
+
+            using var cpu = torch.tensor(data, shape, torch.float32);
+            return cpu.to(device);
+        }
+    }
+
+    /// <summary>Writes a length-prefixed double array.</summary>
+    /// <param name="w">The writer.</param>
+    /// <param name="values">The values.</param>
+    public static void WriteDoubles(BinaryWriter w, IReadOnlyList<double> values)
+    {
+        w.Write(values.Count);
+        foreach (var v in values)
+        {
+            w.Write(v);
+        }
+    }
+
+    /// <summary>Reads a length-prefixed double array.</summary>
+    /// <param name="r">The reader.</param>
+    /// <param name="expected">The expected length, or -1 for any.</param>
+    /// <returns>The values.</returns>
+    public static double[] ReadDoubles(BinaryReader r, int expected = -1)
+    {
+        var n = r.ReadInt32();
+        if (n < 0 || (expected >= 0 && n != expected))
+        {
+            throw new InvalidDataException($"Corrupt array: length {n}" + (expected >= 0 ? $", expected {expected}." : "."));
+        }
+
+        var a = new double[n];
+        for (var i = 0; i < n; i++)
+        {
+            a[i] = r.ReadDouble();
+        }
+
+        return a;
+    }
+
+    /// <summary>Writes a length-prefixed long array.</summary>
+    /// <param name="w">The writer.</param>
+    /// <param name="values">The values.</param>
+    public static void WriteLongs(BinaryWriter w, IReadOnlyList<long> values)
+    {
+        w.Write(values.Count);
+        foreach (var v in values)
+        {
+            w.Write(v);
+        }
+    }
+
+    /// <summary>Reads a length-prefixed long array.</summary>
+    /// <param name="r">The reader.</param>
+    /// <param name="expected">The expected length, or -1 for any.</param>
+    /// <returns>The values.</returns>
+    public static long[] ReadLongs(BinaryReader r, int expected = -1)
+    {
+        var n = r.ReadInt32();
+        if (n < 0 || (expected >= 0 && n != expected))
+        {
+            throw new InvalidDataException($"Corrupt array: length {n}" + (expected >= 0 ? $", expected {expected}." : "."));
+        }
+
+        var a = new long[n];
+        for (var i = 0; i < n; i++)
+        {
+            a[i] = r.ReadInt64();
+        }
+
+        return a;
+    }
+
+    /// <summary>Runs a load body, turning end-of-stream into <see cref="InvalidDataException"/>.</summary>
+    /// <typeparam name="T">The result type.</typeparam>
+    /// <param name="magic">The file kind, for the message.</param>
+    /// <param name="body">The body.</param>
+    /// <returns>The body's result.</returns>
+    public static T Guarded<T>(string magic, Func<T> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidDataException($"Truncated {magic} file.", e);
+        }
+    }
+}

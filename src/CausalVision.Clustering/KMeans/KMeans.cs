@@ -1,0 +1,606 @@
+// K-means on tensors (CPU or CUDA).
+// Lloyd iterations: S. Lloyd (1982), "Least squares quantization in PCM", IEEE Trans. Inf. Theory 28(2).
+// k-means++ seeding: Arthur & Vassilvitskii (2007), "k-means++: The Advantages of Careful Seeding", SODA;
+//   greedy variant with 2 + ln K local trials and tolerance scaled by the mean feature variance as
+//   scikit-learn's KMeans (sklearn/cluster/_kmeans.py); empty clusters re-seeded from the points
+//   farthest from their centres (scikit-learn's relocation).
+// Mini-batch: D. Sculley (2010), "Web-Scale K-Means Clustering", WWW; per-centre learning rate 1/v_c,
+//   applied in aggregate per batch: c <- (v_c c + sum of batch members) / (v_c + n_c).
+using CausalVision.Clustering.Internal;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CausalVision.Clustering.KMeans;
+
+/// <summary>
+/// K-means clustering: k-means++ seeding, Lloyd iterations, a mini-batch variant for data that does
+/// not fit in memory (also fed from a stream of batches), inertia and cluster sizes, save/load.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Squared distances are ||x||^2 - 2 x c^T + ||c||^2 (clamped at 0), computed in row chunks of at most
+/// <see cref="KMeansOptions.ChunkElements"/> distance entries, so 100k x 512 with K = 80 runs in a
+/// fixed, small working set. Inertia and the tolerance are accumulated in float64.
+/// </para>
+/// <para>Shapes: data [N, D] (float32 or float64); centres [K, D]; labels [N].</para>
+/// </remarks>
+public sealed class KMeans : IDisposable
+{
+    private const string Magic = "CVKMEANS";
+    private const int FormatVersion = 1;
+    private readonly KMeansOptions options;
+    private readonly Device device;
+    private Tensor? centers;
+    private long[] sizes = Array.Empty<long>();
+    private bool disposed;
+
+    /// <summary>Initializes a new instance of the <see cref="KMeans"/> class.</summary>
+    /// <param name="options">The options (copied); defaults when null.</param>
+    /// <param name="device">The device of the centres; CPU when null.</param>
+    public KMeans(KMeansOptions? options = null, Device? device = null)
+    {
+        this.options = (options ?? new KMeansOptions()).Clone();
+        this.options.Validate();
+        this.device = device ?? CPU;
+    }
+
+    /// <summary>Gets a copy of the options.</summary>
+    public KMeansOptions Options => options.Clone();
+
+    /// <summary>Gets the device of the centres.</summary>
+    public Device Device => device;
+
+    /// <summary>Gets a value indicating whether the model has been fitted.</summary>
+    public bool IsFitted => centers is not null;
+
+    /// <summary>Gets the feature dimension D (-1 before fitting).</summary>
+    public long Dimension => centers is null ? -1 : centers.shape[1];
+
+    /// <summary>Gets the number of clusters K.</summary>
+    public int ClusterCount => options.Clusters;
+
+    /// <summary>Gets the inertia (sum of squared distances to the nearest centre) of the fitted data, from the final assignment pass.</summary>
+    public double Inertia { get; private set; } = double.NaN;
+
+    /// <summary>Gets the Lloyd iterations (or mini-batch steps) of the kept run.</summary>
+    public int Iterations { get; private set; }
+
+    /// <summary>Gets a value indicating whether the kept run met the tolerance (or stopped changing labels).</summary>
+    public bool Converged { get; private set; }
+
+    /// <summary>Gets the number of fitted samples nearest to each centre, from the final assignment pass.</summary>
+    public IReadOnlyList<long> ClusterSizes => sizes.ToArray();
+
+    /// <summary>Returns a copy of the centres [K, D] (caller disposes).</summary>
+    /// <returns>The centres.</returns>
+    public Tensor GetCenters()
+    {
+        ThrowIfNotFitted();
+        return centers!.clone();
+    }
+
+    /// <summary>Fits by Lloyd iterations from k-means++ seeds, <see cref="KMeansOptions.Restarts"/> times, keeping the run of least inertia.</summary>
+    /// <param name="data">Samples [N, D], N &gt;= K.</param>
+    /// <returns>This model.</returns>
+    public KMeans Fit(Tensor data)
+    {
+        ThrowIfDisposed();
+        Guard.Features(data, nameof(data));
+        CheckK(data.shape[0]);
+        using var scope = NewDisposeScope();
+        var x = data.to(device);
+        var tolAbs = options.Tolerance * MeanVariance(x);
+        var seeds = new Random(options.Seed);
+        Tensor? best = null;
+        var bestInertia = double.PositiveInfinity;
+        var bestIter = 0;
+        var bestConv = false;
+        for (var run = 0; run < options.Restarts; run++)
+        {
+            var c = PlusPlus(x, seeds.Next());
+            var (iter, conv) = Lloyd(x, ref c, tolAbs);
+            var (_, minD) = Assign(x, c);
+            var inertia = minD.sum(float64).item<double>();
+            if (inertia < bestInertia)
+            {
+                best = c;
+                bestInertia = inertia;
+                bestIter = iter;
+                bestConv = conv;
+            }
+        }
+
+        SetCenters(best!);
+        Iterations = bestIter;
+        Converged = bestConv;
+        FinalPass(Split(new[] { x }));
+        return this;
+    }
+
+    /// <summary>Fits by mini-batch K-means (Sculley 2010) over shuffled batches of an in-memory tensor.</summary>
+    /// <param name="data">Samples [N, D], N &gt;= K.</param>
+    /// <returns>This model.</returns>
+    public KMeans FitMiniBatch(Tensor data)
+    {
+        ThrowIfDisposed();
+        Guard.Features(data, nameof(data));
+        CheckK(data.shape[0]);
+        var n = data.shape[0];
+        var rng = new Random(options.Seed);
+        IEnumerable<Tensor> Epoch()
+        {
+            var perm = Enumerable.Range(0, (int)n).OrderBy(_ => rng.Next()).Select(i => (long)i).ToArray();
+            for (var s = 0; s < n; s += options.BatchSize)
+            {
+                var idx = perm.Skip(s).Take(options.BatchSize).ToArray();
+                using var index = tensor(idx, device: data.device);
+                yield return data.index_select(0, index);
+            }
+        }
+
+        MiniBatch(_ => Epoch(), () => Split(new[] { data }), validate: false);
+        return this;
+    }
+
+    /// <summary>
+    /// Fits by mini-batch K-means from a stream of feature batches, for more data than fits in memory.
+    /// The sequence is enumerated <see cref="KMeansOptions.MiniBatchEpochs"/> + 1 times (the last pass
+    /// computes inertia and cluster sizes), so it must be re-enumerable (e.g. re-reading files). The
+    /// first batches, up to <see cref="KMeansOptions.InitSize"/> rows, seed k-means++. The caller owns
+    /// the batches.
+    /// </summary>
+    /// <param name="batches">Batches [n_i, D].</param>
+    /// <returns>This model.</returns>
+    public KMeans FitStream(IEnumerable<Tensor> batches)
+    {
+        ArgumentNullException.ThrowIfNull(batches);
+        ThrowIfDisposed();
+        MiniBatch(_ => Split(batches), () => Split(batches), validate: true);
+        return this;
+    }
+
+    /// <summary>Returns the nearest centre of every row.</summary>
+    /// <param name="data">Samples [N, D].</param>
+    /// <returns>Labels [N] as int64 on the model's device (caller disposes).</returns>
+    public Tensor Predict(Tensor data)
+    {
+        ThrowIfNotFitted();
+        Guard.Features(data, nameof(data), Dimension);
+        using var scope = NewDisposeScope();
+        var (labels, _) = Assign(data.to(device), centers!);
+        return labels.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Returns the inertia of <paramref name="data"/> under the fitted centres.</summary>
+    /// <param name="data">Samples [N, D].</param>
+    /// <returns>The sum of squared distances to the nearest centres.</returns>
+    public double Score(Tensor data)
+    {
+        ThrowIfNotFitted();
+        Guard.Features(data, nameof(data), Dimension);
+        using var scope = NewDisposeScope();
+        var (_, minD) = Assign(data.to(device), centers!);
+        return minD.sum(float64).item<double>();
+    }
+
+    /// <summary>Computes squared Euclidean distances [N, K] = ||x||^2 - 2 x c^T + ||c||^2, clamped at 0 (one chunk; no validation).</summary>
+    /// <param name="x">Rows [N, D].</param>
+    /// <param name="c">Centres [K, D].</param>
+    /// <returns>Distances [N, K].</returns>
+    public static Tensor SquaredDistances(Tensor x, Tensor c)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(c);
+        using var scope = NewDisposeScope();
+        var d = x.pow(2).sum(1, keepdim: true) - 2 * x.matmul(c.t()) + c.pow(2).sum(1).unsqueeze(0);
+        return d.clamp_min(0).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Saves the centres, sizes, inertia and options.</summary>
+    /// <param name="path">The file path.</param>
+    public void Save(string path)
+    {
+        using var fs = File.Create(path);
+        Save(fs);
+    }
+
+    /// <summary>Saves the model to a stream.</summary>
+    /// <param name="stream">The stream (left open).</param>
+    public void Save(Stream stream)
+    {
+        ThrowIfNotFitted();
+        using var w = BinaryTensor.BeginWrite(stream, Magic, FormatVersion);
+        w.Write(options.Clusters);
+        w.Write(options.MaxIterations);
+        w.Write(options.Tolerance);
+        w.Write(options.Restarts);
+        w.Write(options.Seed);
+        w.Write(options.LocalTrials);
+        w.Write(options.ChunkElements);
+        w.Write(options.BatchSize);
+        w.Write(options.MiniBatchEpochs);
+        w.Write(options.InitSize);
+        w.Write(Inertia);
+        w.Write(Iterations);
+        w.Write(Converged);
+        BinaryTensor.WriteTensor(w, centers!);
+        BinaryTensor.WriteLongs(w, sizes);
+    }
+
+    /// <summary>Loads a model saved by <see cref="Save(string)"/>.</summary>
+    /// <param name="path">The file path.</param>
+    /// <param name="device">The target device; CPU when null.</param>
+    /// <returns>The model.</returns>
+    public static KMeans Load(string path, Device? device = null)
+    {
+        using var fs = File.OpenRead(path);
+        return Load(fs, device);
+    }
+
+    /// <summary>Loads a model from a stream.</summary>
+    /// <param name="stream">The stream.</param>
+    /// <param name="device">The target device; CPU when null.</param>
+    /// <returns>The model.</returns>
+    public static KMeans Load(Stream stream, Device? device = null)
+    {
+        using var r = BinaryTensor.BeginRead(stream, Magic, FormatVersion);
+        return BinaryTensor.Guarded(Magic, () =>
+        {
+            var o = new KMeansOptions
+            {
+                Clusters = r.ReadInt32(),
+                MaxIterations = r.ReadInt32(),
+                Tolerance = r.ReadDouble(),
+                Restarts = r.ReadInt32(),
+                Seed = r.ReadInt32(),
+                LocalTrials = r.ReadInt32(),
+                ChunkElements = r.ReadInt64(),
+                BatchSize = r.ReadInt32(),
+                MiniBatchEpochs = r.ReadInt32(),
+                InitSize = r.ReadInt32(),
+            };
+            KMeans km;
+            try
+            {
+                km = new KMeans(o, device);
+            }
+            catch (ArgumentException e)
+            {
+                throw new InvalidDataException($"Corrupt KMeans options: {e.Message}", e);
+            }
+
+            km.Inertia = r.ReadDouble();
+            km.Iterations = r.ReadInt32();
+            km.Converged = r.ReadBoolean();
+            var c = BinaryTensor.ReadTensor(r, km.device);
+            if (c.dim() != 2 || c.shape[0] != o.Clusters)
+            {
+                c.Dispose();
+                throw new InvalidDataException($"Corrupt KMeans file: centres of shape [{string.Join(", ", c.shape)}] for K = {o.Clusters}.");
+            }
+
+            km.centers = c;
+            km.sizes = BinaryTensor.ReadLongs(r, o.Clusters);
+            return km;
+        });
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        if (!disposed)
+        {
+            disposed = true;
+            centers?.Dispose();
+        }
+    }
+
+    // Mean per-feature (biased) variance, accumulated in float64 over row chunks (no full float64 copy).
+    private double MeanVariance(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var n = x.shape[0];
+        var d = x.shape[1];
+        var sum = zeros(d, float64, x.device);
+        var sumSq = zeros(d, float64, x.device);
+        var chunk = Math.Max(1L, options.ChunkElements / Math.Max(1L, d));
+        for (long s = 0; s < n; s += chunk)
+        {
+            using var inner = NewDisposeScope();
+            var xs = x.narrow(0, s, Math.Min(chunk, n - s)).to(float64);
+            sum.add_(xs.sum(dim: 0L));
+            sumSq.add_(xs.pow(2).sum(dim: 0L));
+        }
+
+        var mean = sum / n;
+        var variance = ((sumSq / n) - mean.pow(2)).clamp_min(0);
+        return variance.mean().item<double>();
+    }
+
+    private void CheckK(long n)
+    {
+        if (options.Clusters > n)
+        {
+            throw new ArgumentException($"K = {options.Clusters} clusters exceeds the number of samples {n}.", "data");
+        }
+    }
+
+    private void SetCenters(Tensor c)
+    {
+        var old = centers;
+        centers = c.detach().clone().DetachFromDisposeScope();
+        old?.Dispose();
+    }
+
+    // Labels [N] and squared distance to the nearest centre [N], in row chunks.
+    private (Tensor Labels, Tensor MinDist) Assign(Tensor x, Tensor c)
+    {
+        var n = x.shape[0];
+        var k = c.shape[0];
+        var labels = empty(n, ScalarType.Int64, x.device);
+        var minD = empty(n, x.dtype, x.device);
+        var chunk = Math.Max(1L, options.ChunkElements / k);
+        var cNorm = c.pow(2).sum(1).unsqueeze(0);
+        for (long s = 0; s < n; s += chunk)
+        {
+            using var inner = NewDisposeScope();
+            var len = Math.Min(chunk, n - s);
+            var xs = x.narrow(0, s, len);
+            var d = (xs.pow(2).sum(1, keepdim: true) - 2 * xs.matmul(c.t()) + cNorm).clamp_min(0);
+            var (values, indexes) = d.min(1);
+            labels.narrow(0, s, len).copy_(indexes);
+            minD.narrow(0, s, len).copy_(values);
+        }
+
+        return (labels, minD);
+    }
+
+    // Greedy k-means++ (D^2 sampling with local trials), sampled with a managed Random for determinism on any device.
+    private Tensor PlusPlus(Tensor x, int seed)
+    {
+        var rng = new Random(seed);
+        var n = x.shape[0];
+        var k = options.Clusters;
+        var trials = options.LocalTrials > 0 ? options.LocalTrials : 2 + (int)Math.Log(k);
+        var c = empty(new long[] { k, x.shape[1] }, x.dtype, x.device);
+        var first = rng.NextInt64(n);
+        c[0].copy_(x[first]);
+        var closest = SquaredDistances(x, x.narrow(0, first, 1)).squeeze(1).to(float64);
+        for (var j = 1; j < k; j++)
+        {
+            using var step = NewDisposeScope();
+            var cum = closest.cumsum(0).cpu().data<double>().ToArray();
+            var pot = cum[^1];
+            var cands = new long[trials];
+            for (var t = 0; t < trials; t++)
+            {
+                var r = rng.NextDouble() * pot;
+                var idx = Array.BinarySearch(cum, r);
+                idx = idx < 0 ? ~idx : idx;
+                cands[t] = Math.Min(idx, n - 1);
+            }
+
+            var candIdx = tensor(cands, device: x.device);
+            var candRows = x.index_select(0, candIdx);
+            var dc = SquaredDistances(x, candRows).to(float64); // [N, trials]
+            var trialD = minimum(dc, closest.unsqueeze(1));
+            var pots = trialD.sum(dim: 0L); // not sum(0): a literal 0 binds to sum(ScalarType)
+            var best = pots.argmin().item<long>();
+            c[j].copy_(candRows[best]);
+            closest.copy_(trialD.select(1, best));
+        }
+
+        return c;
+    }
+
+    private (int Iterations, bool Converged) Lloyd(Tensor x, ref Tensor c, double tolAbs)
+    {
+        var k = options.Clusters;
+        Tensor? previous = null;
+        try
+        {
+            for (var it = 1; it <= options.MaxIterations; it++)
+            {
+                using var iterScope = NewDisposeScope();
+                var (labels, minD) = Assign(x, c);
+                var sums = zeros(new long[] { k, x.shape[1] }, x.dtype, x.device).index_add_(0, labels, x, 1.0);
+                var counts = zeros(k, x.dtype, x.device).index_add_(0, labels, ones(x.shape[0], x.dtype, x.device), 1.0);
+                RepairEmpty(x, labels, minD, sums, counts);
+                var next = sums / counts.unsqueeze(1);
+                var shift = (next - c).pow(2).sum(float64).item<double>();
+                var same = previous is not null && previous.equal(labels).all().item<bool>();
+                c.Dispose();
+                c = next.MoveToOuterDisposeScope();
+                previous?.Dispose();
+                previous = labels.MoveToOuterDisposeScope();
+                if (same || shift <= tolAbs)
+                {
+                    return (it, true);
+                }
+            }
+
+            return (options.MaxIterations, false);
+        }
+        finally
+        {
+            previous?.Dispose();
+        }
+    }
+
+    // Empty clusters take the points farthest from their centres; those points leave their old clusters.
+    internal static void RepairEmpty(Tensor x, Tensor labels, Tensor minD, Tensor sums, Tensor counts)
+    {
+        var emptyIdx = (counts == 0).nonzero().squeeze(1);
+        var e = emptyIdx.shape[0];
+        if (e == 0)
+        {
+            return;
+        }
+
+        var far = minD.topk((int)Math.Min(e, minD.shape[0])).indexes;
+        var m = far.shape[0];
+        var farRows = x.index_select(0, far);
+        var oldLabels = labels.index_select(0, far);
+        sums.index_add_(0, oldLabels, farRows, -1.0);
+        counts.index_add_(0, oldLabels, ones(m, counts.dtype, counts.device), -1.0);
+        var targets = emptyIdx.narrow(0, 0, m);
+        sums.index_copy_(0, targets, farRows);
+        counts.index_fill_(0, targets, 1.0);
+        labels.index_copy_(0, far, targets);
+        minD.index_fill_(0, far, 0.0);
+
+        // A donor left empty keeps its old centre (sum 0 / count 0 would be NaN): give it count 1 and its own sum.
+        counts.clamp_min_(1.0);
+    }
+
+    private IEnumerable<Tensor> Split(IEnumerable<Tensor> batches)
+    {
+        foreach (var b in batches)
+        {
+            if (b is null)
+            {
+                throw new ArgumentException("The batch sequence contains a null batch.", nameof(batches));
+            }
+
+            var n = b.dim() == 2 ? b.shape[0] : 0;
+            if (n <= options.BatchSize)
+            {
+                yield return b.alias();
+                continue;
+            }
+
+            for (long s = 0; s < n; s += options.BatchSize)
+            {
+                yield return b.narrow(0, s, Math.Min(options.BatchSize, n - s));
+            }
+        }
+    }
+
+    private void MiniBatch(Func<int, IEnumerable<Tensor>> epoch, Func<IEnumerable<Tensor>> finalPass, bool validate)
+    {
+        var k = options.Clusters;
+        var initSize = options.InitSize > 0 ? options.InitSize : Math.Max(3 * options.BatchSize, k);
+        long dim = -1;
+
+        // Seed from the first rows (k-means++ on up to initSize rows).
+        var buffer = new List<Tensor>();
+        long buffered = 0;
+        using (var initScope = NewDisposeScope())
+        {
+            foreach (var b in epoch(-1))
+            {
+                if (validate)
+                {
+                    Guard.Features(b, "batches", dim >= 0 ? dim : null);
+                }
+
+                dim = b.shape[1];
+                buffer.Add(b.to(device));
+                buffered += b.shape[0];
+                if (buffered >= initSize)
+                {
+                    break;
+                }
+            }
+
+            if (buffered == 0)
+            {
+                throw new ArgumentException("The batch sequence is empty; at least one sample is required.", "batches");
+            }
+
+            CheckK(buffered);
+            var init = cat(buffer.ToArray(), 0);
+            var tolAbs = options.Tolerance * MeanVariance(init);
+            var c = PlusPlus(init, options.Seed);
+            var v = zeros(k, float64, device);
+            var steps = 0;
+            var converged = false;
+            for (var e = 0; e < options.MiniBatchEpochs && !converged; e++)
+            {
+                var epochShift = 0.0;
+                Tensor? lastBatch = null;
+                foreach (var raw in epoch(e))
+                {
+                    using var stepScope = NewDisposeScope();
+                    if (validate)
+                    {
+                        Guard.Features(raw, "batches", dim);
+                    }
+
+                    var b = raw.to(device);
+                    var (labels, _) = Assign(b, c);
+                    var bsum = zeros(new long[] { k, dim }, float64, device).index_add_(0, labels, b.to(float64), 1.0);
+                    var bcnt = zeros(k, float64, device).index_add_(0, labels, ones(b.shape[0], float64, device), 1.0);
+                    var vNew = v + bcnt;
+                    var updated = ((c.to(float64) * v.unsqueeze(1)) + bsum) / vNew.clamp_min(1).unsqueeze(1);
+                    var next = where((bcnt > 0).unsqueeze(1), updated, c.to(float64)).to(c.dtype);
+                    epochShift += (next - c).pow(2).sum(float64).item<double>();
+                    c.copy_(next);
+                    v.copy_(vNew);
+                    steps++;
+                    lastBatch?.Dispose();
+                    lastBatch = raw;
+                }
+
+                // Centres nothing has reached yet are re-seeded from the last batch's farthest points.
+                using (var repairScope = NewDisposeScope())
+                {
+                    var emptyIdx = (v == 0).nonzero().squeeze(1);
+                    if (emptyIdx.shape[0] > 0 && lastBatch is not null)
+                    {
+                        var (_, minD) = Assign(lastBatch, c);
+                        var m = Math.Min(emptyIdx.shape[0], minD.shape[0]);
+                        var far = minD.topk((int)m).indexes;
+                        c.index_copy_(0, emptyIdx.narrow(0, 0, m), lastBatch.index_select(0, far));
+                        epochShift = double.PositiveInfinity;
+                    }
+                }
+
+                lastBatch?.Dispose();
+                converged = epochShift <= tolAbs;
+            }
+
+            SetCenters(c);
+            Iterations = steps;
+            Converged = converged;
+        }
+
+        FinalPass(finalPass());
+    }
+
+    // Inertia and cluster sizes of the fitted data under the final centres.
+    private void FinalPass(IEnumerable<Tensor> batches)
+    {
+        var k = options.Clusters;
+        var counts = new long[k];
+        var inertia = 0.0;
+        foreach (var b in batches)
+        {
+            using var owned = b; // Split yields views this class owns.
+            using var scope = NewDisposeScope();
+            var (labels, minD) = Assign(b.to(device), centers!);
+            inertia += minD.sum(float64).item<double>();
+            var cnt = zeros(k, ScalarType.Int64, device).index_add_(0, labels, ones(labels.shape[0], ScalarType.Int64, device), 1);
+            var host = cnt.cpu().data<long>().ToArray();
+            for (var j = 0; j < k; j++)
+            {
+                counts[j] += host[j];
+            }
+        }
+
+        sizes = counts;
+        Inertia = inertia;
+    }
+
+    private void ThrowIfNotFitted()
+    {
+        ThrowIfDisposed();
+        if (centers is null)
+        {
+            throw new InvalidOperationException("The K-means model is not fitted.");
+        }
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(disposed, this);
+}
+

@@ -1,0 +1,86 @@
+// Options for K-means (Lloyd 1982 / k-means++ Arthur & Vassilvitskii 2007 / mini-batch Sculley 2010).
+using System.ComponentModel.DataAnnotations;
+
+namespace CausalVision.Clustering.KMeans;
+
+/// <summary>Hyper-parameters of <see cref="KMeans"/>; the defaults follow scikit-learn's KMeans / MiniBatchKMeans.</summary>
+public sealed class KMeansOptions
+{
+    /// <summary>Gets or sets the number of clusters K.</summary>
+    /// <value>Default 8.</value>
+    [Range(1, int.MaxValue)]
+    public int Clusters { get; set; } = 8;
+
+    /// <summary>Gets or sets the maximum number of Lloyd iterations per run.</summary>
+    /// <value>Default 300.</value>
+    [Range(1, int.MaxValue)]
+    public int MaxIterations { get; set; } = 300;
+
+    /// <summary>
+    /// Gets or sets the relative tolerance: a run stops when the summed squared centre shift of an
+    /// iteration is &lt;= Tolerance x (mean per-feature variance of the data), as scikit-learn.
+    /// </summary>
+    /// <value>Default 1e-4.</value>
+    [Range(0.0, double.MaxValue)]
+    public double Tolerance { get; set; } = 1e-4;
+
+    /// <summary>Gets or sets the number of k-means++ restarts; the run of least inertia is kept.</summary>
+    /// <value>Default 1.</value>
+    [Range(1, int.MaxValue)]
+    public int Restarts { get; set; } = 1;
+
+    /// <summary>Gets or sets the seed of the k-means++ sampling and of the mini-batch order.</summary>
+    /// <value>Default 0.</value>
+    public int Seed { get; set; }
+
+    /// <summary>Gets or sets the candidates tried per k-means++ step (greedy k-means++); 0 means 2 + ln K (scikit-learn).</summary>
+    /// <value>Default 0.</value>
+    [Range(0, int.MaxValue)]
+    public int LocalTrials { get; set; }
+
+    /// <summary>Gets or sets the most distance-matrix elements (rows x K) computed at once; bounds memory.</summary>
+    /// <value>Default 2^24 (64 MiB of float32).</value>
+    [Range(1, long.MaxValue)]
+    public long ChunkElements { get; set; } = 1L << 24;
+
+    /// <summary>Gets or sets the mini-batch size (mini-batch and streaming fits; larger stream batches are split).</summary>
+    /// <value>Default 1024 (scikit-learn).</value>
+    [Range(1, int.MaxValue)]
+    public int BatchSize { get; set; } = 1024;
+
+    /// <summary>Gets or sets the number of passes over the data of a mini-batch or streaming fit.</summary>
+    /// <value>Default 10.</value>
+    [Range(1, int.MaxValue)]
+    public int MiniBatchEpochs { get; set; } = 10;
+
+    /// <summary>Gets or sets the rows used for the k-means++ initialisation of a mini-batch fit; 0 means max(3 x BatchSize, K) (scikit-learn).</summary>
+    /// <value>Default 0.</value>
+    [Range(0, int.MaxValue)]
+    public int InitSize { get; set; }
+
+    /// <summary>Returns a copy of these options.</summary>
+    /// <returns>The copy.</returns>
+    public KMeansOptions Clone() => (KMeansOptions)MemberwiseClone();
+
+    /// <summary>Throws <see cref="ArgumentException"/> when an option is out of range.</summary>
+    public void Validate()
+    {
+        Check(Clusters >= 1, nameof(Clusters), Clusters);
+        Check(MaxIterations >= 1, nameof(MaxIterations), MaxIterations);
+        Check(Tolerance >= 0 && double.IsFinite(Tolerance), nameof(Tolerance), Tolerance);
+        Check(Restarts >= 1, nameof(Restarts), Restarts);
+        Check(LocalTrials >= 0, nameof(LocalTrials), LocalTrials);
+        Check(ChunkElements >= 1, nameof(ChunkElements), ChunkElements);
+        Check(BatchSize >= 1, nameof(BatchSize), BatchSize);
+        Check(MiniBatchEpochs >= 1, nameof(MiniBatchEpochs), MiniBatchEpochs);
+        Check(InitSize >= 0, nameof(InitSize), InitSize);
+    }
+
+    private static void Check(bool ok, string name, double value)
+    {
+        if (!ok)
+        {
+            throw new ArgumentException($"KMeansOptions.{name} = {value} is out of range.", name);
+        }
+    }
+}
