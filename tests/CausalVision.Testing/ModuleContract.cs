@@ -61,7 +61,7 @@ public static class ModuleContract
             {
                 problems.Add($"{name}: non-finite gradient");
             }
-            else if (grad.abs().sum().item<double>() == 0)
+            else if (grad.abs().sum().to(torch.float64).item<double>() == 0)
             {
                 problems.Add($"{name}: zero gradient");
             }

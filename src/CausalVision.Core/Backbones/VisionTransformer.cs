@@ -64,7 +64,7 @@ public sealed class VisionTransformer : Backbone
         norm = nn.LayerNorm(dim, eps: 1e-6);
         if (options.NumClasses > 0)
         {
-            head = nn.Linear(dim, options.NumClasses);
+            head = UninitializedLinear(dim, options.NumClasses);
         }
 
         RegisterComponents();
@@ -148,19 +148,36 @@ public sealed class VisionTransformer : Backbone
     public void ResetParameters()
     {
         using var noGrad = torch.no_grad();
-        nn.init.trunc_normal_(pos_embed, std: 0.02);
+        TruncatedNormal(pos_embed, 0.02);
         nn.init.normal_(cls_token, std: 1e-6);
         foreach (var module in modules())
         {
             if (module is Linear linear)
             {
-                nn.init.trunc_normal_(linear.weight, std: 0.02);
+                TruncatedNormal(linear.weight, 0.02);
                 if (linear.bias is not null)
                 {
                     nn.init.zeros_(linear.bias);
                 }
             }
         }
+    }
+
+    /// <summary>A linear layer whose weights are left for <see cref="ResetParameters"/> (one init pass instead of two).</summary>
+    /// <param name="inFeatures">Input features.</param>
+    /// <param name="outFeatures">Output features.</param>
+    /// <returns>The layer (weights uninitialised until <see cref="ResetParameters"/> runs).</returns>
+    internal static Linear UninitializedLinear(long inFeatures, long outFeatures)
+        => nn.Linear(new Parameter(torch.empty(outFeatures, inFeatures)), new Parameter(torch.zeros(outFeatures)));
+
+    private static void TruncatedNormal(Tensor tensor, double std)
+    {
+        // timm: trunc_normal_(std=0.02) with ABSOLUTE bounds [-2, 2], i.e. +-100 standard deviations:
+        // the truncation never binds, so a normal draw clamped to the bounds has the same law. It is
+        // also much cheaper than libtorch's inverse-CDF sampler, which in TorchSharp 0.107 can
+        // return +-Inf (PyTorch clamps afterwards, TorchSharp does not).
+        nn.init.normal_(tensor, 0.0, std);
+        tensor.clamp_(-2.0, 2.0);
     }
 
     /// <inheritdoc/>

@@ -29,8 +29,8 @@ internal sealed class VitAttention : nn.Module<Tensor, Tensor>
         this.heads = heads;
         this.attnDrop = attnDrop;
         this.projDrop = projDrop;
-        qkv = nn.Linear(dim, dim * 3, hasBias: true);
-        proj = nn.Linear(dim, dim);
+        qkv = VisionTransformer.UninitializedLinear(dim, dim * 3);
+        proj = VisionTransformer.UninitializedLinear(dim, dim);
         RegisterComponents();
     }
 

@@ -17,8 +17,8 @@ internal sealed class VitMlp : nn.Module<Tensor, Tensor>
         : base(nameof(VitMlp))
     {
         this.drop = drop;
-        fc1 = nn.Linear(dim, hidden);
-        fc2 = nn.Linear(hidden, dim);
+        fc1 = VisionTransformer.UninitializedLinear(dim, hidden);
+        fc2 = VisionTransformer.UninitializedLinear(hidden, dim);
         RegisterComponents();
     }
 
