@@ -71,8 +71,9 @@ public abstract class Backbone : nn.Module<Tensor, BackboneFeatures>
 
     /// <summary>
     /// Adapts an imported state dict to this instance before loading (e.g. a ViT resamples
-    /// <c>pos_embed</c> trained on another grid). Replaced tensors are disposed; new ones belong to the
-    /// dictionary's owner. The default does nothing.
+    /// <c>pos_embed</c> trained on another grid). Replaced tensors are NOT disposed (they may be another
+    /// module's parameters): whoever owned them still does; the new tensors belong to the caller. The
+    /// default does nothing.
     /// </summary>
     /// <param name="stateDict">The state dict, keyed like <see cref="nn.Module.state_dict"/>.</param>
     public virtual void AdaptStateDict(IDictionary<string, Tensor> stateDict)

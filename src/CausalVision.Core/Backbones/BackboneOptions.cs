@@ -44,7 +44,7 @@ public sealed class BackboneOptions
     [Range(0.0, 0.99)]
     public double AttentionDropRate { get; set; }
 
-    /// <summary>Gets or sets the seed for the initial weights; null uses the global generator.</summary>
+    /// <summary>Gets or sets a seed for the initial weights: when set, the global generator is seeded (<c>torch.manual_seed</c>) right before construction; null leaves it alone.</summary>
     /// <value>Default <c>null</c>.</value>
     public long? Seed { get; set; }
 

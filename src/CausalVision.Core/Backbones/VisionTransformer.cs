@@ -215,7 +215,7 @@ public sealed class VisionTransformer : Backbone
         return head!.call(pooled);
     }
 
-    /// <summary>Resamples an imported <c>pos_embed</c> whose grid differs from this model's (see <see cref="ResamplePositionEmbedding"/>).</summary>
+    /// <summary>Replaces an imported <c>pos_embed</c> whose grid differs from this model's by a resampled copy (see <see cref="ResamplePositionEmbedding"/>); the replaced tensor is not disposed.</summary>
     /// <param name="stateDict">The state dict to adapt in place.</param>
     public override void AdaptStateDict(IDictionary<string, Tensor> stateDict)
     {
@@ -224,7 +224,6 @@ public sealed class VisionTransformer : Backbone
             && source.shape[1] != pos_embed.shape[1])
         {
             stateDict["pos_embed"] = ResamplePositionEmbedding(source, GridSize, GridSize);
-            source.Dispose();
         }
     }
 
