@@ -115,6 +115,20 @@ public sealed class VisionTransformerTests
     }
 
     [Fact]
+    public void Backward_OtherGrid_ReachesPositionEmbeddingThroughInterpolation()
+    {
+        using var m = VisionTransformer.VitTiny(new BackboneOptions { ImageSize = 64, Seed = 9 });
+        using var x = rand(2, 3, 32, 32);
+        TensorLeaks.AssertSteadyState(() =>
+        {
+            using var scope = NewDisposeScope();
+            m.zero_grad();
+            m.call(x).Map.pow(2).mean().backward();
+        });
+        ModuleContract.AssertGradientsReachAllParameters(m);
+    }
+
+    [Fact]
     public void Forward_BadInput_ThrowsArgumentException()
     {
         using var m = VisionTransformer.VitTiny(new BackboneOptions { ImageSize = 32 });

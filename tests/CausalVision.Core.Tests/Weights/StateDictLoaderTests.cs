@@ -16,6 +16,16 @@ public sealed class StateDictLoaderTests : IDisposable
     }
 
     [Fact]
+    public void StateDictLoadOptions_Defaults_StrictWithoutRemapping()
+    {
+        var o = new StateDictLoadOptions();
+        Assert.True(o.Strict);
+        Assert.Empty(o.StripPrefixes);
+        Assert.Empty(o.RenamePrefixes);
+        Assert.Empty(o.IgnoreSourcePrefixes);
+    }
+
+    [Fact]
     public void Load_StrictWithMissingUnexpectedMismatched_ThrowsListingAllAndCopiesNothing()
     {
         using var net = Net(1);
