@@ -117,6 +117,36 @@ public sealed class KMeans : IDisposable
         return this;
     }
 
+    /// <summary>
+    /// Fits by Lloyd iterations from the given initial centres (one run; scikit-learn's <c>init=ndarray</c>), e.g. to
+    /// compare implementations from an identical start or to warm-start from a previous dictionary.
+    /// </summary>
+    /// <param name="data">Samples [N, D], N &gt;= K.</param>
+    /// <param name="initialCenters">Initial centres [K, D] with K = <see cref="KMeansOptions.Clusters"/>; not modified.</param>
+    /// <returns>This model.</returns>
+    public KMeans Fit(Tensor data, Tensor initialCenters)
+    {
+        ThrowIfDisposed();
+        Guard.Features(data, nameof(data));
+        Guard.Features(initialCenters, nameof(initialCenters));
+        CheckK(data.shape[0]);
+        if (initialCenters.shape[0] != options.Clusters || initialCenters.shape[1] != data.shape[1])
+        {
+            throw new ArgumentException($"Initial centres must be [{options.Clusters}, {data.shape[1]}], got [{string.Join(", ", initialCenters.shape)}].", nameof(initialCenters));
+        }
+
+        using var scope = NewDisposeScope();
+        var x = data.to(device);
+        var tolAbs = options.Tolerance * MeanVariance(x);
+        var c = initialCenters.to(device).to(x.dtype).clone();
+        var (iter, conv) = Lloyd(x, ref c, tolAbs);
+        SetCenters(c);
+        Iterations = iter;
+        Converged = conv;
+        FinalPass(Split(new[] { x }));
+        return this;
+    }
+
     /// <summary>Fits by mini-batch K-means (Sculley 2010) over shuffled batches of an in-memory tensor.</summary>
     /// <param name="data">Samples [N, D], N &gt;= K.</param>
     /// <returns>This model.</returns>
