@@ -143,8 +143,22 @@ internal static class Cases
         var loader = new DataLoader(bench.Train, new DataLoaderOptions { BatchSize = 16, Shuffle = true, Seed = 0, Workers = 1, PrefetchBatches = 2 });
         IEnumerator<Batch>? batches = null;
         var epoch = 0;
+        var fixedBatch = a.String("data", "loader") == "fixed";
+        using var fixedX = rand(16, 3, 32, 32);
+        using var fixedY = randint(0, bench.Info.ClassCount, 16);
         void Step()
         {
+            if (fixedBatch)
+            {
+                using var s = NewDisposeScope();
+                optimizer.zero_grad();
+                var l = nn.functional.cross_entropy(model.call(fixedX), fixedY);
+                l.backward();
+                optimizer.step();
+                _ = l.item<float>();
+                return;
+            }
+
             if (batches is null || !batches.MoveNext())
             {
                 batches?.Dispose();

@@ -4,8 +4,7 @@
 //   CausalVision.Compare resnet18-step --batch 32 --size 64 --steps 20 --warmup 3 --threads 1
 //   CausalVision.Compare kmeans --data X.f32 --rows N --dim D --k 80 --init file|kmeans++ [--centres C.f32]
 //   CausalVision.Compare art --impl naive|tensor --rows 5000 --dim 64
-//   CausalVision.Compare soak [--steps 1000] [--every 50] [--warmup 100] [--tolerance 0.05] [--out artifacts/soak]
-using System.Diagnostics;
+//   CausalVision.Compare soak [--data loader|fixed] [--steps 1000] [--every 50] [--warmup 100] [--tolerance 0.05] [--out artifacts/soak]
 using CausalVision.Compare;
 using CausalVision.Runtime;
 
@@ -19,7 +18,9 @@ try
 {
     TorchRuntime.EnsureAvailable();
     var a = new Args(args.Skip(1));
-    var threads = a.Int("threads", 0);
+    // One intra-op thread by default: the soak measures memory, and libtorch's OpenMP threads spin badly when the
+    // cores are shared (we saw 10x slower steps with 2 threads on a loaded 2-core machine).
+    var threads = a.Int("threads", args[0] == "soak" ? 1 : 0);
     if (threads > 0)
     {
         TorchSharp.torch.set_num_threads(threads);
