@@ -71,6 +71,7 @@ public sealed class CimModule : nn.Module<HeteroGraphBatch, Tensor?, CimOutput>
         HiddenFeatures = options.HiddenFeatures;
         Classes = options.Classes;
         InterventionMode = options.InterventionMode;
+        Head = options.Head;
         TrainingConfounders = options.TrainingConfounders;
         EvaluationConfounders = options.EvaluationConfounders;
         ExcludeSelfPairing = options.ExcludeSelfPairing;
@@ -87,9 +88,9 @@ public sealed class CimModule : nn.Module<HeteroGraphBatch, Tensor?, CimOutput>
         causal_encoder = new GcnEncoder(options.EncoderOptions(options.Layers), device, dtype);
         trivial_encoder = new GcnEncoder(options.EncoderOptions(options.Layers), device, dtype);
         var h = options.HiddenFeatures;
-        causal_head = Head(options.Head, h, h, options.Classes, device, dtype);
-        trivial_head = Head(options.Head, h, h, options.Classes, device, dtype);
-        intervention_head = Head(options.Head, options.InterventionMode == CimInterventionMode.Concat ? 2 * h : h, h, options.Classes, device, dtype);
+        causal_head = CreateHead(options.Head, h, h, options.Classes, device, dtype);
+        trivial_head = CreateHead(options.Head, h, h, options.Classes, device, dtype);
+        intervention_head = CreateHead(options.Head, options.InterventionMode == CimInterventionMode.Concat ? 2 * h : h, h, options.Classes, device, dtype);
         if (options.Seed is long seed)
         {
             generator = new Generator(unchecked((ulong)seed));
@@ -109,6 +110,9 @@ public sealed class CimModule : nn.Module<HeteroGraphBatch, Tensor?, CimOutput>
 
     /// <summary>Gets the number of classes C.</summary>
     public int Classes { get; }
+
+    /// <summary>Gets the kind of the classifiers f_c, f_n, f_m.</summary>
+    public CimHeadKind Head { get; }
 
     /// <summary>Gets how F_m is formed.</summary>
     public CimInterventionMode InterventionMode { get; }
@@ -142,7 +146,8 @@ public sealed class CimModule : nn.Module<HeteroGraphBatch, Tensor?, CimOutput>
     /// <param name="maskFeatures">Features [B, N, H_m] the masks read, or null.</param>
     /// <param name="permutation">A permutation [B] of 0..B−1, or null to use the mode's confounders.</param>
     /// <returns>The output (owned by the caller).</returns>
-    /// <exception cref="ArgumentException">Bad shapes, an empty batch, NaN/Inf inputs, or a permutation that is not one.</exception>
+    /// <exception cref="ArgumentException">Bad shapes, an empty batch, NaN/Inf inputs, a permutation that is not one,
+    /// or a batch of 1 in training mode with <see cref="CimHeadKind.Mlp"/> heads.</exception>
     public CimOutput forward(HeteroGraphBatch graph, Tensor? maskFeatures, Tensor? permutation)
     {
         ArgumentNullException.ThrowIfNull(graph);
@@ -155,6 +160,11 @@ public sealed class CimModule : nn.Module<HeteroGraphBatch, Tensor?, CimOutput>
         if (graph.Features != InFeatures)
         {
             throw new ArgumentException($"graph.X has {graph.Features} features per node but this CimModule expects {InFeatures}.", nameof(graph));
+        }
+
+        if (training && b == 1 && Head == CimHeadKind.Mlp)
+        {
+            throw new ArgumentException("CimModule with MLP heads (BatchNorm) needs at least 2 graphs per batch in training mode; got 1. Use eval() or a larger batch.", nameof(graph));
         }
 
         Guard.Finite(graph.X, "graph.X");
@@ -237,7 +247,7 @@ public sealed class CimModule : nn.Module<HeteroGraphBatch, Tensor?, CimOutput>
         base.Dispose(disposing);
     }
 
-    private static nn.Module<Tensor, Tensor> Head(CimHeadKind kind, long input, long hidden, long classes, Device? device, ScalarType? dtype)
+    private static nn.Module<Tensor, Tensor> CreateHead(CimHeadKind kind, long input, long hidden, long classes, Device? device, ScalarType? dtype)
     {
         if (kind == CimHeadKind.Linear)
         {

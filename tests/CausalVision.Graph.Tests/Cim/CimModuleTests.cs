@@ -297,5 +297,12 @@ public sealed class CimModuleTests
         Assert.Contains("integer", Assert.Throws<ArgumentException>(() => cim.forward(g, null, floatPerm)).Message);
         using var empty = new HeteroGraphBatch(zeros(0, 3, 4), zeros(new long[] { 0, 3 }, ScalarType.Int64), zeros(0, 3, 3));
         Assert.Contains("empty", Assert.Throws<ArgumentException>(() => cim.call(empty)).Message);
+
+        using var mlp = new CimModule(Small(o => o.Head = CimHeadKind.Mlp));
+        using var one = new HeteroGraphBatch(ones(1, 3, 4), zeros(new long[] { 1, 3 }, ScalarType.Int64), ones(1, 3, 3));
+        Assert.Contains("at least 2 graphs", Assert.Throws<ArgumentException>(() => mlp.call(one)).Message);
+        mlp.eval();
+        using var evaluated = mlp.call(one);
+        TensorAssert.Shape(evaluated.CausalLogits, 1, 3);
     }
 }
