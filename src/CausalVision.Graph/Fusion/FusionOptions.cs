@@ -4,23 +4,13 @@ using System.ComponentModel.DataAnnotations;
 
 namespace CausalVision.Graph.Fusion;
 
-/// <summary>How the hierarchy's class vote P_k is given to <see cref="MultiViewFusion"/>.</summary>
-public enum KnowledgeInput
-{
-    /// <summary>P_k is already a probability vector per row (our HAR class vote returns rows summing to 1): used as is.</summary>
-    Probabilities = 0,
-
-    /// <summary>P_k holds logits: softmax is applied, literally as eq. 14 writes Softmax(P_k).</summary>
-    Logits = 1,
-}
-
 /// <summary>Options for <see cref="MultiViewFusion"/>.</summary>
 /// <remarks>
 /// Eq. 14 reads <c>P_f = Softmax(P_e) ⊗ Softmax(P_k)</c> with ⊗ "the summation of predictions";
 /// we compute <c>P_f = w_e·softmax(P_e) + w_k·K(P_k)</c> where K is the identity for
 /// probabilities (softmax of a probability vector would flatten it, which eq. 14 cannot intend
 /// for a vote that already is a distribution) and softmax for logits. Paper: w_e = w_k = 1.
-/// <see cref="AuthorsCode"/> gives the public code's choices as described in /work/shared/ANCHORS.md.
+/// <see cref="AuthorsCode"/> gives the choices of the authors' public code (yibuxulong/Fine-grained-visual-semantic-causal).
 /// </remarks>
 public sealed class FusionOptions
 {
@@ -67,8 +57,8 @@ public sealed class FusionOptions
     /// <value>Default <c>false</c> (eq. 14 sums the distributions); the authors' code blends the top-1 decision.</value>
     public bool KnowledgeTopOne { get; set; }
 
-    /// <summary>The authors' public code (yibuxulong/Fine-grained-visual-semantic-causal, as summarised in
-    /// ANCHORS.md): graph branch scaled 0.6, the hierarchy's top-1 decision blended with weight 0.3.</summary>
+    /// <summary>The authors' public code (yibuxulong/Fine-grained-visual-semantic-causal): graph branch scaled 0.6,
+    /// the hierarchy's top-1 decision blended with weight 0.3 (an additive blend here; the code's exact blend was not re-verified).</summary>
     /// <param name="causalFeatures">Width of F_c.</param>
     /// <param name="visualFeatures">Width of F_v.</param>
     /// <param name="classes">Number of classes.</param>
