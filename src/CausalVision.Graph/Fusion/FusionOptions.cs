@@ -9,7 +9,8 @@ namespace CausalVision.Graph.Fusion;
 /// Eq. 14 reads <c>P_f = Softmax(P_e) ⊗ Softmax(P_k)</c> with ⊗ "the summation of predictions";
 /// we compute <c>P_f = w_e·softmax(P_e) + w_k·K(P_k)</c> where K is the identity for
 /// probabilities (softmax of a probability vector would flatten it, which eq. 14 cannot intend
-/// for a vote that already is a distribution) and softmax for logits. Paper: w_e = w_k = 1.
+/// for a vote that already is a distribution) and softmax for logits, optionally after reducing
+/// P_k to its top-1 one-hot decision. Paper: w_e = w_k = 1, s_c = s_v = 1.
 /// <see cref="AuthorsCode"/> gives the choices of the authors' public code (yibuxulong/Fine-grained-visual-semantic-causal).
 /// </remarks>
 public sealed class FusionOptions
@@ -24,28 +25,33 @@ public sealed class FusionOptions
     [Range(1, long.MaxValue)]
     public long VisualFeatures { get; set; }
 
-    /// <summary>Gets or sets the common width of the two projections (the width of F_e).</summary>
-    /// <value>Default 512 (the paper does not give it; ResNet-18's feature width).</value>
-    [Range(1, long.MaxValue)]
-    public long FusedFeatures { get; set; } = 512;
+    /// <summary>Gets or sets the common width W of the two projections (the width of F_e); 0 = the visual width D_v.</summary>
+    /// <value>Default 0, i.e. W = D_v (the paper does not give it; the authors' code projects both views to D_v).</value>
+    [Range(0, long.MaxValue)]
+    public long FusedFeatures { get; set; }
 
     /// <summary>Gets or sets the number of classes C.</summary>
     /// <value>Default 0: must be set (≥ 2).</value>
     [Range(2, int.MaxValue)]
     public int Classes { get; set; }
 
-    /// <summary>Gets or sets the factor on the projected causal feature: F_e = s·Lin(F_c) + Lin(F_v).</summary>
-    /// <value>Default 1 (the paper's plain add); the authors' code weights the graph branch 0.6.</value>
+    /// <summary>Gets or sets s_c, the factor on the projected causal feature: F_e = s_c·Lin(F_c) + s_v·Lin(F_v).</summary>
+    /// <value>Default 1 (the paper's plain add); the authors' code uses 0.6 (its <c>beta</c> on the graph branch).</value>
     [Range(0.0, double.MaxValue)]
     public double CausalScale { get; set; } = 1.0;
 
+    /// <summary>Gets or sets s_v, the factor on the projected visual feature.</summary>
+    /// <value>Default 1 (the paper's plain add); the authors' code uses 0.4 (1 − beta).</value>
+    [Range(0.0, double.MaxValue)]
+    public double VisualScale { get; set; } = 1.0;
+
     /// <summary>Gets or sets w_e, the weight of softmax(P_e) in P_f.</summary>
-    /// <value>Default 1 (eq. 14).</value>
+    /// <value>Default 1 (eq. 14); the authors' code 0.7 (1 − beta_fusion).</value>
     [Range(0.0, double.MaxValue)]
     public double EvidenceWeight { get; set; } = 1.0;
 
     /// <summary>Gets or sets w_k, the weight of the hierarchy's vote in P_f.</summary>
-    /// <value>Default 1 (eq. 14); the authors' code blends the hierarchy's decision with 0.3 at test time.</value>
+    /// <value>Default 1 (eq. 14); the authors' code blends the hierarchy's decision with 0.3 (beta_fusion) at test time.</value>
     [Range(0.0, double.MaxValue)]
     public double KnowledgeWeight { get; set; } = 1.0;
 
@@ -53,12 +59,18 @@ public sealed class FusionOptions
     /// <value>Default <see cref="KnowledgeInput.Probabilities"/>.</value>
     public KnowledgeInput Knowledge { get; set; } = KnowledgeInput.Probabilities;
 
-    /// <summary>Gets or sets a value indicating whether only the hierarchy's top-1 decision (one-hot of its argmax) enters P_f.</summary>
+    /// <summary>
+    /// Gets or sets a value indicating whether P_k is first reduced to the hierarchy's top-1 decision
+    /// (the one-hot of its argmax); <see cref="Knowledge"/> then applies to that one-hot
+    /// (<see cref="KnowledgeInput.Logits"/>: softmax(one_hot), which is what the authors' code computes).
+    /// </summary>
     /// <value>Default <c>false</c> (eq. 14 sums the distributions); the authors' code blends the top-1 decision.</value>
     public bool KnowledgeTopOne { get; set; }
 
-    /// <summary>The authors' public code (yibuxulong/Fine-grained-visual-semantic-causal): graph branch scaled 0.6,
-    /// the hierarchy's top-1 decision blended with weight 0.3 (an additive blend here; the code's exact blend was not re-verified).</summary>
+    /// <summary>
+    /// The authors' public code (yibuxulong/Fine-grained-visual-semantic-causal, FeatureFusion and test.py):
+    /// F_e = 0.6·Lin(F_c) + 0.4·Lin(F_v) at width D_v, P_f = 0.7·softmax(P_e) + 0.3·softmax(one_hot(argmax P_k)).
+    /// </summary>
     /// <param name="causalFeatures">Width of F_c.</param>
     /// <param name="visualFeatures">Width of F_v.</param>
     /// <param name="classes">Number of classes.</param>
@@ -68,9 +80,12 @@ public sealed class FusionOptions
         CausalFeatures = causalFeatures,
         VisualFeatures = visualFeatures,
         Classes = classes,
+        FusedFeatures = 0,
         CausalScale = 0.6,
-        EvidenceWeight = 1.0,
+        VisualScale = 0.4,
+        EvidenceWeight = 0.7,
         KnowledgeWeight = 0.3,
+        Knowledge = KnowledgeInput.Logits,
         KnowledgeTopOne = true,
     };
 
@@ -90,7 +105,7 @@ public sealed class FusionOptions
             throw new ArgumentException("Invalid FusionOptions.Knowledge: not a defined enum value.");
         }
 
-        foreach (var (w, name) in new[] { (CausalScale, nameof(CausalScale)), (EvidenceWeight, nameof(EvidenceWeight)), (KnowledgeWeight, nameof(KnowledgeWeight)) })
+        foreach (var (w, name) in new[] { (CausalScale, nameof(CausalScale)), (VisualScale, nameof(VisualScale)), (EvidenceWeight, nameof(EvidenceWeight)), (KnowledgeWeight, nameof(KnowledgeWeight)) })
         {
             if (!double.IsFinite(w))
             {

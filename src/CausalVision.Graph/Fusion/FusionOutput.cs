@@ -18,7 +18,7 @@ public sealed class FusionOutput : IDisposable
         Probabilities = probabilities ?? throw new ArgumentNullException(nameof(probabilities));
     }
 
-    /// <summary>Gets the enhanced causal visual representation F_e = s·Lin(F_c) + Lin(F_v) [B, W].</summary>
+    /// <summary>Gets the enhanced causal visual representation F_e = s_c·Lin(F_c) + s_v·Lin(F_v) [B, W].</summary>
     public Tensor Features { get; }
 
     /// <summary>Gets P_e = φ(F_e) [B, C] (logits; train it with L_cls, eq. 16).</summary>

@@ -11,10 +11,11 @@ namespace CausalVision.Graph.Fusion;
 
 /// <summary>VSCNet's multi-view fusion of the causal graph feature F_c with the global visual feature F_v (eq. 14).</summary>
 /// <remarks>
-/// <c>F_e = s·W_c F_c + W_v F_v</c> (two Linear layers with bias to width W, s = <see cref="FusionOptions.CausalScale"/>),
+/// <c>F_e = s_c·(W_c F_c + b_c) + s_v·(W_v F_v + b_v)</c> (two Linear layers to width W; s_c = s_v = 1 in the paper),
 /// <c>P_e = φ(F_e)</c> (Linear W→C), <c>P_f = w_e·softmax(P_e) + w_k·K(P_k)</c> with K the identity
-/// for probability votes, softmax for logits, optionally the one-hot of the argmax (see
-/// <see cref="FusionOptions"/>); without P_k, <c>P_f = w_e·softmax(P_e)</c>.
+/// for probability votes and softmax for logits, applied to the one-hot of P_k's argmax when
+/// <see cref="FusionOptions.KnowledgeTopOne"/> (see <see cref="FusionOptions"/>); without P_k,
+/// <c>P_f = w_e·softmax(P_e)</c>.
 /// State-dict keys: <c>causal_proj.*</c>, <c>visual_proj.*</c>, <c>classifier.*</c>.
 /// Shapes: F_c [B, H]; F_v [B, D_v]; P_k [B, C] or null → <see cref="FusionOutput"/> (F_e [B, W], P_e and P_f [B, C]).
 /// </remarks>
@@ -38,13 +39,15 @@ public sealed class MultiViewFusion : nn.Module<Tensor, Tensor, Tensor?, FusionO
         VisualFeatures = options.VisualFeatures;
         Classes = options.Classes;
         CausalScale = options.CausalScale;
+        VisualScale = options.VisualScale;
+        FusedFeatures = options.FusedFeatures > 0 ? options.FusedFeatures : options.VisualFeatures;
         EvidenceWeight = options.EvidenceWeight;
         KnowledgeWeight = options.KnowledgeWeight;
         Knowledge = options.Knowledge;
         KnowledgeTopOne = options.KnowledgeTopOne;
-        causal_proj = nn.Linear(options.CausalFeatures, options.FusedFeatures, device: device, dtype: dtype);
-        visual_proj = nn.Linear(options.VisualFeatures, options.FusedFeatures, device: device, dtype: dtype);
-        classifier = nn.Linear(options.FusedFeatures, options.Classes, device: device, dtype: dtype);
+        causal_proj = nn.Linear(options.CausalFeatures, FusedFeatures, device: device, dtype: dtype);
+        visual_proj = nn.Linear(options.VisualFeatures, FusedFeatures, device: device, dtype: dtype);
+        classifier = nn.Linear(FusedFeatures, options.Classes, device: device, dtype: dtype);
         RegisterComponents();
     }
 
@@ -54,11 +57,17 @@ public sealed class MultiViewFusion : nn.Module<Tensor, Tensor, Tensor?, FusionO
     /// <summary>Gets the width D_v of F_v.</summary>
     public long VisualFeatures { get; }
 
+    /// <summary>Gets the width W of F_e.</summary>
+    public long FusedFeatures { get; }
+
     /// <summary>Gets the number of classes C.</summary>
     public int Classes { get; }
 
-    /// <summary>Gets the factor s on the projected causal feature.</summary>
+    /// <summary>Gets the factor s_c on the projected causal feature.</summary>
     public double CausalScale { get; }
+
+    /// <summary>Gets the factor s_v on the projected visual feature.</summary>
+    public double VisualScale { get; }
 
     /// <summary>Gets w_e.</summary>
     public double EvidenceWeight { get; }
@@ -89,7 +98,7 @@ public sealed class MultiViewFusion : nn.Module<Tensor, Tensor, Tensor?, FusionO
         }
 
         using var scope = NewDisposeScope();
-        var fe = (causal_proj.call(causal) * CausalScale) + visual_proj.call(visual);
+        var fe = (causal_proj.call(causal) * CausalScale) + (visual_proj.call(visual) * VisualScale);
         var pe = classifier.call(fe);
         var pf = Fuse(pe, knowledge);
         return new FusionOutput(fe.MoveToOuterDisposeScope(), pe.MoveToOuterDisposeScope(), pf.MoveToOuterDisposeScope());
@@ -126,14 +135,14 @@ public sealed class MultiViewFusion : nn.Module<Tensor, Tensor, Tensor?, FusionO
         if (knowledge is not null)
         {
             var k = knowledge.to(logits.dtype);
-            if (Knowledge == KnowledgeInput.Logits)
-            {
-                k = k.softmax(1);
-            }
-
             if (KnowledgeTopOne)
             {
                 k = nn.functional.one_hot(k.argmax(1), Classes).to(logits.dtype);
+            }
+
+            if (Knowledge == KnowledgeInput.Logits)
+            {
+                k = k.softmax(1);
             }
 
             pf = pf + (k * KnowledgeWeight);

@@ -7,10 +7,10 @@ public sealed class MultiViewFusionTests
     private static readonly float Ln2 = MathF.Log(2f);
     private static readonly float Ln3 = MathF.Log(3f);
 
-    private static MultiViewFusion Known(double causalScale = 1.0)
+    private static MultiViewFusion Known(double causalScale = 1.0, double visualScale = 1.0)
     {
         // H = 2, D_v = 1, W = 2, C = 3 with hand-set weights.
-        var f = new MultiViewFusion(new FusionOptions { CausalFeatures = 2, VisualFeatures = 1, FusedFeatures = 2, Classes = 3, CausalScale = causalScale });
+        var f = new MultiViewFusion(new FusionOptions { CausalFeatures = 2, VisualFeatures = 1, FusedFeatures = 2, Classes = 3, CausalScale = causalScale, VisualScale = visualScale });
         var p = f.named_parameters().ToDictionary(x => x.name, x => x.parameter);
         using (no_grad())
         {
@@ -41,10 +41,11 @@ public sealed class MultiViewFusionTests
             TensorAssert.Values(e.Select(v => v / s).ToArray(), o.Probabilities, 1e-6);
         }
 
-        using (var f = Known(causalScale: 0.6))
+        using (var f = Known(causalScale: 0.6, visualScale: 0.4))
         using (var o = f.call(fc, fv, null))
         {
-            TensorAssert.Values(new[] { 4.1f, 7.2f }, o.Features, 1e-5);
+            // 0.6·(1, 2) + 0.4·(3.5, 6) = (2.0, 3.6).
+            TensorAssert.Values(new[] { 2.0f, 3.6f }, o.Features, 1e-5);
         }
     }
 
@@ -76,11 +77,19 @@ public sealed class MultiViewFusionTests
             TensorAssert.Values(new[] { 0.45f, 1.1f, 0.45f }, fused, 1e-6);
         }
 
-        // Authors' code preset: top-1 decision of P_k with weight 0.3.
-        using (var f = new MultiViewFusion(FusionOptions.AuthorsCode(1, 1, 3)))
+        // Top-1 decision of a probability vote: the plain one-hot.
+        using (var f = new MultiViewFusion(new FusionOptions { CausalFeatures = 1, VisualFeatures = 1, Classes = 3, KnowledgeWeight = 0.3, KnowledgeTopOne = true }))
         using (var fused = f.Fuse(pe, pk))
         {
             TensorAssert.Values(new[] { 0.25f, 0.5f, 0.55f }, fused, 1e-6);
+        }
+
+        // Authors' code: 0.7·softmax(P_e) + 0.3·softmax(one_hot(argmax P_k)), softmax(0, 0, 1) = (1, 1, e) / (2 + e).
+        using (var f = new MultiViewFusion(FusionOptions.AuthorsCode(1, 1, 3)))
+        using (var fused = f.Fuse(pe, pk))
+        {
+            var z = 2f + MathF.E;
+            TensorAssert.Values(new[] { (0.7f * 0.25f) + (0.3f / z), (0.7f * 0.5f) + (0.3f / z), (0.7f * 0.25f) + (0.3f * MathF.E / z) }, fused, 1e-6);
         }
     }
 
@@ -164,16 +173,24 @@ public sealed class MultiViewFusionTests
     public void Options_DefaultsPresetAndValidation()
     {
         var o = new FusionOptions();
-        Assert.Equal((0L, 0L, 512L, 0), (o.CausalFeatures, o.VisualFeatures, o.FusedFeatures, o.Classes));
-        Assert.Equal((1.0, 1.0, 1.0), (o.CausalScale, o.EvidenceWeight, o.KnowledgeWeight));
+        Assert.Equal((0L, 0L, 0L, 0), (o.CausalFeatures, o.VisualFeatures, o.FusedFeatures, o.Classes));
+        Assert.Equal((1.0, 1.0, 1.0, 1.0), (o.CausalScale, o.VisualScale, o.EvidenceWeight, o.KnowledgeWeight));
         Assert.Equal(KnowledgeInput.Probabilities, o.Knowledge);
         Assert.False(o.KnowledgeTopOne);
         var authors = FusionOptions.AuthorsCode(8, 16, 5);
         Assert.Equal((8L, 16L, 5), (authors.CausalFeatures, authors.VisualFeatures, authors.Classes));
-        Assert.Equal((0.6, 1.0, 0.3, true), (authors.CausalScale, authors.EvidenceWeight, authors.KnowledgeWeight, authors.KnowledgeTopOne));
+        Assert.Equal((0.6, 0.4, 0.7, 0.3, true), (authors.CausalScale, authors.VisualScale, authors.EvidenceWeight, authors.KnowledgeWeight, authors.KnowledgeTopOne));
+        Assert.Equal(KnowledgeInput.Logits, authors.Knowledge);
+        using (var f = new MultiViewFusion(authors))
+        {
+            Assert.Equal(16, f.FusedFeatures);
+        }
+
         static string Message(FusionOptions o) => Assert.Throws<ArgumentException>(() => new MultiViewFusion(o)).Message;
         Assert.Contains("FusionOptions.CausalFeatures", Message(new FusionOptions { VisualFeatures = 2, Classes = 2 }));
         Assert.Contains("FusionOptions.Classes", Message(new FusionOptions { CausalFeatures = 2, VisualFeatures = 2, Classes = 1 }));
+        Assert.Contains("FusionOptions.VisualScale", Message(new FusionOptions { CausalFeatures = 2, VisualFeatures = 2, Classes = 2, VisualScale = double.NaN }));
+        Assert.Contains("FusionOptions.FusedFeatures", Message(new FusionOptions { CausalFeatures = 2, VisualFeatures = 2, Classes = 2, FusedFeatures = -1 }));
         Assert.Contains("FusionOptions.KnowledgeWeight", Message(new FusionOptions { CausalFeatures = 2, VisualFeatures = 2, Classes = 2, KnowledgeWeight = -0.1 }));
         Assert.Contains("FusionOptions.Knowledge", Message(new FusionOptions { CausalFeatures = 2, VisualFeatures = 2, Classes = 2, Knowledge = (KnowledgeInput)5 }));
     }
