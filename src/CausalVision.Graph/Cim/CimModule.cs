@@ -296,7 +296,7 @@ public sealed class CimModule : nn.Module<HeteroGraphBatch, Tensor?, CimOutput>
 
     // A uniformly random permutation (CAL's shuffle), or, with ExcludeSelfPairing, a uniformly
     // random cyclic permutation (a single B-cycle: no graph is paired with itself).
-    private Tensor SamplePermutation(long b, Device device)
+    internal Tensor SamplePermutation(long b, Device device)
     {
         using var scope = NewDisposeScope();
         var p = randperm(b, generator: generator);
