@@ -68,6 +68,43 @@ public sealed class CimModuleTests
     }
 
     [Fact]
+    public void Forward_MaskFeatures_AloneDecideTheMasks()
+    {
+        manual_seed(9);
+        using var cim = new CimModule(Small());
+        using var g1 = TestGraphs.RandomBatch(features: 4, seed: 1);
+        // (An affine rescaling of X would not do: the mask encoder's BatchNorm removes it.)
+        using var x2 = g1.X.flip(2);
+        using var real = g1.Mask.unsqueeze(2).to(ScalarType.Float32);
+        using var g2 = new HeteroGraphBatch(x2 * real, g1.NodeTypes.alias(), g1.Adjacency.alias(), g1.Mask.alias());
+        using var h = randn(3, 7, cim.MaskFeatures);
+        using var a = cim.call(g1, h);
+        using var b = cim.call(g2, h);
+        TensorAssert.Close(a.NodeMask, b.NodeMask, 0, 0);
+        TensorAssert.Close(a.EdgeMask, b.EdgeMask, 0, 0);
+        using var own1 = cim.call(g1);
+        using var own2 = cim.call(g2);
+        using var diff = (own1.NodeMask - own2.NodeMask).abs().max();
+        Assert.True(diff.item<float>() > 1e-4, "without maskFeatures the masks read the graph (through the mask encoder)");
+    }
+
+    [Fact]
+    public void Forward_Float64_Works()
+    {
+        manual_seed(10);
+        using var cim = new CimModule(Small(o => o.Head = CimHeadKind.Mlp), dtype: ScalarType.Float64);
+        var (x, adj, mask) = TestGraphs.RandomPadded(features: 4, seed: 3);
+        using var g = new HeteroGraphBatch(x.to(ScalarType.Float64), zeros(new long[] { 3, 7 }, ScalarType.Int64), adj.to(ScalarType.Float64), mask);
+        x.Dispose();
+        adj.Dispose();
+        using var o = cim.call(g);
+        Assert.Equal(ScalarType.Float64, o.InterventionLogits.dtype);
+        using var r = new CimLoss(Small()).Compute(o, tensor(new long[] { 0, 1, 2 }));
+        Assert.Equal(ScalarType.Float64, r.Total.dtype);
+        TensorAssert.Finite(r.Total);
+    }
+
+    [Fact]
     public void Forward_Training_PairsSampleIWithPermI()
     {
         manual_seed(2);
