@@ -84,6 +84,14 @@ public sealed class CimLoss
         CheckLogits(trivialLogits, nameof(trivialLogits), Classes, b);
         CheckLogits(interventionLogits, nameof(interventionLogits), Classes, b);
         CheckLabels(labels, b, Classes, Kind);
+        foreach (var (t, name) in new[] { (trivialLogits, nameof(trivialLogits)), (interventionLogits, nameof(interventionLogits)), (labels, nameof(labels)) })
+        {
+            if (!Guard.SameDevice(t, causalLogits))
+            {
+                throw new ArgumentException($"{name} is on {t.device} but causalLogits is on {causalLogits.device}; move them to one device.", name);
+            }
+        }
+
         using var scope = NewDisposeScope();
         var kl = KlUnchecked(trivialLogits, KlDirection);
         var causal = SupervisedUnchecked(causalLogits, labels, Kind);
