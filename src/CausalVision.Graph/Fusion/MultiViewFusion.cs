@@ -97,6 +97,11 @@ public sealed class MultiViewFusion : nn.Module<Tensor, Tensor, Tensor?, FusionO
             throw new ArgumentException($"visual has batch size {visual.shape[0]} but causal has {b}; F_c and F_v must describe the same images.", nameof(visual));
         }
 
+        if (!Guard.SameDevice(causal, visual) || (knowledge is not null && !Guard.SameDevice(causal, knowledge)))
+        {
+            throw new ArgumentException($"causal ({causal.device}), visual ({visual.device}) and knowledge ({knowledge?.device.ToString() ?? "none"}) must be on one device.", nameof(visual));
+        }
+
         using var scope = NewDisposeScope();
         var fe = (causal_proj.call(causal) * CausalScale) + (visual_proj.call(visual) * VisualScale);
         var pe = classifier.call(fe);
