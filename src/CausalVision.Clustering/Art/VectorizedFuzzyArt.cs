@@ -22,6 +22,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using CausalVision.Clustering.Internal;
 using TorchSharp;
 
@@ -52,8 +53,10 @@ public sealed class VectorizedFuzzyArt : IManagedFuzzyArt
     private const int InitialCapacity = 64;
     private const long ParallelPredictWork = 1L << 20;
 
-    private static readonly int Lanes = Vector<double>.Count;
-    private static readonly int Block = AccumulatorsPerPanel * Vector<double>.Count;
+    // AVX-512 where the runtime reports it accelerated (Vector<T> stays 256 bits wide there), else Vector<T>.
+    private static readonly bool Use512 = Vector512.IsHardwareAccelerated;
+    private static readonly int Lanes = Use512 ? Vector512<double>.Count : Vector<double>.Count;
+    private static readonly int Block = AccumulatorsPerPanel * Lanes;
 
     private readonly ArtOptions options;
     private double[] panels = Array.Empty<double>(); // [capacity / Block][codedDim][Block]
@@ -78,7 +81,7 @@ public sealed class VectorizedFuzzyArt : IManagedFuzzyArt
         this.options.Validate();
     }
 
-    /// <summary>Gets the number of float64 lanes of one SIMD register on this machine (<see cref="Vector{T}.Count"/>).</summary>
+    /// <summary>Gets the number of float64 lanes of the SIMD registers the kernel uses on this machine (8 with AVX-512, else <see cref="Vector{T}.Count"/>).</summary>
     public static int VectorLanes => Lanes;
 
     /// <summary>Gets a copy of the options.</summary>
@@ -278,8 +281,22 @@ public sealed class VectorizedFuzzyArt : IManagedFuzzyArt
     /// The SIMD category search: for every cluster j &lt; <paramref name="clusters"/>, inter_j = sum_i min(x_i, w_ji)
     /// (summed in index order, as the reference), choice_j = inter_j / (alpha + |w_j|), match_j = inter_j / |x|.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Search(double[] panels, double[] norms, int clusters, int dim, ReadOnlySpan<double> x, double alpha, double xNorm, double[] choice, double[] match)
+    {
+        if (Use512)
+        {
+            Search512(panels, norms, clusters, dim, x, alpha, xNorm, choice, match);
+        }
+        else
+        {
+            SearchVector(panels, norms, clusters, dim, x, alpha, xNorm, choice, match);
+        }
+    }
+
+    // Vector.MinNative / Vector512.MinNative are one vminpd. Their results differ from Math.Min only for NaN
+    // (excluded by the input checks) and for the sign of a zero, which cannot change a sum that starts at +0.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SearchVector(double[] panels, double[] norms, int clusters, int dim, ReadOnlySpan<double> x, double alpha, double xNorm, double[] choice, double[] match)
     {
         var block = Block;
         var lanes = Lanes;
@@ -303,14 +320,14 @@ public sealed class VectorizedFuzzyArt : IManagedFuzzyArt
             {
                 var xi = new Vector<double>(Unsafe.Add(ref x0, i));
                 ref var row = ref Unsafe.Add(ref panel, (nint)i * block);
-                a0 += Vector.Min(xi, Vector.LoadUnsafe(ref row, 0));
-                a1 += Vector.Min(xi, Vector.LoadUnsafe(ref row, (nuint)lanes));
-                a2 += Vector.Min(xi, Vector.LoadUnsafe(ref row, (nuint)(2 * lanes)));
-                a3 += Vector.Min(xi, Vector.LoadUnsafe(ref row, (nuint)(3 * lanes)));
-                a4 += Vector.Min(xi, Vector.LoadUnsafe(ref row, (nuint)(4 * lanes)));
-                a5 += Vector.Min(xi, Vector.LoadUnsafe(ref row, (nuint)(5 * lanes)));
-                a6 += Vector.Min(xi, Vector.LoadUnsafe(ref row, (nuint)(6 * lanes)));
-                a7 += Vector.Min(xi, Vector.LoadUnsafe(ref row, (nuint)(7 * lanes)));
+                a0 += Vector.MinNative(xi, Vector.LoadUnsafe(ref row, 0));
+                a1 += Vector.MinNative(xi, Vector.LoadUnsafe(ref row, (nuint)lanes));
+                a2 += Vector.MinNative(xi, Vector.LoadUnsafe(ref row, (nuint)(2 * lanes)));
+                a3 += Vector.MinNative(xi, Vector.LoadUnsafe(ref row, (nuint)(3 * lanes)));
+                a4 += Vector.MinNative(xi, Vector.LoadUnsafe(ref row, (nuint)(4 * lanes)));
+                a5 += Vector.MinNative(xi, Vector.LoadUnsafe(ref row, (nuint)(5 * lanes)));
+                a6 += Vector.MinNative(xi, Vector.LoadUnsafe(ref row, (nuint)(6 * lanes)));
+                a7 += Vector.MinNative(xi, Vector.LoadUnsafe(ref row, (nuint)(7 * lanes)));
             }
 
             var j = p * block;
@@ -323,6 +340,64 @@ public sealed class VectorizedFuzzyArt : IManagedFuzzyArt
             Finish(a6, j + (6 * lanes), alphaV, xNormV, norms, choice, match);
             Finish(a7, j + (7 * lanes), alphaV, xNormV, norms, choice, match);
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Search512(double[] panels, double[] norms, int clusters, int dim, ReadOnlySpan<double> x, double alpha, double xNorm, double[] choice, double[] match)
+    {
+        const int lanes = 8;
+        const int block = AccumulatorsPerPanel * lanes;
+        var panelCount = (clusters + block - 1) / block;
+        ref var w0 = ref MemoryMarshal.GetArrayDataReference(panels);
+        ref var x0 = ref MemoryMarshal.GetReference(x);
+        ref var n0 = ref MemoryMarshal.GetArrayDataReference(norms);
+        ref var c0 = ref MemoryMarshal.GetArrayDataReference(choice);
+        ref var m0 = ref MemoryMarshal.GetArrayDataReference(match);
+        var alphaV = Vector512.Create(alpha);
+        var xNormV = Vector512.Create(xNorm);
+        for (var p = 0; p < panelCount; p++)
+        {
+            ref var panel = ref Unsafe.Add(ref w0, (nint)p * dim * block);
+            var a0 = Vector512<double>.Zero;
+            var a1 = Vector512<double>.Zero;
+            var a2 = Vector512<double>.Zero;
+            var a3 = Vector512<double>.Zero;
+            var a4 = Vector512<double>.Zero;
+            var a5 = Vector512<double>.Zero;
+            var a6 = Vector512<double>.Zero;
+            var a7 = Vector512<double>.Zero;
+            for (var i = 0; i < dim; i++)
+            {
+                var xi = Vector512.Create(Unsafe.Add(ref x0, i));
+                ref var row = ref Unsafe.Add(ref panel, (nint)i * block);
+                a0 += Vector512.MinNative(xi, Vector512.LoadUnsafe(ref row, 0));
+                a1 += Vector512.MinNative(xi, Vector512.LoadUnsafe(ref row, lanes));
+                a2 += Vector512.MinNative(xi, Vector512.LoadUnsafe(ref row, 2 * lanes));
+                a3 += Vector512.MinNative(xi, Vector512.LoadUnsafe(ref row, 3 * lanes));
+                a4 += Vector512.MinNative(xi, Vector512.LoadUnsafe(ref row, 4 * lanes));
+                a5 += Vector512.MinNative(xi, Vector512.LoadUnsafe(ref row, 5 * lanes));
+                a6 += Vector512.MinNative(xi, Vector512.LoadUnsafe(ref row, 6 * lanes));
+                a7 += Vector512.MinNative(xi, Vector512.LoadUnsafe(ref row, 7 * lanes));
+            }
+
+            var j = (nuint)(p * block);
+            Finish512(a0, j, alphaV, xNormV, ref n0, ref c0, ref m0);
+            Finish512(a1, j + lanes, alphaV, xNormV, ref n0, ref c0, ref m0);
+            Finish512(a2, j + (2 * lanes), alphaV, xNormV, ref n0, ref c0, ref m0);
+            Finish512(a3, j + (3 * lanes), alphaV, xNormV, ref n0, ref c0, ref m0);
+            Finish512(a4, j + (4 * lanes), alphaV, xNormV, ref n0, ref c0, ref m0);
+            Finish512(a5, j + (5 * lanes), alphaV, xNormV, ref n0, ref c0, ref m0);
+            Finish512(a6, j + (6 * lanes), alphaV, xNormV, ref n0, ref c0, ref m0);
+            Finish512(a7, j + (7 * lanes), alphaV, xNormV, ref n0, ref c0, ref m0);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Finish512(Vector512<double> inter, nuint j, Vector512<double> alpha, Vector512<double> xNorm, ref double norms, ref double choice, ref double match)
+    {
+        var n = Vector512.LoadUnsafe(ref norms, j);
+        (inter / (alpha + n)).StoreUnsafe(ref choice, j);
+        (inter / xNorm).StoreUnsafe(ref match, j);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
