@@ -468,15 +468,23 @@ public sealed class VectorizedFuzzyArt : IManagedFuzzyArt
 
         var masked = label >= 0 && !options.MatchTracking;
         var tracking = label >= 0 && options.MatchTracking;
-        var winner = -1;
-        var tMax = double.NegativeInfinity;
-        for (var j = 0; j < c; j++)
+        int winner;
+        if (masked)
         {
-            if ((!masked || clusterLabels[j] == label) && match[j] >= vigilances[j] && choice[j] >= tMax)
+            winner = -1;
+            var tMax = double.NegativeInfinity;
+            for (var j = 0; j < c; j++)
             {
-                tMax = choice[j];
-                winner = j;
+                if (clusterLabels[j] == label && match[j] >= vigilances[j] && choice[j] >= tMax)
+                {
+                    tMax = choice[j];
+                    winner = j;
+                }
             }
+        }
+        else
+        {
+            winner = ResonantWinner(c);
         }
 
         if (tracking && winner >= 0 && clusterLabels[winner] != label)
@@ -489,7 +497,7 @@ public sealed class VectorizedFuzzyArt : IManagedFuzzyArt
                 var sampleRho = match[winner] + options.MatchTrackingEpsilon;
                 rejected[winner] = true;
                 winner = -1;
-                tMax = double.NegativeInfinity;
+                var tMax = double.NegativeInfinity;
                 for (var j = 0; j < c; j++)
                 {
                     if (!rejected[j] && match[j] >= vigilances[j] && match[j] >= sampleRho && choice[j] >= tMax)
@@ -505,12 +513,19 @@ public sealed class VectorizedFuzzyArt : IManagedFuzzyArt
         {
             var winnerChoice = winner >= 0 ? choice[winner] : -1.0;
             var shrink = 1.0 - options.Sigma;
-            for (var j = 0; j < c; j++)
+            if (masked)
             {
-                if (j != winner && (!masked || clusterLabels[j] == label) && choice[j] >= winnerChoice)
+                for (var j = 0; j < c; j++)
                 {
-                    vigilances[j] *= shrink;
+                    if (j != winner && clusterLabels[j] == label && choice[j] >= winnerChoice)
+                    {
+                        vigilances[j] *= shrink;
+                    }
                 }
+            }
+            else
+            {
+                ShrinkReset(c, winner, winnerChoice, shrink);
             }
         }
 
@@ -538,6 +553,86 @@ public sealed class VectorizedFuzzyArt : IManagedFuzzyArt
 
         counts[winner]++;
         return winner;
+    }
+
+    // The reference's winner loop without label masking, vectorised: the highest choice among clusters with
+    // match >= rho, ties to the LATER cluster (its `>=`), -1 when none resonates. Pass 1 finds the maximum,
+    // pass 2 scans back from the end for the last resonating cluster holding it.
+    private int ResonantWinner(int c)
+    {
+        var lanes = Vector<double>.Count;
+        ref var ch0 = ref MemoryMarshal.GetArrayDataReference(choice);
+        ref var m0 = ref MemoryMarshal.GetArrayDataReference(match);
+        ref var r0 = ref MemoryMarshal.GetArrayDataReference(vigilances);
+        var none = new Vector<double>(double.NegativeInfinity);
+        var bestV = none;
+        var j = 0;
+        for (; j <= c - lanes; j += lanes)
+        {
+            var pass = Vector.GreaterThanOrEqual(Vector.LoadUnsafe(ref m0, (nuint)j), Vector.LoadUnsafe(ref r0, (nuint)j));
+            bestV = Vector.Max(bestV, Vector.ConditionalSelect(pass, Vector.LoadUnsafe(ref ch0, (nuint)j), none));
+        }
+
+        var best = double.NegativeInfinity;
+        for (var k = 0; k < lanes; k++)
+        {
+            best = Math.Max(best, bestV[k]);
+        }
+
+        for (; j < c; j++)
+        {
+            if (match[j] >= vigilances[j] && choice[j] > best)
+            {
+                best = choice[j];
+            }
+        }
+
+        if (double.IsNegativeInfinity(best))
+        {
+            return -1;
+        }
+
+        for (var k = c - 1; k >= 0; k--)
+        {
+            if (choice[k] == best && match[k] >= vigilances[k])
+            {
+                return k;
+            }
+        }
+
+        return -1; // unreachable: best came from a resonating cluster
+    }
+
+    // AM-ART reset without label masking, vectorised: rho_j *= (1 - sigma) for every j != winner with
+    // choice_j >= the winner's choice (the same multiplication as the reference, so the same bits).
+    private void ShrinkReset(int c, int winner, double winnerChoice, double shrink)
+    {
+        var lanes = Vector<double>.Count;
+        ref var ch0 = ref MemoryMarshal.GetArrayDataReference(choice);
+        ref var r0 = ref MemoryMarshal.GetArrayDataReference(vigilances);
+        var keepWinner = winner >= 0 ? vigilances[winner] : 0;
+        var wc = new Vector<double>(winnerChoice);
+        var f = new Vector<double>(shrink);
+        var j = 0;
+        for (; j <= c - lanes; j += lanes)
+        {
+            var reset = Vector.GreaterThanOrEqual(Vector.LoadUnsafe(ref ch0, (nuint)j), wc);
+            var r = Vector.LoadUnsafe(ref r0, (nuint)j);
+            Vector.ConditionalSelect(reset, r * f, r).StoreUnsafe(ref r0, (nuint)j);
+        }
+
+        for (; j < c; j++)
+        {
+            if (choice[j] >= winnerChoice)
+            {
+                vigilances[j] *= shrink;
+            }
+        }
+
+        if (winner >= 0)
+        {
+            vigilances[winner] = keepWinner;
+        }
     }
 
     private int Commit(double[] x, double xNorm, long label)
