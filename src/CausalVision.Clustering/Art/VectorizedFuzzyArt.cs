@@ -45,6 +45,13 @@ namespace CausalVision.Clustering.Art;
 /// masking by default, ARTMAP match tracking with <see cref="ArtOptions.MatchTracking"/>.
 /// Use <see cref="FuzzyArt.FromNaive"/> to turn a fitted model into the tensor form.
 /// </para>
+/// <para>
+/// Speed (AM-ART fit, N = 5,000, rho0 = 0.85, a shared and heavily loaded 2-core AVX-512 machine, so
+/// only ratios mean much): 100 noisy centres at D = 64 (about 330 clusters) 8 to 9.5x the naive loop
+/// (about 1.3e5 samples/s); at D = 64 with about 1,700 clusters 11 to 12x; at D = 256 (about 340
+/// clusters) 7 to 10x; uniform noise at D = 64 (one cluster per sample, 5,000 clusters, the search then
+/// streams megabytes per sample from memory) 6.7x. The tensor path on the same CPU was 20 to 170x slower.
+/// </para>
 /// <para>Shapes: rows of length D in [0, 1]; weights [C][2D] with complement coding (else [C][D]).</para>
 /// </remarks>
 public sealed class VectorizedFuzzyArt : IManagedFuzzyArt
