@@ -29,14 +29,14 @@ namespace CausalVision.Clustering.Art;
 /// <para>
 /// Which path when: learning here costs about 30 small tensor kernels per sample plus one pass over
 /// the [C, 2D] weights that materialises min(W, x). On CUDA that is one launch-bound step regardless
-/// of C, so use this class there, and for <see cref="Predict"/> (batched over samples) anywhere. On
-/// CPU the managed loop of <see cref="NaiveFuzzyArt"/> (the authors' per-sample, per-cluster
-/// algorithm on double[], one read of the weights, no allocation) was faster in our runs
-/// (ArtBenchmarks, 1,000 uniform samples, about 10^2 to 10^3 clusters, a shared 2-core machine:
-/// 0.28 vs 0.37 ms per sample at D = 16, 0.5 vs 2.0 ms at D = 256), so for CPU-only fits prefer
-/// <see cref="NaiveFuzzyArt"/> and turn its result into this class with <see cref="FromNaive"/> when tensors are
-/// needed (<see cref="Hierarchy.ExemplarHierarchy.Build"/> does so by default on CPU).
-/// Both give the same clustering; <see cref="NaiveFuzzyArt"/> is also the reference in the equivalence tests.
+/// of C, so use this class there, and for <see cref="Predict"/> (batched over samples) on CUDA. On
+/// CPU each of those kernels costs tens of microseconds of dispatch, which made this path slower than
+/// even the per-cluster loop of <see cref="NaiveFuzzyArt"/> (0.37 vs 0.28 ms per sample at D = 16,
+/// 2.0 vs 0.5 ms at D = 256, about 10^2 to 10^3 clusters, a shared 2-core machine); the SIMD kernel
+/// <see cref="VectorizedFuzzyArt"/> is the CPU path (see ArtBenchmarks for its speed-up). For CPU fits
+/// use it and turn its result into this class with <see cref="FromNaive"/> when tensors are needed
+/// (<see cref="Hierarchy.ExemplarHierarchy.Build"/> does so with <see cref="ArtBackend.Auto"/> on CPU).
+/// All three give the same clustering; <see cref="NaiveFuzzyArt"/> is the reference in the equivalence tests.
 /// Float64 inputs give results identical to <see cref="NaiveFuzzyArt"/> up to summation order.
 /// </para>
 /// <para>
@@ -280,17 +280,20 @@ public sealed class FuzzyArt : IDisposable
         return result;
     }
 
-    /// <summary>Creates a tensor model holding the state of a fitted <see cref="NaiveFuzzyArt"/> (weights, vigilances, counts, labels, options).</summary>
-    /// <param name="naive">The fitted reference model.</param>
+    /// <summary>
+    /// Creates a tensor model holding the state of a fitted managed model, <see cref="NaiveFuzzyArt"/> or
+    /// <see cref="VectorizedFuzzyArt"/> (weights, vigilances, counts, labels, options).
+    /// </summary>
+    /// <param name="naive">The fitted managed model.</param>
     /// <param name="device">The target device; CPU when null.</param>
     /// <param name="dtype">The weight dtype (float32 or float64).</param>
     /// <returns>The model; further learning continues from that state.</returns>
-    public static FuzzyArt FromNaive(NaiveFuzzyArt naive, Device? device = null, ScalarType dtype = ScalarType.Float32)
+    public static FuzzyArt FromNaive(IManagedFuzzyArt naive, Device? device = null, ScalarType dtype = ScalarType.Float32)
     {
         ArgumentNullException.ThrowIfNull(naive);
         if (naive.InputDimension < 0)
         {
-            throw new ArgumentException("The NaiveFuzzyArt model is not fitted.", nameof(naive));
+            throw new ArgumentException($"The {naive.GetType().Name} model is not fitted.", nameof(naive));
         }
 
         if (dtype != ScalarType.Float32 && dtype != ScalarType.Float64)

@@ -9,11 +9,11 @@ using CausalVision.Clustering.Internal;
 namespace CausalVision.Clustering.Art;
 
 /// <summary>
-/// The slow, obvious Fuzzy ART / AM-ART: loops over clusters and features in managed code. Use it
-/// for tiny CPU problems (it beats <see cref="FuzzyArt"/> when clusters x features is small) and as
-/// the reference implementation for tests and benchmarks.
+/// The slow, obvious Fuzzy ART / AM-ART: loops over clusters and features in managed code. It is the
+/// reference implementation for tests and benchmarks; for real CPU work use <see cref="VectorizedFuzzyArt"/>
+/// (same results, SIMD category search).
 /// </summary>
-public sealed class NaiveFuzzyArt
+public sealed class NaiveFuzzyArt : IManagedFuzzyArt
 {
     private readonly ArtOptions options;
     private readonly List<double[]> weights = new();

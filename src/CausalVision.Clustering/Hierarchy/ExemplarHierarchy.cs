@@ -148,7 +148,7 @@ public sealed class ExemplarHierarchy : IDisposable
                 rows[i] = flat.AsSpan(i * d, d).ToArray();
             }
 
-            var naive = new NaiveFuzzyArt(options.Art);
+            IManagedFuzzyArt naive = options.Backend == ArtBackend.Managed ? new NaiveFuzzyArt(options.Art) : new VectorizedFuzzyArt(options.Art);
             assign = naive.Fit(rows, constraint);
             art = FuzzyArt.FromNaive(naive, dev, scaled.dtype == float64 ? ScalarType.Float64 : ScalarType.Float32);
         }
