@@ -88,24 +88,31 @@ internal static class Cases
         var rows = a.Int("rows", 5000);
         var dim = a.Int("dim", 64);
         var impl = a.String("impl", "tensor");
+        // Clustered data in [0, 1]: 100 seeded centres plus uniform noise of +-0.2, clamped (as region
+        // features are after the hierarchy's min-max scaling).
         var rng = new Random(a.Int("seed", 0));
+        var centres = Enumerable.Range(0, 100).Select(_ => Enumerable.Range(0, dim).Select(_ => rng.NextDouble()).ToArray()).ToArray();
         var data = new double[rows][];
         for (var i = 0; i < rows; i++)
         {
+            var c = centres[rng.Next(centres.Length)];
             data[i] = new double[dim];
             for (var j = 0; j < dim; j++)
             {
-                data[i][j] = rng.NextDouble();
+                data[i][j] = Math.Clamp(c[j] + ((rng.NextDouble() * 0.4) - 0.2), 0, 1);
             }
         }
 
-        var options = new ArtOptions { Vigilance = a.Double("vigilance", 0.75) };
+        var options = new ArtOptions { Vigilance = a.Double("vigilance", new ArtOptions().Vigilance) };
         long[] assign;
         var sw = Stopwatch.StartNew();
         switch (impl)
         {
             case "naive":
                 assign = new NaiveFuzzyArt(options).Fit(data);
+                break;
+            case "batched":
+                assign = new VectorizedFuzzyArt(options).Fit(data);
                 break;
             case "tensor":
                 {
@@ -116,7 +123,7 @@ internal static class Cases
                 }
 
             default:
-                throw new ArgumentException($"Unknown ART implementation '{impl}' (naive, tensor).");
+                throw new ArgumentException($"Unknown ART implementation '{impl}' (naive, batched, tensor).");
         }
 
         var ms = sw.Elapsed.TotalMilliseconds;
