@@ -103,7 +103,7 @@ public sealed class ClassifierTrainer
 
         var multiLabel = options.MultiLabel ?? train.Info.MultiLabel;
         var device = TorchRuntime.ResolveDevice(options.Device);
-        model.to(device);
+        TrainingLoop.MoveTo(model, device);
         using var optimizer = optim.Adam(model.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
         var loader = new DataLoader(train, LoaderOptions(shuffle: true), trainTransform);
         var evalLoader = evaluation is null ? null : new DataLoader(evaluation, LoaderOptions(shuffle: false), evaluationTransform);
@@ -199,7 +199,7 @@ public sealed class ClassifierTrainer
         ArgumentNullException.ThrowIfNull(dataset);
         CheckDataset(dataset, nameof(dataset));
         var device = TorchRuntime.ResolveDevice(options.Device);
-        model.to(device);
+        TrainingLoop.MoveTo(model, device);
         var loader = new DataLoader(dataset, LoaderOptions(shuffle: false), transform);
         return Evaluator.Predict(model, loader, device, options.MultiLabel ?? dataset.Info.MultiLabel, cancellationToken);
     }

@@ -80,6 +80,26 @@ public static class TrainingLoop
         return new EpochStats(samples == 0 ? double.NaN : lossSum / samples, step, samples);
     }
 
+    /// <summary>
+    /// Moves <paramref name="model"/> to <paramref name="device"/> unless every parameter is already
+    /// there (TorchSharp's <c>Module.to</c> re-creates parameter handles even for a no-op move,
+    /// which would leak a handle per parameter per call).
+    /// </summary>
+    /// <param name="model">The model.</param>
+    /// <param name="device">The target device.</param>
+    public static void MoveTo(nn.Module model, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(device);
+        var index = device.type == DeviceType.CPU ? -1 : Math.Max(device.index, 0);
+        var moved = model.parameters().All(p => p.device_type == device.type && (device.type == DeviceType.CPU || p.device_index == index))
+            && model.buffers().All(b => b.device_type == device.type && (device.type == DeviceType.CPU || b.device_index == index));
+        if (!moved)
+        {
+            model.to(device);
+        }
+    }
+
     /// <summary>Sets the learning rate of every parameter group.</summary>
     /// <param name="optimizer">The optimiser.</param>
     /// <param name="learningRate">The new rate (finite, positive).</param>
