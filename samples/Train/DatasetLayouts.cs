@@ -105,9 +105,20 @@ public static class DatasetLayouts
 
     private static readonly IReadOnlyDictionary<string, IImageDataset> Empty = new Dictionary<string, IImageDataset>();
 
+    /// <summary>The synthetic benchmark options the arguments imply (seed; --train-limit / --test-limit as split sizes).</summary>
+    /// <param name="a">The arguments.</param>
+    /// <returns>The options.</returns>
+    public static SyntheticBenchmarkOptions SyntheticOptions(TrainArguments a)
+    {
+        var options = new SyntheticBenchmarkOptions { Seed = a.Seed };
+        options.TrainSize = a.TrainLimit ?? options.TrainSize;
+        options.TestIidSize = options.TestOodSize = a.TestLimit ?? options.TestIidSize;
+        return options;
+    }
+
     private static LoadedData Synthetic(TrainArguments a)
     {
-        var bench = SyntheticBenchmark.Generate(new SyntheticBenchmarkOptions { Seed = a.Seed });
+        var bench = SyntheticBenchmark.Generate(SyntheticOptions(a));
         IImageDataset Split(string name) => name switch
         {
             "train" => bench.Train,

@@ -13,6 +13,7 @@ using CausalVision.Imaging.Transforms;
 using CausalVision.Runtime;
 using CausalVision.Samples;
 using CausalVision.Samples.Train;
+using CausalVision.Synthetic;
 
 try
 {
@@ -33,10 +34,31 @@ try
     var recipe = ModelRecipes.Get(a.Model);
     TorchRuntime.EnsureAvailable();
     var device = TorchRuntime.ResolveDevice(a.Device);
+    if (a.Export is not null && a.Layout != "synthetic")
+    {
+        throw new UsageException("--export works with --layout synthetic only.");
+    }
+
+    if (a.Export is not null)
+    {
+        var manifest = SyntheticBenchmark.Generate(DatasetLayouts.SyntheticOptions(a)).WriteToDisk(a.Export);
+        Console.WriteLine($"Synthetic benchmark written: {manifest} (train on it with --layout manifest --data {a.Export})");
+        return 0;
+    }
+
     var data = DatasetLayouts.Load(a);
-    if (a.TrainLimit is { } limit)
+    if (a.Layout != "synthetic" && a.TrainLimit is { } limit)
     {
         data = data with { Train = new PrefixDataset(data.Train, limit) };
+    }
+
+    if (a.Layout != "synthetic" && a.TestLimit is { } testLimit)
+    {
+        data = data with
+        {
+            Test = new PrefixDataset(data.Test, testLimit),
+            ExtraTests = data.ExtraTests.ToDictionary(kv => kv.Key, kv => (IImageDataset)new PrefixDataset(kv.Value, testLimit)),
+        };
     }
 
     if (data.Train.Count == 0 || data.Test.Count == 0)

@@ -16,7 +16,7 @@ public sealed class TrainArguments
           --split-train NAME   training split (default per layout: train, train2017 for coco)
           --split-test NAME    evaluation split (default per layout: test, test_iid for manifest/synthetic when present, val2017 for coco)
           --model NAME         model recipe (default baseline); see the list below
-          --backbone NAME      resnet18 | resnet50 | vit_tiny | vit_small | vit_base (default resnet18)
+          --backbone NAME      resnet18 | resnet50 | vit_tiny_patch16 | vit_small_patch16 | vit_base_patch16 (default resnet18)
           --epochs N           epochs (default 10)
           --batch N            batch size (default 64)
           --lr X               Adam learning rate (default 5e-4; x0.1 every 4 epochs)
@@ -24,7 +24,9 @@ public sealed class TrainArguments
           --seed N             run seed (default 0)
           --device NAME        cpu | cuda | cuda:N | auto (default cpu)
           --workers N          background loader threads (default 2)
-          --train-limit N      use only the first N training images (default: all)
+          --train-limit N      use only the first N training images (synthetic: generate N; default: all)
+          --test-limit N       use only the first N images of each evaluation split (synthetic: generate N)
+          --export DIR         synthetic only: write the benchmark to DIR in the manifest format and exit
           --out DIR            where metrics.json and the checkpoint go (default artifacts/train)
           --resume             continue from DIR/last.ckpt when it exists
         """;
@@ -34,7 +36,7 @@ public sealed class TrainArguments
     private static readonly HashSet<string> Known =
     [
         "--data", "--layout", "--split-train", "--split-test", "--model", "--backbone", "--epochs", "--batch",
-        "--lr", "--image-size", "--seed", "--device", "--workers", "--train-limit", "--out",
+        "--lr", "--image-size", "--seed", "--device", "--workers", "--train-limit", "--test-limit", "--export", "--out",
     ];
 
     public string? Data { get; private init; }
@@ -64,6 +66,10 @@ public sealed class TrainArguments
     public int Workers { get; private init; } = 2;
 
     public int? TrainLimit { get; private init; }
+
+    public int? TestLimit { get; private init; }
+
+    public string? Export { get; private init; }
 
     public string Out { get; private init; } = Path.Combine("artifacts", "train");
 
@@ -155,6 +161,8 @@ public sealed class TrainArguments
             Device = Str("--device") ?? "cpu",
             Workers = Int("--workers", 0) ?? 2,
             TrainLimit = Int("--train-limit", 1),
+            TestLimit = Int("--test-limit", 1),
+            Export = Str("--export"),
             Out = Str("--out") ?? Path.Combine("artifacts", "train"),
             Resume = flags.Contains("--resume"),
             Help = flags.Contains("--help") || flags.Contains("-h"),
