@@ -32,7 +32,7 @@ public sealed class ConsoleProgress : IProgress<TrainingProgress>
             var metrics = string.Join("  ", value.Metrics
                 .Where(kv => kv.Key is not MetricNames.LearningRate and not MetricNames.TrainLoss)
                 .Select(kv => $"{kv.Key} {Format(kv.Key, kv.Value)}"));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{label} epoch {value.Epoch}/{value.Epochs}  loss {value.Loss:F4}  lr {value.LearningRate:G3}  {metrics}  [{value.Elapsed:mm\\:ss}]"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{label} epoch {value.Epoch}/{value.Epochs}  loss {value.Loss:F4}  lr {value.LearningRate:G3}{(metrics.Length > 0 ? "  " + metrics : string.Empty)}  [{value.Elapsed:mm\\:ss}]"));
             lastQuarter = -1;
             return;
         }

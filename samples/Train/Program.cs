@@ -115,7 +115,11 @@ try
 catch (Exception ex) when (ex is UsageException or ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or SampleLoadException or InvalidOperationException)
 {
     // One line, no stack trace: the messages of the loaders and the trainer name the file, line or setting.
-    var message = ex is SampleLoadException && ex.InnerException is { } inner ? $"{ex.Message} {inner.Message}" : ex.Message;
-    Console.Error.WriteLine($"train: {message.ReplaceLineEndings(" ")}");
+    if (!Console.IsOutputRedirected)
+    {
+        Console.WriteLine(); // end a progress line left open in a terminal
+    }
+
+    Console.Error.WriteLine($"train: {ex.Message.ReplaceLineEndings(" ")}");
     return 2;
 }
