@@ -10,9 +10,14 @@
 //      model learned the background instead of the objects: the problem the causal models of
 //      CausalVision address.
 //
-// Run it with `./build.sh quickstart` (about 4-5 minutes on a 2-core CPU), or with options:
-//   ./build.sh quickstart --epochs 6 --train-size 3000 --seed 1 --device cpu --out artifacts/quickstart
-// Results go to <out>/metrics.json.
+// Run it with `./build.sh quickstart`, or with options (these are the defaults):
+//   ./build.sh quickstart --epochs 4 --train-size 2000 --test-size 1000 --seed 1 --device cpu --out artifacts/quickstart
+// Results go to <out>/metrics.json (and the model to <out>/last.ckpt).
+//
+// What to expect (seed 1, defaults): about 460 s of CPU time, i.e. roughly 4 minutes on an idle
+// 2-core machine; Acc@1 about 90% on test_iid but about 23% on test_ood (chance: 10%). Sliced
+// by background, test_ood accuracy is ~97% where the background matches the class's training
+// context and ~15% where it does not: the baseline mostly learned the background.
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -28,9 +33,9 @@ using CausalVision.Training;
 // clearly-above-chance accuracy (10 classes: chance is 10%).
 var settings = new Dictionary<string, string>(StringComparer.Ordinal)
 {
-    ["--epochs"] = "6",
+    ["--epochs"] = "4",
     ["--seed"] = "1",
-    ["--train-size"] = "3000",
+    ["--train-size"] = "2000",
     ["--test-size"] = "1000",
     ["--image-size"] = "64",
     ["--batch"] = "64",
@@ -194,7 +199,7 @@ try
         gapAcc1 = iid[MetricNames.Acc1] - ood[MetricNames.Acc1],
         testOodContextMatchesAcc1 = agree,
         testOodContextDiffersAcc1 = disagree,
-        history = result.Epochs.Select(e => new { e.Epoch, loss = e.TrainLoss, lr = e.LearningRate, testIid = e.Metrics, seconds = Math.Round(e.Elapsed.TotalSeconds, 1) }),
+        history = result.Epochs.Select(e => new { epoch = e.Epoch, loss = e.TrainLoss, lr = e.LearningRate, testIid = e.Metrics, seconds = Math.Round(e.Elapsed.TotalSeconds, 1) }),
         checkpoint = result.CheckpointPath,
     };
     var path = Path.Combine(outDir, "metrics.json");

@@ -105,7 +105,7 @@ try
         device = device.ToString(),
         seconds = Math.Round((DateTime.UtcNow - started).TotalSeconds, 1),
         metrics = result.Metrics,
-        history = result.Epochs.Select(e => new { e.Epoch, loss = e.TrainLoss, lr = e.LearningRate, metrics = e.Metrics, seconds = Math.Round(e.Elapsed.TotalSeconds, 1) }),
+        history = result.Epochs.Select(e => new { epoch = e.Epoch, loss = e.TrainLoss, lr = e.LearningRate, metrics = e.Metrics, seconds = Math.Round(e.Elapsed.TotalSeconds, 1) }),
         checkpoint = result.CheckpointPath,
     };
     File.WriteAllText(path, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
