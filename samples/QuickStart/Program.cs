@@ -140,6 +140,7 @@ try
     // --- 4. Evaluate: IID vs OOD ----------------------------------------------------------------
     // Same model, two test sets that differ only in how the background is chosen.
     var iid = result.Metrics; // Fit scored test_iid after the last epoch.
+    Console.WriteLine($"Evaluating test_ood ({bench.TestOod.Count} images) ...");
     var oodPredictions = trainer.Predict(bench.TestOod, evalTransform);
     var ood = Evaluator.SingleLabel(oodPredictions);
 
