@@ -1,93 +1,215 @@
-// QuickStart (foundation version): proves the TorchSharp path end to end on this machine.
-// A tiny conv net learns where a bright square sits (four quadrants) in generated 32x32 images.
-// The built-in causal benchmark and the ResNet-18 baseline replace this in the Core issue.
+// CausalVision QuickStart: does a standard CNN learn the object or the background?
+//
+// Read this file top to bottom like a notebook. It
+//   1. generates the built-in synthetic benchmark in memory (no download, deterministic by seed):
+//      each class is a "recipe" of 2-3 coloured shapes, and in the training data the background
+//      texture ("context") agrees with the class 90% of the time - a spurious shortcut;
+//   2. trains a ResNet-18 baseline classifier (backbone + linear head) on it, on the CPU;
+//   3. reports Acc@1 on two test splits: test_iid (same shortcut as training) and test_ood (the
+//      background is drawn independently of the class). The IID - OOD gap measures how much the
+//      model learned the background instead of the objects: the problem the causal models of
+//      CausalVision address.
+//
+// Run it with `./build.sh quickstart`, or with options (these are the defaults):
+//   ./build.sh quickstart --epochs 4 --train-size 2000 --test-size 1000 --seed 1 --device cpu --out artifacts/quickstart
+// Results go to <out>/metrics.json (and the model to <out>/last.ckpt).
+//
+// What to expect (seed 1, defaults): about 460 s of CPU time, i.e. roughly 4 minutes on an idle
+// 2-core machine; Acc@1 about 90% on test_iid but about 23% on test_ood (chance: 10%). Sliced
+// by background, test_ood accuracy is ~97% where the background matches the class's training
+// context and ~15% where it does not: the baseline mostly learned the background.
 using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using CausalVision.Backbones;
+using CausalVision.Imaging.Transforms;
 using CausalVision.Runtime;
-using TorchSharp;
-using static TorchSharp.torch;
+using CausalVision.Samples;
+using CausalVision.Synthetic;
+using CausalVision.Training;
+
+// --- 0. Options -------------------------------------------------------------------------------
+// Defaults were chosen so that the whole run takes a few minutes on a small CPU and still shows
+// clearly-above-chance accuracy (10 classes: chance is 10%).
+var settings = new Dictionary<string, string>(StringComparer.Ordinal)
+{
+    ["--epochs"] = "4",
+    ["--seed"] = "1",
+    ["--train-size"] = "2000",
+    ["--test-size"] = "1000",
+    ["--image-size"] = "64",
+    ["--batch"] = "64",
+    ["--lr"] = "0.001",
+    ["--device"] = "cpu",
+    ["--out"] = Path.Combine("artifacts", "quickstart"),
+};
+for (var i = 0; i < args.Length; i++)
+{
+    if (args[i] is "-h" or "--help")
+    {
+        Console.WriteLine("usage: QuickStart [--epochs N] [--seed N] [--train-size N] [--test-size N] [--image-size N] [--batch N] [--lr X] [--device cpu|cuda|auto] [--out DIR]");
+        return 0;
+    }
+
+    if (!settings.ContainsKey(args[i]) || i + 1 >= args.Length)
+    {
+        Console.Error.WriteLine($"quickstart: unknown option or missing value: '{args[i]}'. Try --help.");
+        return 2;
+    }
+
+    settings[args[i]] = args[++i];
+}
+
+int Int(string key, int min)
+{
+    if (!int.TryParse(settings[key], NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) || v < min)
+    {
+        Console.Error.WriteLine($"quickstart: {key} must be an integer >= {min}, got '{settings[key]}'.");
+        Environment.Exit(2);
+    }
+
+    return v;
+}
+
+var epochs = Int("--epochs", 1);
+var seed = Int("--seed", 0);
+var trainSize = Int("--train-size", 10);
+var testSize = Int("--test-size", 10);
+var imageSize = Int("--image-size", 32);
+var batchSize = Int("--batch", 1);
+if (!double.TryParse(settings["--lr"], NumberStyles.Float, CultureInfo.InvariantCulture, out var lr) || !(lr > 0))
+{
+    Console.Error.WriteLine($"quickstart: --lr must be a positive number, got '{settings["--lr"]}'.");
+    return 2;
+}
+
+var outDir = settings["--out"];
 
 try
 {
     TorchRuntime.EnsureAvailable();
-}
-catch (InvalidOperationException ex)
-{
-    Console.Error.WriteLine(ex.Message);
-    return 3;
-}
+    var device = TorchRuntime.ResolveDevice(settings["--device"]);
+    Console.WriteLine($"CausalVision QuickStart - {TorchRuntime.Describe()}");
 
-var epochs = args.Length > 0 && int.TryParse(args[0], out var e) ? e : 3;
-Console.WriteLine($"CausalVision QuickStart — {TorchRuntime.Describe()}");
-manual_seed(42);
-
-(Tensor X, Tensor Y) MakeSplit(int n, int seed)
-{
-    var rng = new Random(seed);
-    var x = new float[n * 32 * 32];
-    var y = new long[n];
-    for (var i = 0; i < n; i++)
+    // --- 1. Data ------------------------------------------------------------------------------
+    // The benchmark renders images lazily, so "generating" it is instant; the DataLoader renders
+    // each batch on background workers while the model trains on the previous one.
+    var bench = SyntheticBenchmark.Generate(new SyntheticBenchmarkOptions
     {
-        var q = rng.Next(4);
-        y[i] = q;
-        var r0 = (q / 2) * 16 + rng.Next(0, 10);
-        var c0 = (q % 2) * 16 + rng.Next(0, 10);
-        for (var p = 0; p < 32 * 32; p++)
-        {
-            x[i * 1024 + p] = (float)(rng.NextDouble() * 0.5);
-        }
+        Seed = seed,
+        ImageSize = imageSize,
+        TrainSize = trainSize,
+        TestIidSize = testSize,
+        TestOodSize = testSize,
+        SpuriousCorrelation = 0.9,
+    });
+    Console.WriteLine($"Data: {bench.Info.ClassCount} classes, {bench.Objects.Count} object kinds, {bench.Contexts.Count} background contexts; "
+        + $"train {bench.Train.Count}, test_iid {bench.TestIid.Count}, test_ood {bench.TestOod.Count} images of {imageSize}x{imageSize}.");
 
-        for (var r = r0; r < r0 + 6; r++)
+    // Images come in [0, 1]; normalise with the ImageNet statistics (what the backbones expect).
+    // A horizontal flip is the only augmentation: it keeps objects and contexts intact.
+    var trainTransform = new TransformPipeline(new HorizontalFlip(0.5), new Normalize());
+    var evalTransform = new TransformPipeline(new Normalize());
+
+    // --- 2. Model -----------------------------------------------------------------------------
+    // torchvision's ResNet-18 (11 M parameters, random initialisation) with its standard stem:
+    // 64 px images become a 2x2 feature map, which keeps a CPU epoch short. The head is linear.
+    using var model = BackboneClassifier.Create("resnet18", bench.Info.ClassCount, new BackboneOptions { ImageSize = imageSize, Seed = seed });
+
+    // --- 3. Train -----------------------------------------------------------------------------
+    // Adam with weight decay 1e-3 (as VSCNet); a higher learning rate than VSCNet's 5e-4 suits
+    // training from scratch for a few epochs, and it drops x0.1 for the last epoch.
+    var options = new TrainerOptions
+    {
+        Epochs = epochs,
+        BatchSize = batchSize,
+        LearningRate = lr,
+        WeightDecay = 1e-3,
+        LearningRateStepEpochs = Math.Max(1, epochs - 1),
+        LearningRateGamma = 0.1,
+        Device = settings["--device"],
+        Seed = seed,
+        Workers = 2,
+        EvaluateEveryEpochs = 0, // score test_iid once, after the last epoch (saves CPU time)
+        CheckpointDirectory = outDir,
+    };
+    var trainer = new ClassifierTrainer(model, options);
+    var watch = Stopwatch.StartNew();
+    var result = trainer.Fit(bench.Train, trainTransform, bench.TestIid, evalTransform, new ConsoleProgress("resnet18"));
+
+    // --- 4. Evaluate: IID vs OOD ----------------------------------------------------------------
+    // Same model, two test sets that differ only in how the background is chosen.
+    var iid = result.Metrics; // Fit scored test_iid after the last epoch.
+    Console.WriteLine($"Evaluating test_ood ({bench.TestOod.Count} images) ...");
+    var oodPredictions = trainer.Predict(bench.TestOod, evalTransform);
+    var ood = Evaluator.SingleLabel(oodPredictions);
+
+    // Slice the OOD split by "background matches the class's training context": a model that
+    // learned the shortcut is right when the background agrees and wrong when it does not.
+    double Acc(bool matches)
+    {
+        int hit = 0, n = 0;
+        for (var i = 0; i < oodPredictions.Count; i++)
         {
-            for (var c = c0; c < c0 + 6; c++)
+            if (bench.TestOod.Describe(i).ContextMatchesClass != matches)
             {
-                x[i * 1024 + r * 32 + c] = 1f;
+                continue;
             }
+
+            n++;
+            var best = 0;
+            for (var c = 1; c < bench.Info.ClassCount; c++)
+            {
+                if (oodPredictions.Scores[i, c] > oodPredictions.Scores[i, best])
+                {
+                    best = c;
+                }
+            }
+
+            hit += best == oodPredictions.Labels[i] ? 1 : 0;
         }
+
+        return n == 0 ? double.NaN : (double)hit / n;
     }
 
-    return (tensor(x, [n, 1, 32, 32]), tensor(y));
-}
+    var agree = Acc(true);
+    var disagree = Acc(false);
+    var seconds = watch.Elapsed.TotalSeconds;
+    Console.WriteLine();
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Acc@1  test_iid {iid[MetricNames.Acc1]:P1}   test_ood {ood[MetricNames.Acc1]:P1}   (chance {1.0 / bench.Info.ClassCount:P0})"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"       IID - OOD gap {iid[MetricNames.Acc1] - ood[MetricNames.Acc1]:P1}: reliance on the background shortcut"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"       test_ood when the background matches the class {agree:P1}, when it does not {disagree:P1}"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Trained {epochs} epochs in {seconds:F0} s."));
 
-var (trainX, trainY) = MakeSplit(2048, 1);
-var (testX, testY) = MakeSplit(512, 2);
-using var model = nn.Sequential(
-    nn.Conv2d(1, 8, 3, padding: 1), nn.ReLU(), nn.MaxPool2d(2),
-    nn.Conv2d(8, 16, 3, padding: 1), nn.ReLU(), nn.AdaptiveAvgPool2d(4),
-    nn.Flatten(), nn.Linear(16 * 16, 4));
-using var optimizer = optim.Adam(model.parameters(), 3e-3);
-var watch = Stopwatch.StartNew();
-const int batch = 64;
-for (var epoch = 1; epoch <= epochs; epoch++)
+    // --- 5. Save ------------------------------------------------------------------------------
+    Directory.CreateDirectory(outDir);
+    var report = new
+    {
+        model = "resnet18-baseline",
+        device = device.ToString(),
+        seed,
+        epochs,
+        trainSize,
+        testSize,
+        imageSize,
+        batchSize,
+        learningRate = lr,
+        seconds = Math.Round(seconds, 1),
+        testIid = iid,
+        testOod = ood,
+        gapAcc1 = iid[MetricNames.Acc1] - ood[MetricNames.Acc1],
+        testOodContextMatchesAcc1 = agree,
+        testOodContextDiffersAcc1 = disagree,
+        history = result.Epochs.Select(e => new { epoch = e.Epoch, loss = e.TrainLoss, lr = e.LearningRate, testIid = e.Metrics, seconds = Math.Round(e.Elapsed.TotalSeconds, 1) }),
+        checkpoint = result.CheckpointPath,
+    };
+    var path = Path.Combine(outDir, "metrics.json");
+    File.WriteAllText(path, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+    Console.WriteLine($"Metrics: {path}   checkpoint: {result.CheckpointPath}");
+    return 0;
+}
+catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or InvalidDataException or IOException)
 {
-    model.train();
-    using var perm = randperm(trainX.shape[0]);
-    double lossSum = 0;
-    var steps = 0;
-    for (long start = 0; start < trainX.shape[0]; start += batch)
-    {
-        using var scope = NewDisposeScope();
-        var idx = perm.narrow(0, start, Math.Min(batch, trainX.shape[0] - start));
-        optimizer.zero_grad();
-        var loss = nn.functional.cross_entropy(model.call(trainX.index_select(0, idx)), trainY.index_select(0, idx));
-        loss.backward();
-        optimizer.step();
-        lossSum += loss.item<float>();
-        steps++;
-    }
-
-    model.eval();
-    double acc;
-    using (no_grad())
-    using (var scope = NewDisposeScope())
-    {
-        acc = model.call(testX).argmax(1).eq(testY).to(float32).mean().item<float>();
-    }
-
-    Console.WriteLine($"epoch {epoch}/{epochs}  loss {lossSum / steps:F4}  test Acc@1 {acc:P1}  ({watch.Elapsed.TotalSeconds:F1}s)");
+    Console.Error.WriteLine($"quickstart: {ex.Message}");
+    return 2;
 }
-
-trainX.Dispose();
-trainY.Dispose();
-testX.Dispose();
-testY.Dispose();
-return 0;

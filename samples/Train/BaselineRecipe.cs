@@ -1,0 +1,45 @@
+// --model baseline: a registered backbone with a linear head, trained with ClassifierTrainer
+// (cross-entropy, or BCE for multi-label datasets).
+using CausalVision.Backbones;
+using CausalVision.Training;
+
+namespace CausalVision.Samples.Train;
+
+/// <summary>The non-causal baseline: <see cref="BackboneClassifier"/>.</summary>
+public sealed class BaselineRecipe : IModelRecipe
+{
+    /// <inheritdoc />
+    public string Name => "baseline";
+
+    /// <inheritdoc />
+    public string Description => "backbone + linear head (cross-entropy; BCE for multi-label data)";
+
+    /// <inheritdoc />
+    public RecipeResult Run(RecipeContext context)
+    {
+        var a = context.Arguments;
+        if (!global::CausalVision.Backbones.Backbones.Contains(a.Backbone))
+        {
+            throw new UsageException($"unknown backbone '{a.Backbone}'; available: {string.Join(", ", global::CausalVision.Backbones.Backbones.Names)}.");
+        }
+
+        var data = context.Data;
+        using var model = BackboneClassifier.Create(a.Backbone, data.Train.Info.ClassCount, new BackboneOptions
+        {
+            ImageSize = context.ImageSize,
+            Seed = a.Seed,
+        });
+        var trainer = new ClassifierTrainer(model, context.TrainerOptions());
+        var result = trainer.Fit(data.Train, context.TrainTransform, data.Test, context.EvalTransform, context.Progress, resume: a.Resume);
+        var metrics = new Dictionary<string, IReadOnlyDictionary<string, double>>
+        {
+            ["test"] = result.Epochs.Count > 0 && result.Metrics.Count > 0 ? result.Metrics : trainer.Evaluate(data.Test, context.EvalTransform),
+        };
+        foreach (var (name, split) in data.ExtraTests)
+        {
+            metrics[name] = trainer.Evaluate(split, context.EvalTransform);
+        }
+
+        return new RecipeResult(metrics, result.Epochs, result.CheckpointPath);
+    }
+}

@@ -1,0 +1,171 @@
+// The command line of samples/Train: a small hand-written parser (--name value pairs and flags),
+// so the sample controls its error messages and exit codes exactly.
+using System.Globalization;
+
+namespace CausalVision.Samples.Train;
+
+/// <summary>The parsed command line.</summary>
+public sealed class TrainArguments
+{
+    /// <summary>The usage text.</summary>
+    public const string Usage = """
+        usage: Train --data <root or file> --layout <layout> [options]
+
+          --data PATH          dataset root (or, for mnist, the folder of IDX files); not needed for --layout synthetic
+          --layout NAME        manifest | folder | food101 | nuswide | coco | deepfashion | mnist | synthetic
+          --split-train NAME   training split (default per layout: train, train2017 for coco)
+          --split-test NAME    evaluation split (default per layout: test, test_iid for manifest/synthetic when present, val2017 for coco)
+          --model NAME         model recipe (default baseline); see the list below
+          --backbone NAME      resnet18 | resnet50 | vit_tiny_patch16 | vit_small_patch16 | vit_base_patch16 (default resnet18)
+          --epochs N           epochs (default 10)
+          --batch N            batch size (default 64)
+          --lr X               Adam learning rate (default 5e-4; x0.1 every 4 epochs)
+          --image-size N       training/evaluation image side (default 224; 64 for synthetic, 32 for mnist)
+          --seed N             run seed (default 0)
+          --device NAME        cpu | cuda | cuda:N | auto (default cpu)
+          --workers N          background loader threads (default 2)
+          --train-limit N      use only the first N training images (synthetic: generate N; default: all)
+          --test-limit N       use only the first N images of each evaluation split (synthetic: generate N)
+          --export DIR         synthetic only: write the benchmark to DIR in the manifest format and exit
+          --out DIR            where metrics.json and the checkpoint go (default artifacts/train)
+          --resume             continue from DIR/last.ckpt when it exists
+        """;
+
+    private static readonly HashSet<string> Flags = ["--resume", "--help", "-h"];
+
+    private static readonly HashSet<string> Known =
+    [
+        "--data", "--layout", "--split-train", "--split-test", "--model", "--backbone", "--epochs", "--batch",
+        "--lr", "--image-size", "--seed", "--device", "--workers", "--train-limit", "--test-limit", "--export", "--out",
+    ];
+
+    public string? Data { get; private init; }
+
+    public string Layout { get; private init; } = "manifest";
+
+    public string? SplitTrain { get; private init; }
+
+    public string? SplitTest { get; private init; }
+
+    public string Model { get; private init; } = "baseline";
+
+    public string Backbone { get; private init; } = "resnet18";
+
+    public int Epochs { get; private init; } = 10;
+
+    public int Batch { get; private init; } = 64;
+
+    public double LearningRate { get; private init; } = 5e-4;
+
+    public int? ImageSize { get; private init; }
+
+    public int Seed { get; private init; }
+
+    public string Device { get; private init; } = "cpu";
+
+    public int Workers { get; private init; } = 2;
+
+    public int? TrainLimit { get; private init; }
+
+    public int? TestLimit { get; private init; }
+
+    public string? Export { get; private init; }
+
+    public string Out { get; private init; } = Path.Combine("artifacts", "train");
+
+    public bool Resume { get; private init; }
+
+    public bool Help { get; private init; }
+
+    /// <summary>Parses <paramref name="args"/>.</summary>
+    /// <param name="args">The arguments.</param>
+    /// <returns>The arguments.</returns>
+    /// <exception cref="UsageException">An unknown option, a missing or malformed value.</exception>
+    public static TrainArguments Parse(IReadOnlyList<string> args)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        var flags = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < args.Count; i++)
+        {
+            var a = args[i];
+            string name = a, value;
+            var eq = a.IndexOf('=', StringComparison.Ordinal);
+            if (a.StartsWith("--", StringComparison.Ordinal) && eq > 0)
+            {
+                name = a[..eq];
+                value = a[(eq + 1)..];
+            }
+            else if (Flags.Contains(a))
+            {
+                flags.Add(a);
+                continue;
+            }
+            else if (Known.Contains(a))
+            {
+                if (i + 1 >= args.Count)
+                {
+                    throw new UsageException($"option {a} needs a value.");
+                }
+
+                value = args[++i];
+            }
+            else
+            {
+                throw new UsageException($"unknown option '{a}'; run with --help for the list.");
+            }
+
+            if (!Known.Contains(name))
+            {
+                throw new UsageException($"unknown option '{name}'; run with --help for the list.");
+            }
+
+            values[name] = value;
+        }
+
+        string? Str(string key) => values.TryGetValue(key, out var v) ? v : null;
+        int? Int(string key, int min)
+        {
+            if (!values.TryGetValue(key, out var v))
+            {
+                return null;
+            }
+
+            if (!int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) || n < min)
+            {
+                throw new UsageException($"{key} must be an integer >= {min}, got '{v}'.");
+            }
+
+            return n;
+        }
+
+        double lr = 5e-4;
+        if (values.TryGetValue("--lr", out var lrText)
+            && (!double.TryParse(lrText, NumberStyles.Float, CultureInfo.InvariantCulture, out lr) || !double.IsFinite(lr) || lr <= 0))
+        {
+            throw new UsageException($"--lr must be a positive number, got '{lrText}'.");
+        }
+
+        return new TrainArguments
+        {
+            Data = Str("--data"),
+            Layout = (Str("--layout") ?? "manifest").ToLowerInvariant(),
+            SplitTrain = Str("--split-train"),
+            SplitTest = Str("--split-test"),
+            Model = (Str("--model") ?? "baseline").ToLowerInvariant(),
+            Backbone = (Str("--backbone") ?? "resnet18").ToLowerInvariant(),
+            Epochs = Int("--epochs", 1) ?? 10,
+            Batch = Int("--batch", 1) ?? 64,
+            LearningRate = lr,
+            ImageSize = Int("--image-size", 16),
+            Seed = Int("--seed", 0) ?? 0,
+            Device = Str("--device") ?? "cpu",
+            Workers = Int("--workers", 0) ?? 2,
+            TrainLimit = Int("--train-limit", 1),
+            TestLimit = Int("--test-limit", 1),
+            Export = Str("--export"),
+            Out = Str("--out") ?? Path.Combine("artifacts", "train"),
+            Resume = flags.Contains("--resume"),
+            Help = flags.Contains("--help") || flags.Contains("-h"),
+        };
+    }
+}

@@ -1,0 +1,113 @@
+// Options of the baseline classifier trainer; the defaults follow VSCNet's training recipe.
+using System.ComponentModel.DataAnnotations;
+
+namespace CausalVision.Training;
+
+/// <summary>
+/// Options for <see cref="ClassifierTrainer"/>. Defaults follow the VSCNet paper's optimiser set-up
+/// (Adam, lr 5e-4, weight decay 1e-3, learning rate x0.1 every 4 epochs, batch 64).
+/// </summary>
+public sealed class TrainerOptions
+{
+    /// <summary>Gets or sets the number of epochs to train (in total, counting epochs done before a resume).</summary>
+    /// <value>Default 10.</value>
+    [Range(1, 100_000)]
+    public int Epochs { get; set; } = 10;
+
+    /// <summary>Gets or sets the mini-batch size.</summary>
+    /// <value>Default 64.</value>
+    [Range(1, 1_000_000)]
+    public int BatchSize { get; set; } = 64;
+
+    /// <summary>Gets or sets Adam's initial learning rate.</summary>
+    /// <value>Default 5e-4.</value>
+    [Range(1e-12, 10.0)]
+    public double LearningRate { get; set; } = 5e-4;
+
+    /// <summary>Gets or sets Adam's (L2) weight decay.</summary>
+    /// <value>Default 1e-3.</value>
+    [Range(0.0, 10.0)]
+    public double WeightDecay { get; set; } = 1e-3;
+
+    /// <summary>Gets or sets the step-decay period in epochs (<see cref="StepLearningRate"/>); 0 keeps the rate constant.</summary>
+    /// <value>Default 4.</value>
+    [Range(0, 100_000)]
+    public int LearningRateStepEpochs { get; set; } = 4;
+
+    /// <summary>Gets or sets the factor applied to the learning rate every <see cref="LearningRateStepEpochs"/> epochs.</summary>
+    /// <value>Default 0.1.</value>
+    [Range(1e-9, 1.0)]
+    public double LearningRateGamma { get; set; } = 0.1;
+
+    /// <summary>Gets or sets the device name: "cpu", "cuda", "cuda:N" or "auto".</summary>
+    /// <value>Default "cpu".</value>
+    public string Device { get; set; } = "cpu";
+
+    /// <summary>Gets or sets the run seed: data order, augmentation and dropout derive from it.</summary>
+    /// <value>Default 0.</value>
+    public int Seed { get; set; }
+
+    /// <summary>Gets or sets the folder for the per-epoch checkpoint (<c>last.ckpt</c>); null writes none.</summary>
+    /// <value>Default <c>null</c>.</value>
+    public string? CheckpointDirectory { get; set; }
+
+    /// <summary>Gets or sets the background loader workers (0 decodes on the training thread).</summary>
+    /// <value>Default 2.</value>
+    [Range(0, 256)]
+    public int Workers { get; set; } = 2;
+
+    /// <summary>Gets or sets how many batches the loader may prepare ahead.</summary>
+    /// <value>Default 4.</value>
+    [Range(1, 4096)]
+    public int PrefetchBatches { get; set; } = 4;
+
+    /// <summary>Gets or sets whether to train multi-label (BCE with logits on <c>Batch.LabelTargets</c>); null follows <c>DatasetInfo.MultiLabel</c>.</summary>
+    /// <value>Default <c>null</c>.</value>
+    public bool? MultiLabel { get; set; }
+
+    /// <summary>Gets or sets how often (in epochs) the evaluation set is scored during training; 0 scores it only after the last epoch.</summary>
+    /// <value>Default 1.</value>
+    [Range(0, 100_000)]
+    public int EvaluateEveryEpochs { get; set; } = 1;
+
+    /// <summary>Returns a shallow copy.</summary>
+    /// <returns>The copy.</returns>
+    public TrainerOptions Clone() => (TrainerOptions)MemberwiseClone();
+
+    /// <summary>Gets the learning rate of a (0-based) epoch: <c>lr * gamma^(epoch / step)</c> (PyTorch <c>StepLR</c>).</summary>
+    /// <param name="epoch">The 0-based epoch.</param>
+    /// <returns>The learning rate.</returns>
+    public double StepLearningRate(int epoch)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(epoch);
+        return LearningRateStepEpochs == 0 ? LearningRate : LearningRate * Math.Pow(LearningRateGamma, epoch / LearningRateStepEpochs);
+    }
+
+    /// <summary>Checks every option.</summary>
+    /// <exception cref="ArgumentException">An option is out of range or not finite; the message lists all problems.</exception>
+    public void Validate()
+    {
+        var results = new List<ValidationResult>();
+        Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true);
+        var problems = results.Select(r => r.ErrorMessage ?? "invalid value").ToList();
+        if (!double.IsFinite(LearningRate) || !double.IsFinite(WeightDecay) || !double.IsFinite(LearningRateGamma))
+        {
+            problems.Add("LearningRate, WeightDecay and LearningRateGamma must be finite numbers.");
+        }
+
+        if (string.IsNullOrWhiteSpace(Device))
+        {
+            problems.Add("Device must be a device name such as 'cpu', 'cuda' or 'auto'.");
+        }
+
+        if (CheckpointDirectory is not null && string.IsNullOrWhiteSpace(CheckpointDirectory))
+        {
+            problems.Add("CheckpointDirectory must be null or a folder path.");
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException("Invalid TrainerOptions: " + string.Join(" ", problems));
+        }
+    }
+}

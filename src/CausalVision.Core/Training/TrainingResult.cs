@@ -1,0 +1,9 @@
+namespace CausalVision.Training;
+
+/// <summary>The outcome of <see cref="ClassifierTrainer.Fit"/>.</summary>
+/// <param name="Epochs">The epochs trained by this call (a resumed run lists only the new ones).</param>
+/// <param name="FirstEpoch">The 1-based epoch this call started at (greater than 1 after a resume).</param>
+/// <param name="Metrics">The last evaluation metrics (empty when there was no evaluation set).</param>
+/// <param name="Elapsed">Wall time of this call.</param>
+/// <param name="CheckpointPath">The checkpoint written each epoch, or null.</param>
+public sealed record TrainingResult(IReadOnlyList<EpochSummary> Epochs, int FirstEpoch, IReadOnlyDictionary<string, double> Metrics, TimeSpan Elapsed, string? CheckpointPath);
