@@ -206,7 +206,8 @@ public sealed class VscNet : nn.Module<Tensor, VscNetOutput>
     /// <summary>Gets the number of regions J (0 without +L).</summary>
     public int Regions => csnet?.Steps ?? 0;
 
-    /// <summary>Gets a copy of the options the model was built with.</summary>
+    /// <summary>Gets the options the model was built with (the builder's own instance; treat it as read-only: only
+    /// the training section is read after construction, by <see cref="VscNetLoss"/> and <see cref="VscNetTrainer"/>).</summary>
     public VscNetOptions Options => options;
 
     /// <summary>Gets a value indicating whether the ablation has <paramref name="component"/>.</summary>

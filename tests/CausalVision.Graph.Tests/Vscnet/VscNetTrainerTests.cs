@@ -15,9 +15,9 @@ public sealed class VscNetTrainerTests : IDisposable
         ClassCount = VscNetTestKit.Classes,
         ShapeCount = 2,
         ColorCount = 3,
-        TrainSize = 12,
-        TestIidSize = 6,
-        TestOodSize = 6,
+        TrainSize = 8,
+        TestIidSize = 4,
+        TestOodSize = 4,
         Seed = 3,
     });
 
