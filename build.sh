@@ -7,6 +7,8 @@
 #   ./build.sh train [args]         samples/Train (any manifest dataset)
 #   ./build.sh bench [filter]       BenchmarkDotNet suites, e.g. ./build.sh bench '*Gcn*'
 #   ./build.sh pack                 the three NuGet packages into artifacts/packages
+#   ./build.sh compare [args]       side by side with PyTorch / scikit-learn (installs the peers)
+#   ./build.sh soak [args]          1,000-step memory soak: live tensors and RSS must stay flat
 #   ./build.sh run PROJECT [args]   any sample / tool project under samples/ or benchmarks/
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -50,6 +52,13 @@ case "$cmd" in
     filter=${1:-*}; [ $# -gt 0 ] && shift
     dotnet build benchmarks/CausalVision.Benchmarks -c Release -nologo -v quiet
     exec "$ENV" dotnet run --project benchmarks/CausalVision.Benchmarks -c Release --no-build -- --filter "$filter" "$@" ;;
+  compare)
+    "$ROOT/eng/install-peers.sh"
+    dotnet build benchmarks/CausalVision.Compare -c Release -nologo -v quiet
+    exec /usr/bin/python3 benchmarks/peers/compare.py "$@" ;;
+  soak)
+    dotnet build benchmarks/CausalVision.Compare -c Release -nologo -v quiet
+    exec "$ENV" dotnet artifacts/bin/CausalVision.Compare/release/CausalVision.Compare.dll soak "$@" ;;
   pack)
     exec dotnet pack CausalVision.sln -c Release -nologo -o artifacts/packages -p:CausalVisionSourceLink=true "$@" ;;
   help|-h|--help)

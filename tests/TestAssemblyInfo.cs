@@ -16,7 +16,12 @@ namespace CausalVision.Testing.Generated
             if (!CausalVision.Runtime.TorchRuntime.IsAvailable)
             {
                 System.Console.Error.WriteLine("CausalVision tests: TorchSharp's native library did not load. On Debian 12 / Ubuntu 22.04 run the tests with ./build.sh test (or eng/torch-env.sh dotnet test); see README 'Platform requirements'.");
+                return;
             }
+
+            // Test tensors are tiny: one intra-op thread is faster (no OpenMP hand-off) and keeps results
+            // independent of the machine's core count.
+            TorchSharp.torch.set_num_threads(1);
         }
     }
 }

@@ -117,6 +117,36 @@ public sealed class KMeans : IDisposable
         return this;
     }
 
+    /// <summary>
+    /// Fits by Lloyd iterations from the given initial centres (one run; scikit-learn's <c>init=ndarray</c>), e.g. to
+    /// compare implementations from an identical start or to warm-start from a previous dictionary.
+    /// </summary>
+    /// <param name="data">Samples [N, D], N &gt;= K.</param>
+    /// <param name="initialCenters">Initial centres [K, D] with K = <see cref="KMeansOptions.Clusters"/>; not modified.</param>
+    /// <returns>This model.</returns>
+    public KMeans Fit(Tensor data, Tensor initialCenters)
+    {
+        ThrowIfDisposed();
+        Guard.Features(data, nameof(data));
+        Guard.Features(initialCenters, nameof(initialCenters));
+        CheckK(data.shape[0]);
+        if (initialCenters.shape[0] != options.Clusters || initialCenters.shape[1] != data.shape[1])
+        {
+            throw new ArgumentException($"Initial centres must be [{options.Clusters}, {data.shape[1]}], got [{string.Join(", ", initialCenters.shape)}].", nameof(initialCenters));
+        }
+
+        using var scope = NewDisposeScope();
+        var x = data.to(device);
+        var tolAbs = options.Tolerance * MeanVariance(x);
+        var c = initialCenters.to(device).to(x.dtype).clone();
+        var (iter, conv) = Lloyd(x, ref c, tolAbs);
+        SetCenters(c);
+        Iterations = iter;
+        Converged = conv;
+        FinalPass(Split(new[] { x }));
+        return this;
+    }
+
     /// <summary>Fits by mini-batch K-means (Sculley 2010) over shuffled batches of an in-memory tensor.</summary>
     /// <param name="data">Samples [N, D], N &gt;= K.</param>
     /// <returns>This model.</returns>
@@ -333,6 +363,14 @@ public sealed class KMeans : IDisposable
     }
 
     // Labels [N] and squared distance to the nearest centre [N], in row chunks.
+    // Squared distances with ||x||^2 given: ||x||^2 + ||c||^2 - 2 x c^T in one fused addmm.
+    private static Tensor SquaredDistances(Tensor x, Tensor xNorm, Tensor c)
+    {
+        using var scope = NewDisposeScope();
+        var cNorm = c.pow(2).sum(1).unsqueeze(0);
+        return addmm(xNorm + cNorm, x, c.t(), beta: 1, alpha: -2).clamp_min_(0).MoveToOuterDisposeScope();
+    }
+
     private (Tensor Labels, Tensor MinDist) Assign(Tensor x, Tensor c)
     {
         var n = x.shape[0];
@@ -346,10 +384,10 @@ public sealed class KMeans : IDisposable
             using var inner = NewDisposeScope();
             var len = Math.Min(chunk, n - s);
             var xs = x.narrow(0, s, len);
-            var d = (xs.pow(2).sum(1, keepdim: true) - 2 * xs.matmul(c.t()) + cNorm).clamp_min(0);
-            var (values, indexes) = d.min(1);
+            // argmin_k ||x - c_k||^2 = argmin_k (||c_k||^2 - 2 x.c_k): ||x||^2 is added to the minimum only.
+            var (values, indexes) = addmm(cNorm, xs, c.t(), beta: 1, alpha: -2).min(1);
             labels.narrow(0, s, len).copy_(indexes);
-            minD.narrow(0, s, len).copy_(values);
+            minD.narrow(0, s, len).copy_((values + xs.pow(2).sum(1)).clamp_min_(0));
         }
 
         return (labels, minD);
@@ -365,7 +403,9 @@ public sealed class KMeans : IDisposable
         var c = empty(new long[] { k, x.shape[1] }, x.dtype, x.device);
         var first = rng.NextInt64(n);
         c[0].copy_(x[first]);
-        var closest = SquaredDistances(x, x.narrow(0, first, 1)).squeeze(1).to(float64);
+        // ||x||^2 once for the whole seeding: recomputing it for each of the K steps cost more than the distances.
+        var xNorm = x.pow(2).sum(1, keepdim: true);
+        var closest = SquaredDistances(x, xNorm, x.narrow(0, first, 1)).squeeze(1).to(float64);
         for (var j = 1; j < k; j++)
         {
             using var step = NewDisposeScope();
@@ -382,7 +422,7 @@ public sealed class KMeans : IDisposable
 
             var candIdx = tensor(cands, device: x.device);
             var candRows = x.index_select(0, candIdx);
-            var dc = SquaredDistances(x, candRows).to(float64); // [N, trials]
+            var dc = SquaredDistances(x, xNorm, candRows).to(float64); // [N, trials]
             var trialD = minimum(dc, closest.unsqueeze(1));
             var pots = trialD.sum(dim: 0L); // not sum(0): a literal 0 binds to sum(ScalarType)
             var best = pots.argmin().item<long>();

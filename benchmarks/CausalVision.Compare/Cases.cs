@@ -1,0 +1,195 @@
+using System.Diagnostics;
+using CausalVision.Backbones;
+using CausalVision.Clustering.Art;
+using CausalVision.Clustering.KMeans;
+using CausalVision.Data;
+using CausalVision.Synthetic;
+using TorchSharp;
+using static TorchSharp.torch;
+using KMeansModel = CausalVision.Clustering.KMeans.KMeans;
+
+namespace CausalVision.Compare;
+
+/// <summary>The measured cases. Each mirrors a script in benchmarks/peers/ layer for layer.</summary>
+internal static class Cases
+{
+    /// <summary>ResNet-18 classifier training step (torchvision layout, default stem), Adam, cross-entropy.</summary>
+    public static int ResNet18Step(Args a)
+    {
+        var batch = a.Int("batch", 32);
+        var size = a.Int("size", 64);
+        var classes = a.Int("classes", 10);
+        var steps = a.Int("steps", 20);
+        var warmup = a.Int("warmup", 3);
+        manual_seed(0);
+        using var model = BackboneClassifier.Create("resnet18", classes);
+        model.train();
+        using var optimizer = optim.Adam(model.parameters(), 1e-3);
+        using var x = randn(batch, 3, size, size);
+        using var y = randint(0, classes, batch);
+        var times = new List<double>();
+        for (var i = 0; i < warmup + steps; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            using (var scope = NewDisposeScope())
+            {
+                optimizer.zero_grad();
+                var loss = nn.functional.cross_entropy(model.call(x), y);
+                loss.backward();
+                optimizer.step();
+                _ = loss.item<float>();
+            }
+
+            if (i >= warmup)
+            {
+                times.Add(sw.Elapsed.TotalMilliseconds);
+            }
+        }
+
+        Result.Print(Result.TorchSharpImpl, "step_ms", times, new Dictionary<string, object> { ["params"] = model.parameters().Sum(p => p.numel()) });
+        return 0;
+    }
+
+    /// <summary>K-means (Lloyd, one run) on a raw float32 matrix written by compare.py.</summary>
+    public static int KMeansFit(Args a)
+    {
+        var rows = a.Int("rows", 0);
+        var dim = a.Int("dim", 0);
+        var k = a.Int("k", 80);
+        using var x = ReadMatrix(a.Required("data"), rows, dim);
+        var options = new KMeansOptions
+        {
+            Clusters = k,
+            MaxIterations = a.Int("max-iter", 100),
+            Tolerance = a.Double("tol", 1e-4),
+            Restarts = 1,
+            Seed = a.Int("seed", 0),
+        };
+        using var km = new KMeansModel(options);
+        var sw = Stopwatch.StartNew();
+        if (a.String("init", "kmeans++") == "file")
+        {
+            using var init = ReadMatrix(a.Required("centres"), k, dim);
+            km.Fit(x, init);
+        }
+        else
+        {
+            km.Fit(x);
+        }
+
+        var ms = sw.Elapsed.TotalMilliseconds;
+        Result.Print(Result.TorchSharpImpl + " (CausalVision K-means)", "fit_ms", [ms], new Dictionary<string, object> { ["inertia"] = km.Inertia, ["iterations"] = km.Iterations });
+        return 0;
+    }
+
+    /// <summary>AM-ART fit (authors' defaults) on seeded uniform data: one implementation per process.</summary>
+    public static int ArtFit(Args a)
+    {
+        var rows = a.Int("rows", 5000);
+        var dim = a.Int("dim", 64);
+        var impl = a.String("impl", "tensor");
+        var rng = new Random(a.Int("seed", 0));
+        var data = new double[rows][];
+        for (var i = 0; i < rows; i++)
+        {
+            data[i] = new double[dim];
+            for (var j = 0; j < dim; j++)
+            {
+                data[i][j] = rng.NextDouble();
+            }
+        }
+
+        var options = new ArtOptions { Vigilance = a.Double("vigilance", 0.75) };
+        long[] assign;
+        var sw = Stopwatch.StartNew();
+        switch (impl)
+        {
+            case "naive":
+                assign = new NaiveFuzzyArt(options).Fit(data);
+                break;
+            case "tensor":
+                {
+                    using var x = tensor(data.SelectMany(r => r).ToArray(), [rows, dim], float64);
+                    using var art = new FuzzyArt(options);
+                    assign = art.Fit(x);
+                    break;
+                }
+
+            default:
+                throw new ArgumentException($"Unknown ART implementation '{impl}' (naive, tensor).");
+        }
+
+        var ms = sw.Elapsed.TotalMilliseconds;
+        var clusters = assign.Max() + 1;
+        // A fingerprint of the assignment, so the table shows whether both sides found identical clusters.
+        var hash = assign.Aggregate(17L, (h, v) => unchecked((h * 31) + v));
+        Result.Print($"AM-ART {impl}", "fit_ms", [ms], new Dictionary<string, object> { ["clusters"] = $"{clusters} (#{hash & 0xffffff:x6})" });
+        return 0;
+    }
+
+    /// <summary>The memory soak over the library's own training path (synthetic data, loader, ResNet-18 classifier).</summary>
+    public static int Soak(Args a)
+    {
+        var steps = a.Int("steps", 1000);
+        var every = a.Int("every", 50);
+        var warmup = a.Int("warmup", 100);
+        var tolerance = a.Double("tolerance", 0.05);
+        var outDir = a.String("out", Path.Combine("artifacts", "soak"));
+        var bench = SyntheticBenchmark.Generate(new SyntheticBenchmarkOptions { Seed = 1, ImageSize = 32, TrainSize = 2048, TestIidSize = 64, TestOodSize = 64 });
+        manual_seed(0);
+        using var model = BackboneClassifier.Create("resnet18", bench.Info.ClassCount, new BackboneOptions { SmallInputStem = false });
+        model.train();
+        using var optimizer = optim.Adam(model.parameters(), 1e-3);
+        var loader = new DataLoader(bench.Train, new DataLoaderOptions { BatchSize = 16, Shuffle = true, Seed = 0, Workers = 1, PrefetchBatches = 2 });
+        IEnumerator<Batch>? batches = null;
+        var epoch = 0;
+        var fixedBatch = a.String("data", "loader") == "fixed";
+        using var fixedX = rand(16, 3, 32, 32);
+        using var fixedY = randint(0, bench.Info.ClassCount, 16);
+        void Step()
+        {
+            if (fixedBatch)
+            {
+                using var s = NewDisposeScope();
+                optimizer.zero_grad();
+                var l = nn.functional.cross_entropy(model.call(fixedX), fixedY);
+                l.backward();
+                optimizer.step();
+                _ = l.item<float>();
+                return;
+            }
+
+            if (batches is null || !batches.MoveNext())
+            {
+                batches?.Dispose();
+                batches = loader.GetBatches(epoch++).GetEnumerator();
+                batches.MoveNext();
+            }
+
+            using var batch = batches.Current;
+            using var scope = NewDisposeScope();
+            optimizer.zero_grad();
+            var loss = nn.functional.cross_entropy(model.call(batch.Images), batch.Labels);
+            loss.backward();
+            optimizer.step();
+            _ = loss.item<float>();
+        }
+
+        var rc = MemorySoak.Run("resnet18-train", Step, steps, every, warmup, tolerance, outDir);
+        batches?.Dispose();
+        return rc;
+    }
+
+    private static Tensor ReadMatrix(string path, int rows, int dim)
+    {
+        var bytes = File.ReadAllBytes(path);
+        if (rows <= 0 || dim <= 0 || bytes.Length != (long)rows * dim * 4)
+        {
+            throw new ArgumentException($"'{path}' holds {bytes.Length} bytes, not a float32 [{rows}, {dim}] matrix.");
+        }
+
+        var values = new float[rows * dim];
+        Buffer.BlockCopy(bytes, 0, values, 0, bytes.Length);
+        return tensor(values, [rows, dim]);
+    }
+}

@@ -1,0 +1,42 @@
+// The .NET side of the comparison harness (benchmarks/peers/compare.py, run by ./build.sh compare)
+// and the memory soak (./build.sh soak). Each case prints one JSON line for compare.py.
+//
+//   CausalVision.Compare resnet18-step --batch 32 --size 64 --steps 20 --warmup 3 --threads 1
+//   CausalVision.Compare kmeans --data X.f32 --rows N --dim D --k 80 --init file|kmeans++ [--centres C.f32]
+//   CausalVision.Compare art --impl naive|tensor --rows 5000 --dim 64
+//   CausalVision.Compare soak [--data loader|fixed] [--steps 1000] [--every 50] [--warmup 100] [--tolerance 0.05] [--out artifacts/soak]
+using CausalVision.Compare;
+using CausalVision.Runtime;
+
+if (args.Length == 0)
+{
+    Console.Error.WriteLine("usage: CausalVision.Compare <resnet18-step|kmeans|art|soak> [--options]");
+    return 2;
+}
+
+try
+{
+    TorchRuntime.EnsureAvailable();
+    var a = new Args(args.Skip(1));
+    // One intra-op thread by default: the soak measures memory, and libtorch's OpenMP threads spin badly when the
+    // cores are shared (we saw 10x slower steps with 2 threads on a loaded 2-core machine).
+    var threads = a.Int("threads", args[0] == "soak" ? 1 : 0);
+    if (threads > 0)
+    {
+        TorchSharp.torch.set_num_threads(threads);
+    }
+
+    return args[0] switch
+    {
+        "resnet18-step" => Cases.ResNet18Step(a),
+        "kmeans" => Cases.KMeansFit(a),
+        "art" => Cases.ArtFit(a),
+        "soak" => Cases.Soak(a),
+        _ => throw new ArgumentException($"Unknown case '{args[0]}'."),
+    };
+}
+catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or IOException)
+{
+    Console.Error.WriteLine($"compare: {ex.Message}");
+    return 2;
+}

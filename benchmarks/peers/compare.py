@@ -1,0 +1,137 @@
+#!/usr/bin/python3
+"""Side-by-side comparison harness: CausalVision (TorchSharp) vs PyTorch eager / scikit-learn.
+
+Run through `./build.sh compare` (which builds the .NET side and installs the peers). Each case
+is a pair of commands printing one JSON line {"impl", "metric", "values": [...], ...}. Pairs run
+alternately (A B A B ...) `--rounds` times in fresh processes; the table shows medians over all
+timed values and the ratio ours / peer (< 1 means we are faster). Results go to
+artifacts/compare/compare.md and compare.csv.
+"""
+import argparse
+import csv
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+OUT = os.path.join(ROOT, "artifacts", "compare")
+OURS = ["eng/torch-env.sh", "dotnet", "artifacts/bin/CausalVision.Compare/release/CausalVision.Compare.dll"]
+PY = ["/usr/bin/python3"]
+
+
+def run(cmd, env):
+    t0 = time.perf_counter()
+    p = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.stderr.write(p.stdout[-2000:] + p.stderr[-4000:])
+        raise SystemExit(f"compare: command failed ({p.returncode}): {' '.join(cmd)}")
+    lines = [l for l in p.stdout.splitlines() if l.startswith("{")]
+    if not lines:
+        raise SystemExit(f"compare: no JSON result from: {' '.join(cmd)}\n{p.stdout[-2000:]}")
+    res = json.loads(lines[-1])
+    res["wall_s"] = time.perf_counter() - t0
+    return res
+
+
+def make_kmeans_data(rows, dim, k, seed):
+    import numpy as np
+    path = os.path.join(OUT, f"kmeans_{rows}x{dim}.f32")
+    cpath = os.path.join(OUT, f"kmeans_{rows}x{dim}_k{k}_init.f32")
+    if not (os.path.exists(path) and os.path.exists(cpath)):
+        rng = np.random.default_rng(seed)
+        centres = rng.normal(0, 4, size=(k, dim)).astype(np.float32)
+        labels = rng.integers(0, k, size=rows)
+        x = (centres[labels] + rng.normal(0, 1.5, size=(rows, dim))).astype(np.float32)
+        x.astype("<f4").tofile(path)
+        init = x[rng.choice(rows, size=k, replace=False)]
+        init.astype("<f4").tofile(cpath)
+    return path, cpath
+
+
+def cases(a):
+    t = str(a.threads)
+    out = []
+    if "resnet18" in a.cases:
+        common = ["--batch", str(a.batch), "--size", str(a.size), "--steps", str(a.steps), "--warmup", "3", "--threads", t]
+        out.append(("ResNet-18 train step (batch %d, %dx%d, Adam)" % (a.batch, a.size, a.size),
+                    OURS + ["resnet18-step"] + common, PY + ["benchmarks/peers/resnet18_step.py"] + common))
+    if "kmeans" in a.cases:
+        data, init = make_kmeans_data(a.rows, a.dim, a.k, 0)
+        common = ["--data", data, "--rows", str(a.rows), "--dim", str(a.dim), "--k", str(a.k), "--threads", t,
+                  "--max-iter", "100", "--tol", "1e-4"]
+        out.append(("K-means Lloyd %dx%d, K=%d, same initial centres" % (a.rows, a.dim, a.k),
+                    OURS + ["kmeans", "--init", "file", "--centres", init] + common,
+                    PY + ["benchmarks/peers/kmeans_sklearn.py", "--init", "file", "--centres", init] + common))
+        out.append(("K-means %dx%d, K=%d, each side's k-means++" % (a.rows, a.dim, a.k),
+                    OURS + ["kmeans", "--init", "kmeans++"] + common,
+                    PY + ["benchmarks/peers/kmeans_sklearn.py", "--init", "kmeans++"] + common))
+    if "art" in a.cases:
+        common = ["--rows", str(a.art_rows), "--dim", "64", "--threads", t]
+        out.append(("AM-ART fit, %d x 64 (batched vs naive per-cluster loop)" % a.art_rows,
+                    OURS + ["art", "--impl", "batched"] + common, OURS + ["art", "--impl", "naive"] + common))
+    return out
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--cases", default="resnet18,kmeans,art")
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--batch", type=int, default=32)
+    p.add_argument("--size", type=int, default=64)
+    p.add_argument("--steps", type=int, default=20)
+    p.add_argument("--rows", type=int, default=100000)
+    p.add_argument("--dim", type=int, default=512)
+    p.add_argument("--k", type=int, default=80)
+    p.add_argument("--art-rows", type=int, default=5000)
+    a = p.parse_args()
+    a.cases = a.cases.split(",")
+    os.makedirs(OUT, exist_ok=True)
+    env = dict(os.environ, OMP_NUM_THREADS=str(a.threads), MKL_NUM_THREADS=str(a.threads),
+               OPENBLAS_NUM_THREADS=str(a.threads))
+    rows = []
+    for name, ours, peer in cases(a):
+        res = {"ours": [], "peer": []}
+        for r in range(a.rounds):
+            order = [("ours", ours), ("peer", peer)] if r % 2 == 0 else [("peer", peer), ("ours", ours)]
+            for side, cmd in order:
+                res[side].append(run(cmd, env))
+        med = {s: statistics.median([v for x in res[s] for v in x["values"]]) for s in res}
+        extra = {}
+        for s in res:
+            for key in ("inertia", "iterations", "clusters"):
+                if key in res[s][-1]:
+                    extra[f"{s}_{key}"] = res[s][-1][key]
+        row = {"case": name, "metric": res["ours"][0]["metric"], "ours_impl": res["ours"][0]["impl"],
+               "ours_median": round(med["ours"], 2), "peer_impl": res["peer"][0]["impl"],
+               "peer_median": round(med["peer"], 2), "ratio": round(med["ours"] / med["peer"], 3), **extra}
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+
+    machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, {platform.platform()}"
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
+        machine = f"{model}, {os.cpu_count()} cores, {platform.platform()}"
+    except (OSError, StopIteration):
+        pass
+    keys = sorted({k for r in rows for k in r}, key=lambda k: list(rows[0]).index(k) if k in rows[0] else 99)
+    with open(os.path.join(OUT, "compare.csv"), "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=keys)
+        w.writeheader()
+        w.writerows(rows)
+    with open(os.path.join(OUT, "compare.md"), "w") as f:
+        f.write(f"Machine: {machine}; threads per side: {a.threads}; rounds: {a.rounds} (alternating).\n\n")
+        f.write("| case | metric | CausalVision | median | peer | median | ratio (ours/peer) | notes |\n|---|---|---|---|---|---|---|---|\n")
+        for r in rows:
+            notes = ", ".join(f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items() if k.startswith(("ours_", "peer_")) and k not in ("ours_impl", "ours_median", "peer_impl", "peer_median"))
+            f.write(f"| {r['case']} | {r['metric']} | {r['ours_impl']} | {r['ours_median']} | {r['peer_impl']} | {r['peer_median']} | {r['ratio']} | {notes} |\n")
+    print(open(os.path.join(OUT, "compare.md")).read())
+
+
+if __name__ == "__main__":
+    main()
