@@ -7,14 +7,17 @@
 //   authors' code), and t_r of eq. 7 is that prototype's tag distribution (per region);
 // - node features: regions r_j, a learned tag embedding and the complement-coded prototypes, each projected by its own
 //   Linear to a common width W (the paper concatenates the three kinds without a width);
-// - CIM: CAL's soft masks (Graph/Masks) computed from the node features X, one GCN encoder per branch, linear heads
-//   f_c, f_n, f_m, "add" intervention F_m = F_c + F_n[perm] with a random cyclic shift (never self-pairing) in training;
+// - CIM is Graph/Cim/CimModule (CAL-style masks from GCN-encoded node states, one GCN encoder per branch, heads f_c,
+//   f_n, f_m, "add" intervention F_m = F_c + F_n[perm] with a random permutation that avoids self-pairing in training)
+//   and the fusion is Graph/Fusion/MultiViewFusion; P_f is divided by w_e + w_k so that it stays a distribution;
 // - +L without +G classifies from the mean over regions of the tag-probability-weighted tag embeddings ("using solely
 //   the predicted tags", Table 3) added to F_v by the same fusion as F_c.
 using CausalVision.Backbones;
 using CausalVision.Clustering.Hierarchy;
 using CausalVision.Fva;
+using CausalVision.Graph.Cim;
 using CausalVision.Graph.Conv;
+using CausalVision.Graph.Fusion;
 using CausalVision.Graph.Hetero;
 using CausalVision.Graph.Masks;
 using CausalVision.Graph.Readout;
@@ -80,32 +83,11 @@ public sealed class VscNet : nn.Module<Tensor, VscNetOutput>
     [ComponentName(Name = "graph_encoder")]
     private readonly GcnEncoder? graphEncoder;
 
-    [ComponentName(Name = "masks")]
-    private readonly CausalGraphSplit? split;
+    [ComponentName(Name = "cim")]
+    private readonly CimModule? cim;
 
-    [ComponentName(Name = "delta_c")]
-    private readonly GcnEncoder? causalEncoder;
-
-    [ComponentName(Name = "delta_n")]
-    private readonly GcnEncoder? trivialEncoder;
-
-    [ComponentName(Name = "f_c")]
-    private readonly Linear? causalHead;
-
-    [ComponentName(Name = "f_n")]
-    private readonly Linear? trivialHead;
-
-    [ComponentName(Name = "f_m")]
-    private readonly Linear? interventionHead;
-
-    [ComponentName(Name = "fuse_graph")]
-    private readonly Linear? graphProjection;
-
-    [ComponentName(Name = "fuse_visual")]
-    private readonly Linear? visualProjection;
-
-    [ComponentName(Name = "fused_classifier")]
-    private readonly Linear? fusedClassifier;
+    [ComponentName(Name = "fusion")]
+    private readonly MultiViewFusion? fusion;
 
     private readonly VscNetOptions options;
     private readonly VseGraphBuilder? graphBuilder;
@@ -145,12 +127,21 @@ public sealed class VscNet : nn.Module<Tensor, VscNetOutput>
                 graphWidth = options.Graph.HiddenFeatures;
                 if (Has(VscNetAblation.Causal))
                 {
-                    split = new CausalGraphSplit(w);
-                    causalEncoder = new GcnEncoder(encoder);
-                    trivialEncoder = new GcnEncoder(encoder);
-                    causalHead = nn.Linear(graphWidth, s);
-                    trivialHead = nn.Linear(graphWidth, s);
-                    interventionHead = nn.Linear(graphWidth, s);
+                    CimOptions = new CimOptions
+                    {
+                        InFeatures = w,
+                        Classes = s,
+                        HiddenFeatures = options.Graph.HiddenFeatures,
+                        Layers = options.Graph.Layers,
+                        Norm = options.Graph.Norm,
+                        Readout = ReadoutKind.Sum,
+                        LossKind = options.Cim.LossKind == CausalLossKind.L2 ? CimLossKind.L2 : CimLossKind.CrossEntropy,
+                        KlWeight = options.Cim.KlWeight,
+                        CausalWeight = options.Cim.CausalWeight,
+                        InterventionWeight = options.Cim.InterventionWeight,
+                        EvaluationConfounders = options.Cim.InterveneAtEvaluation ? CimConfounders.RandomPermutation : CimConfounders.None,
+                    };
+                    cim = new CimModule(CimOptions);
                 }
                 else
                 {
@@ -165,13 +156,23 @@ public sealed class VscNet : nn.Module<Tensor, VscNetOutput>
                 vote = new ClassVote(options.Har.Vote);
             }
 
-            graphProjection = nn.Linear(graphWidth, options.Fusion.FusedFeatures);
-            visualProjection = nn.Linear(d, options.Fusion.FusedFeatures);
-            fusedClassifier = nn.Linear(options.Fusion.FusedFeatures, s);
+            fusion = new MultiViewFusion(new FusionOptions
+            {
+                CausalFeatures = graphWidth,
+                VisualFeatures = d,
+                FusedFeatures = options.Fusion.FusedFeatures,
+                Classes = s,
+                EvidenceWeight = options.Fusion.EvidenceWeight,
+                KnowledgeWeight = options.Fusion.KnowledgeWeight,
+                Knowledge = options.Fusion.SoftmaxKnowledge ? KnowledgeInput.Logits : KnowledgeInput.Probabilities,
+            });
         }
 
         RegisterComponents();
     }
+
+    /// <summary>Gets the options of the CIM module (and of its loss), or <see langword="null"/> without +C.</summary>
+    public CimOptions? CimOptions { get; }
 
     /// <summary>Gets the components switched on.</summary>
     public VscNetAblation Ablation { get; }
@@ -410,25 +411,15 @@ public sealed class VscNet : nn.Module<Tensor, VscNetOutput>
             adjacency = vse.Graph.Adjacency.alias();
             if (Has(VscNetAblation.Causal))
             {
-                using var parts = split!.call(vse.Graph);
-                var fc = causalEncoder!.call(parts.Causal);
-                var fn = trivialEncoder!.call(parts.Trivial);
-                nodeMask = parts.NodeMask.alias();
-                edgeMask = parts.EdgeMask.alias();
-                var fm = fc;
-                if ((training || options.Cim.InterveneAtEvaluation) && batch > 1)
-                {
-                    // A random cyclic shift: every sample meets another sample's non-causal feature (eq. 12's
-                    // "other graphs"), drawn from the global generator so that a restored RNG replays it.
-                    var shift = randint(1, batch, new long[] { 1 }, dtype: ScalarType.Int64).to(fc.device);
-                    permutation = (arange(batch, dtype: ScalarType.Int64, device: fc.device) + shift).remainder(batch);
-                    fm = fc + fn.index_select(0, permutation);
-                }
-
-                causalLogits = causalHead!.call(fc);
-                trivialLogits = trivialHead!.call(fn);
-                interventionLogits = interventionHead!.call(fm);
-                graphFeature = fc;
+                // The permutation comes from the global generator (CimOptions.Seed unset), so a restored RNG replays it.
+                using var c = cim!.call(vse.Graph);
+                nodeMask = c.NodeMask.alias();
+                edgeMask = c.EdgeMask.alias();
+                causalLogits = c.CausalLogits.alias();
+                trivialLogits = c.TrivialLogits.alias();
+                interventionLogits = c.InterventionLogits.alias();
+                permutation = c.Confounders == CimConfounders.RandomPermutation ? c.Permutation?.alias() : null;
+                graphFeature = c.CausalFeatures.alias();
             }
             else
             {
@@ -440,15 +431,21 @@ public sealed class VscNet : nn.Module<Tensor, VscNetOutput>
             graphFeature = einsum("bjm,mw->bw", tagProbs, tagEmbedding!.weight!) / Regions;
         }
 
-        var fused = graphProjection!.call(graphFeature) + visualProjection!.call(fv);
-        var logits = fusedClassifier!.call(fused);
-        var probs = MultiLabel ? logits.sigmoid() : logits.softmax(-1);
-        if (Has(VscNetAblation.Fusion))
+        var withVote = Has(VscNetAblation.Fusion);
+        using var fused = fusion!.call(graphFeature, fv, withVote ? knowledge!.to(fv.device) : null);
+        var logits = fused.Logits.alias();
+        var we = options.Fusion.EvidenceWeight;
+        var wk = withVote ? options.Fusion.KnowledgeWeight : 0.0;
+        Tensor probs;
+        if (!MultiLabel)
         {
-            var we = options.Fusion.EvidenceWeight;
-            var wk = options.Fusion.KnowledgeWeight;
-            var pk = options.Fusion.SoftmaxKnowledge ? knowledge!.softmax(-1) : knowledge!;
-            probs = ((probs * we) + (pk.to(probs.device) * wk)) / (we + wk);
+            // eq. 14's sum w_e softmax(P_e) + w_k P_k, rescaled to a distribution.
+            probs = fused.Probabilities / (we + wk);
+        }
+        else
+        {
+            var pk = withVote ? (options.Fusion.SoftmaxKnowledge ? knowledge!.softmax(-1) : knowledge!) : null;
+            probs = pk is null ? logits.sigmoid() : ((logits.sigmoid() * we) + (pk * wk)) / (we + wk);
         }
 
         return Keep(new VscNetOutput

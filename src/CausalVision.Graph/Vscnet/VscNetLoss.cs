@@ -1,8 +1,10 @@
 // VSCNet's objectives (Meng et al., AAAI 2025): stage 1 L_AL = L_s + alpha_l L_l (eq. 15, with eq. 3-4 from
 // CausalVision.Fva.FvaLoss); stage 2 L_ff = L_cls(P_e, Y) + alpha_gf L_gf (eq. 16) with
 // L_gf = KL(f_n(F_n) || U) + L2(f_c(F_c), y) + L2(f_m(F_m), y) (eq. 13). The KL direction follows eq. 13 as written
-// (prediction to uniform: sum_i p_i log(p_i S)); CAL's cross-entropy is available (VscCimOptions.LossKind).
+// (prediction to uniform: sum_i p_i log(p_i S)); CAL's cross-entropy is available (VscCimOptions.LossKind). L_gf is
+// computed by Graph/Cim/CimLoss.
 using CausalVision.Fva;
+using CausalVision.Graph.Cim;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -119,10 +121,11 @@ public static class VscNetLoss
         }
 
         var c = model.Options.Cim;
-        var kl = KlToUniform(output.TrivialLogits!) * c.KlWeight;
-        var causal = Supervised(model, output.CausalLogits, labels) * c.CausalWeight;
-        var intervened = Supervised(model, output.InterventionLogits!, labels) * c.InterventionWeight;
-        var gf = kl + causal + intervened;
+        using var terms = new CimLoss(model.CimOptions!).Compute(output.CausalLogits, output.TrivialLogits!, output.InterventionLogits!, labels);
+        var kl = terms.Kl * c.KlWeight;
+        var causal = terms.Causal * c.CausalWeight;
+        var intervened = terms.Intervened * c.InterventionWeight;
+        var gf = terms.Total.alias();
         var total = cls + (gf * model.Options.Training.AlphaGf);
         return new VscNetLossTerms
         {
@@ -133,31 +136,6 @@ public static class VscNetLoss
             Causal = causal.MoveToOuterDisposeScope(),
             Intervened = intervened.MoveToOuterDisposeScope(),
         };
-    }
-
-    /// <summary>KL(softmax(logits) || U) = sum_i p_i log(p_i S), averaged over the batch: 0 exactly for uniform
-    /// predictions.</summary>
-    /// <param name="logits">Logits <c>[B, S]</c>.</param>
-    /// <returns>A scalar.</returns>
-    public static Tensor KlToUniform(Tensor logits)
-    {
-        ArgumentNullException.ThrowIfNull(logits);
-        using var scope = NewDisposeScope();
-        var logp = F.log_softmax(logits, -1);
-        var s = logits.shape[^1];
-        return (logp.exp() * (logp + Math.Log(s))).sum(-1).mean().MoveToOuterDisposeScope();
-    }
-
-    private static Tensor Supervised(VscNet model, Tensor logits, Tensor labels)
-    {
-        if (model.Options.Cim.LossKind == CausalLossKind.CrossEntropy)
-        {
-            return ClassLoss(model, logits, labels);
-        }
-
-        var p = model.MultiLabel ? logits.sigmoid() : logits.softmax(-1);
-        var y = model.MultiLabel ? labels.to_type(p.dtype) : F.one_hot(labels, logits.shape[1]).to_type(p.dtype);
-        return (p - y).pow(2).sum(-1).mean();
     }
 
     private static Tensor ClassLoss(VscNet model, Tensor logits, Tensor labels) => model.MultiLabel
