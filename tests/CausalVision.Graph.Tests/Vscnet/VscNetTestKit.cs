@@ -12,6 +12,22 @@ internal static class VscNetTestKit
     public const int Classes = 3;
     public const int Regions = 3;
 
+    public const string TinyBackboneName = "vscnet-test-tiny";
+
+    private static readonly object Gate = new();
+
+    /// <summary>Registers <see cref="TinyBackbone"/> under <see cref="TinyBackboneName"/> (once per process).</summary>
+    public static void RegisterTinyBackbone()
+    {
+        lock (Gate)
+        {
+            if (!CausalVision.Backbones.Backbones.Contains(TinyBackboneName))
+            {
+                CausalVision.Backbones.Backbones.Register(TinyBackboneName, o => new TinyBackbone((int)(o.Seed ?? 0)));
+            }
+        }
+    }
+
     public static readonly string[] TagNames = Enumerable.Range(0, Tags).Select(i => $"tag{i}").ToArray();
 
     public static VscNetBuilder Builder(VscNetAblation ablation = VscNetAblation.Full, int seed = 0) => new VscNetBuilder()

@@ -174,6 +174,44 @@ public sealed class VscNetTrainerTests : IDisposable
         Assert.Contains("2", e.Message);
     }
 
+    [Fact]
+    public void Fit_MultiLabel_ReportsPrecisionAndRecallAtK()
+    {
+        VscNetTestKit.RegisterTinyBackbone();
+        var bench = SyntheticBenchmark.Generate(new SyntheticBenchmarkOptions
+        {
+            ImageSize = 16,
+            ClassCount = 3,
+            ShapeCount = 2,
+            ColorCount = 2,
+            BiasedPairCount = 1,
+            TrainSize = 8,
+            TestIidSize = 4,
+            TestOodSize = 4,
+            MultiLabel = true,
+            Seed = 5,
+        });
+        var options = new VscNetOptions();
+        options.Backbone.Name = VscNetTestKit.TinyBackboneName;
+        options.Fva.Steps = 2;
+        options.Graph.NodeFeatures = 8;
+        options.Graph.HiddenFeatures = 8;
+        options.Fusion.FusedFeatures = 8;
+        options.Har.Hierarchy.MinMembers = 1;
+        options.Har.Hierarchy.PurityThreshold = 0;
+        options.Training.BatchSize = 4;
+        options.Training.Stage1Epochs = 1;
+        options.Training.Stage2Epochs = 1;
+        var metrics = VscNetTrainer.Fit(bench.Train, bench.TestIid, options);
+        var k = Math.Min(5, bench.Info.ClassCount);
+        Assert.Equal(new[] { "p@1", $"p@{k}", "r@1", $"r@{k}" }, metrics.Keys.Order(StringComparer.Ordinal));
+        Assert.All(metrics.Values, v => Assert.InRange(v, 0, 1));
+        if (k == bench.Info.ClassCount)
+        {
+            Assert.Equal(1.0, metrics[$"r@{k}"], 6); // k = every class: every positive is retrieved
+        }
+    }
+
     private sealed class SyncProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
     {
         public void Report(TrainingProgress value) => report(value);
