@@ -243,11 +243,34 @@ public sealed class VscNet : nn.Module<Tensor, VscNetOutput>
         }
 
         Stage = stage;
+        if (training)
+        {
+            train(true);
+        }
+
         var stage1 = new HashSet<Parameter>(Stage1Parameters(), ReferenceEqualityComparer.Instance);
         var stage2 = new HashSet<Parameter>(Stage2Parameters(), ReferenceEqualityComparer.Instance);
         foreach (var p in parameters())
         {
             p.requires_grad = stage == VscNetStage.Alignment ? stage1.Contains(p) : stage2.Contains(p);
+        }
+    }
+
+    /// <summary>Sets training or evaluation mode. In stage 2 the frozen parts stay in evaluation mode even in training
+    /// mode: the CSNet and, with <see cref="VscTrainingOptions.FreezeBackboneInStage2"/>, the backbone (so BatchNorm
+    /// statistics do not drift away from the features the hierarchy was clustered from).</summary>
+    /// <param name="on">Training mode when <see langword="true"/>.</param>
+    public override void train(bool on = true)
+    {
+        base.train(on);
+        if (on && Stage == VscNetStage.Classification)
+        {
+            csnet?.eval();
+            if (options.Training.FreezeBackboneInStage2)
+            {
+                backbone.eval();
+                visualClassifier.eval();
+            }
         }
     }
 

@@ -82,6 +82,23 @@ public sealed class VscNetTests
     }
 
     [Fact]
+    public void SetStage_Stage2InTraining_FrozenPartsStayInEvalMode()
+    {
+        using var model = VscNetTestKit.Builder().Build();
+        using var hierarchy = VscNetTestKit.Hierarchy(model);
+        model.SetHierarchy(hierarchy);
+        model.SetStage(VscNetStage.Classification);
+        model.train();
+        Assert.True(model.training);
+        Assert.False(model.Backbone.training);
+        Assert.False(model.SpatialNet!.training);
+        Assert.All(model.named_children().Where(c => c.name == "cim"), c => Assert.True(c.module.training));
+        model.SetStage(VscNetStage.Alignment);
+        model.train();
+        Assert.True(model.Backbone.training);
+    }
+
+    [Fact]
     public void SetStage_BaseStage2_ThrowsInvalidOperation()
     {
         using var model = VscNetTestKit.Builder(VscNetAblation.Base).Build();
