@@ -11,6 +11,7 @@ using CausalVision.Runtime;
 using CausalVision.Training;
 using TorchSharp;
 using TorchSharp.Modules;
+using CausalVision.Imaging.Transforms;
 using DataLoader = CausalVision.Data.DataLoader;
 using static TorchSharp.torch;
 
@@ -50,11 +51,12 @@ public sealed class VscNetTrainer : IDisposable
     /// <exception cref="ArgumentException">The model's training options are invalid.</exception>
     public VscNetTrainer(VscNet model)
     {
+        ArgumentNullException.ThrowIfNull(model);
         this.model = model ?? throw new ArgumentNullException(nameof(model));
         training = model.Options.Training;
         training.Validate();
         device = TorchRuntime.ResolveDevice(training.Device);
-        model.to(device);
+        TrainingLoop.MoveTo(model, device); // Module.to() on the same device leaks a handle per parameter
 
         // The global generator drives the intervention's permutations; a fresh trainer starts it from the seed, a
         // resumed stage restores it from its checkpoint.
@@ -84,6 +86,15 @@ public sealed class VscNetTrainer : IDisposable
         using var trainer = new VscNetTrainer(model);
         return trainer.Run(train, evaluation, progress, cancellationToken);
     }
+
+    /// <summary>Gets or sets the per-sample transform of training batches (e.g. resize + flip for datasets whose images
+    /// differ in size); null feeds the dataset's images as they are.</summary>
+    /// <value>Default null.</value>
+    public IImageTransform? TrainTransform { get; set; }
+
+    /// <summary>Gets or sets the per-sample transform for evaluation and for collecting the hierarchy's regions.</summary>
+    /// <value>Default null.</value>
+    public IImageTransform? EvalTransform { get; set; }
 
     /// <summary>Runs stage 1, the hierarchy build (with +K) and stage 2 (with +L), resuming from checkpoints, then
     /// evaluates.</summary>
@@ -201,7 +212,7 @@ public sealed class VscNetTrainer : IDisposable
         var classes = new List<long>();
         try
         {
-            var loader = new DataLoader(train, new DataLoaderOptions { BatchSize = training.BatchSize, Shuffle = false, Seed = training.Seed });
+            var loader = new DataLoader(train, new DataLoaderOptions { BatchSize = training.BatchSize, Shuffle = false, Seed = training.Seed }, EvalTransform);
             foreach (var batch in loader.GetBatches(0, cancellationToken))
             {
                 using var b = batch;
@@ -317,7 +328,7 @@ public sealed class VscNetTrainer : IDisposable
         var targets = new List<bool[]>();
         try
         {
-            var loader = new DataLoader(data, new DataLoaderOptions { BatchSize = training.BatchSize, Shuffle = false });
+            var loader = new DataLoader(data, new DataLoaderOptions { BatchSize = training.BatchSize, Shuffle = false }, EvalTransform);
             foreach (var batch in loader.GetBatches(0, cancellationToken))
             {
                 using var b = batch;
@@ -464,7 +475,7 @@ public sealed class VscNetTrainer : IDisposable
             globalStep = state.GlobalStep;
         }
 
-        var loader = new DataLoader(train, new DataLoaderOptions { BatchSize = training.BatchSize, Shuffle = true, Seed = training.Seed + stage });
+        var loader = new DataLoader(train, new DataLoaderOptions { BatchSize = training.BatchSize, Shuffle = true, Seed = training.Seed + stage }, TrainTransform);
         var steps = loader.BatchCount;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         for (var epoch = done + 1; epoch <= epochs; epoch++)
