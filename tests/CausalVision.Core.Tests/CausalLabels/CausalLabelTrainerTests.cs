@@ -80,13 +80,13 @@ public sealed class CausalLabelTrainerTests : IDisposable
     {
         var bench = Bench();
         using var straight = Model(seed: 11);
-        var a = new CausalLabelTrainer(straight, TrainerOptions(stage1: 2, causal: 2), new RandomConfounderDictionaryBuilder(K, seed: 4));
+        var a = new CausalLabelTrainer(straight, TrainerOptions(stage1: 1, causal: 2), new RandomConfounderDictionaryBuilder(K, seed: 4));
         a.Train(bench.Train);
         a.TakeDictionary()?.Dispose();
 
         using (var first = Model(seed: 11))
         {
-            var b = new CausalLabelTrainer(first, TrainerOptions(stage1: 2, causal: 1, dir: dir), new RandomConfounderDictionaryBuilder(K, seed: 4));
+            var b = new CausalLabelTrainer(first, TrainerOptions(stage1: 1, causal: 1, dir: dir), new RandomConfounderDictionaryBuilder(K, seed: 4));
             b.Train(bench.Train);
             b.TakeDictionary()?.Dispose();
         }
@@ -94,7 +94,7 @@ public sealed class CausalLabelTrainerTests : IDisposable
         Assert.True(File.Exists(Path.Combine(dir, CausalLabelTrainer.DictionaryFileName)));
         Assert.Equal(3, Checkpoint.ReadState(Path.Combine(dir, CausalLabelTrainer.CheckpointFileName)).Stage);
         using var resumed = Model(seed: 99); // different initial weights: everything must come from the checkpoint
-        var c = new CausalLabelTrainer(resumed, TrainerOptions(stage1: 2, causal: 2, dir: dir), new RandomConfounderDictionaryBuilder(K, seed: 123));
+        var c = new CausalLabelTrainer(resumed, TrainerOptions(stage1: 1, causal: 2, dir: dir), new RandomConfounderDictionaryBuilder(K, seed: 123));
         var state = c.Train(bench.Train);
         Assert.Equal(3, state.Stage);
         Assert.Equal(2, state.Epoch);
