@@ -45,10 +45,8 @@ public static class CausalLabelPipeline
             dictionaryBuilder = new KMeansConfounderDictionaryBuilder(new KMeansOptionsModel { Clusters = model.NumConfounders, Seed = o.Seed });
         }
 
-        var trainer = new CausalLabelTrainer(model, o, dictionaryBuilder, progress);
+        using var trainer = new CausalLabelTrainer(model, o, dictionaryBuilder, progress);
         trainer.Train(train, null, pairs, cancellationToken);
-        var result = trainer.Evaluate(test, pairs);
-        trainer.TakeDictionary()?.Dispose();
-        return result;
+        return trainer.Evaluate(test, pairs);
     }
 }

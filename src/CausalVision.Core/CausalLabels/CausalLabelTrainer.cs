@@ -28,7 +28,7 @@ namespace CausalVision.CausalLabels;
 /// reproduces an uninterrupted run.</para>
 /// <para>Each training step runs in its own dispose scope; nothing is left behind between steps.</para>
 /// </remarks>
-public sealed class CausalLabelTrainer
+public sealed class CausalLabelTrainer : IDisposable
 {
     /// <summary>The checkpoint file name inside the checkpoint folder.</summary>
     public const string CheckpointFileName = "checkpoint.ckpt";
@@ -67,7 +67,7 @@ public sealed class CausalLabelTrainer
     /// <summary>Gets the run state (stage, epochs done in it, steps, latest metrics).</summary>
     public TrainingState State { get; private set; }
 
-    /// <summary>Gets the dictionary built in stage 2 (or loaded on resume); null before. Owned by the trainer's caller through <see cref="TakeDictionary"/>, else kept alive with the trainer.</summary>
+    /// <summary>Gets the dictionary built in stage 2 (or loaded on resume); null before. The trainer owns it (disposed with the trainer) unless taken with <see cref="TakeDictionary"/>. Its values also live in the model's buffers.</summary>
     public ConfounderDictionary? Dictionary => dictionary;
 
     /// <summary>Gets the checkpoint path, or null when checkpoints are off.</summary>
@@ -83,6 +83,13 @@ public sealed class CausalLabelTrainer
         var d = dictionary;
         dictionary = null;
         return d;
+    }
+
+    /// <summary>Disposes the dictionary the trainer still owns (the model is not owned and stays alive).</summary>
+    public void Dispose()
+    {
+        dictionary?.Dispose();
+        dictionary = null;
     }
 
     /// <summary>
