@@ -33,7 +33,7 @@ public class InterventionBenchmarks
     public string Device { get; set; } = "cpu";
 
     /// <summary>Gets or sets the number of confounders K.</summary>
-    [Params(20, 60, 100)]
+    [Params(20, 40, 60, 80, 100)]
     public int K { get; set; }
 
     /// <summary>Gets or sets the number of labels L.</summary>

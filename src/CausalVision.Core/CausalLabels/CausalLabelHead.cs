@@ -106,9 +106,11 @@ public sealed class CausalLabelHead : nn.Module<Tensor, Tensor>
 
     /// <summary>Predicts fused logits and returns every part.</summary>
     /// <param name="tokens">Backbone spatial tokens [B, N, Dv].</param>
+    /// <param name="intervene">Whether to run the intervention branch; default true. False skips it
+    /// (stage 1 of training: logits = baseline logits, <see cref="CausalLabelOutput.CausalLogits"/> null).</param>
     /// <returns>The parts; the caller disposes them.</returns>
     /// <exception cref="ArgumentException">Wrong shape or non-finite tokens.</exception>
-    public CausalLabelOutput ForwardParts(Tensor tokens)
+    public CausalLabelOutput ForwardParts(Tensor tokens, bool intervene = true)
     {
         ArgumentNullException.ThrowIfNull(tokens);
         if (tokens.dim() != 3 || tokens.shape[2] != options.InputDim || tokens.shape[0] < 1 || tokens.shape[1] < 1)
@@ -126,7 +128,7 @@ public sealed class CausalLabelHead : nn.Module<Tensor, Tensor>
         var baseLogits = baseline.call(x);
         Tensor? causal = null;
         Tensor logits;
-        if (intervention is null)
+        if (intervention is null || !intervene)
         {
             logits = baseLogits.alias();
         }

@@ -9,7 +9,7 @@ namespace CausalVision.CausalLabels;
 /// </summary>
 public sealed class CausalLabelOutput : IDisposable
 {
-    internal CausalLabelOutput(Tensor logits, Tensor baselineLogits, Tensor? causalLogits, Tensor labelFeatures)
+    internal CausalLabelOutput(Tensor logits, Tensor baselineLogits, Tensor? causalLogits, Tensor? labelFeatures)
     {
         Logits = logits;
         BaselineLogits = baselineLogits;
@@ -26,8 +26,8 @@ public sealed class CausalLabelOutput : IDisposable
     /// <summary>Gets the intervened logits [B, L] (sigmoid gives P(Y_j | do(X))); null without intervention.</summary>
     public Tensor? CausalLogits { get; }
 
-    /// <summary>Gets the label-specific features X [B, L, d].</summary>
-    public Tensor LabelFeatures { get; }
+    /// <summary>Gets the label-specific features X [B, L, d]; null for the <see cref="CausalLabelVariant.Baseline"/> model (no decoder).</summary>
+    public Tensor? LabelFeatures { get; }
 
     /// <inheritdoc/>
     public void Dispose()
@@ -35,6 +35,6 @@ public sealed class CausalLabelOutput : IDisposable
         Logits.Dispose();
         BaselineLogits.Dispose();
         CausalLogits?.Dispose();
-        LabelFeatures.Dispose();
+        LabelFeatures?.Dispose();
     }
 }

@@ -19,7 +19,7 @@ public sealed class CausalLabelHeadTests
         TensorAssert.Shape(parts.Logits, 2, Labels);
         TensorAssert.Shape(parts.BaselineLogits, 2, Labels);
         TensorAssert.Shape(parts.CausalLogits!, 2, Labels);
-        TensorAssert.Shape(parts.LabelFeatures, 2, Labels, Dim);
+        TensorAssert.Shape(parts.LabelFeatures!, 2, Labels, Dim);
         using var scope = NewDisposeScope();
         var b = parts.BaselineLogits;
         var c = parts.CausalLogits!;

@@ -1,0 +1,100 @@
+// Options of the paper-B trainer. The slides give no training recipe; the defaults follow
+// Query2Label's (AdamW, weight decay 1e-4) at a CPU-friendly scale, each marked "(choice)".
+using System.ComponentModel.DataAnnotations;
+
+namespace CausalVision.CausalLabels;
+
+/// <summary>The multi-label loss.</summary>
+public enum MultiLabelLoss
+{
+    /// <summary>Binary cross-entropy on logits, mean over images and labels.</summary>
+    BinaryCrossEntropy,
+
+    /// <summary>Asymmetric loss (Ridnik et al., ICCV 2021; Query2Label's loss): gamma- 4, gamma+ 0, probability margin 0.05; mean over images and labels.</summary>
+    Asymmetric,
+}
+
+/// <summary>Options of <see cref="CausalLabelTrainer"/>.</summary>
+public sealed class CausalLabelTrainerOptions
+{
+    /// <summary>Gets or sets the epochs of stage 1 (backbone + decoder + group-wise classifier; the only stage of Baseline / Decouple).</summary>
+    /// <value>Default 10 (choice).</value>
+    [Range(0, 100_000)]
+    public int Stage1Epochs { get; set; } = 10;
+
+    /// <summary>Gets or sets the epochs of stage 3 (the intervention trained with the dictionary installed).</summary>
+    /// <value>Default 5 (choice).</value>
+    [Range(0, 100_000)]
+    public int CausalEpochs { get; set; } = 5;
+
+    /// <summary>Gets or sets the batch size.</summary>
+    /// <value>Default 32.</value>
+    [Range(1, 100_000)]
+    public int BatchSize { get; set; } = 32;
+
+    /// <summary>Gets or sets the AdamW learning rate.</summary>
+    /// <value>Default 1e-3 (choice; Query2Label uses 1e-4 with a pretrained backbone and OneCycle).</value>
+    [Range(1e-9, 10.0)]
+    public double LearningRate { get; set; } = 1e-3;
+
+    /// <summary>Gets or sets the AdamW weight decay.</summary>
+    /// <value>Default 1e-4 (Query2Label).</value>
+    [Range(0.0, 10.0)]
+    public double WeightDecay { get; set; } = 1e-4;
+
+    /// <summary>Gets or sets the loss.</summary>
+    /// <value>Default <see cref="MultiLabelLoss.BinaryCrossEntropy"/>.</value>
+    public MultiLabelLoss Loss { get; set; } = MultiLabelLoss.BinaryCrossEntropy;
+
+    /// <summary>
+    /// Gets or sets a value indicating whether the decoder and group-wise classifier stay frozen in
+    /// stage 3 (only the intervention and fusion weights train). The backbone is always frozen in
+    /// stage 3 (eval mode too): the dictionary was clustered from its features (choice; the slides
+    /// do not say).
+    /// </summary>
+    /// <value>Default false (the whole head trains in stage 3).</value>
+    public bool FreezeDecoderInCausalStage { get; set; }
+
+    /// <summary>Gets or sets the most training images streamed to the dictionary builder; 0 = all.</summary>
+    /// <value>Default 0.</value>
+    [Range(0, int.MaxValue)]
+    public int DictionaryImages { get; set; }
+
+    /// <summary>Gets or sets the run seed (data order; dropout through the global generator).</summary>
+    /// <value>Default 0.</value>
+    [Range(0, int.MaxValue)]
+    public int Seed { get; set; }
+
+    /// <summary>Gets or sets a folder for atomic per-epoch checkpoints (<c>checkpoint.ckpt</c>) and the dictionary (<c>dictionary.bin</c>); null saves nothing.</summary>
+    /// <value>Default null.</value>
+    public string? CheckpointDirectory { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether a checkpoint found in <see cref="CheckpointDirectory"/> is resumed.</summary>
+    /// <value>Default true.</value>
+    public bool Resume { get; set; } = true;
+
+    /// <summary>Returns a copy.</summary>
+    /// <returns>The copy.</returns>
+    public CausalLabelTrainerOptions Clone() => (CausalLabelTrainerOptions)MemberwiseClone();
+
+    /// <summary>Validates the options.</summary>
+    /// <exception cref="ArgumentException">An option is out of range; the message names it.</exception>
+    public void Validate()
+    {
+        var results = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true))
+        {
+            throw new ArgumentException("Invalid CausalLabelTrainerOptions: " + string.Join(" ", results.Select(r => r.ErrorMessage)));
+        }
+
+        if (!Enum.IsDefined(Loss))
+        {
+            throw new ArgumentException($"Invalid CausalLabelTrainerOptions: unknown loss {Loss}.", nameof(Loss));
+        }
+
+        if (CheckpointDirectory is not null && string.IsNullOrWhiteSpace(CheckpointDirectory))
+        {
+            throw new ArgumentException("Invalid CausalLabelTrainerOptions: CheckpointDirectory is blank; use null for no checkpoints.", nameof(CheckpointDirectory));
+        }
+    }
+}
