@@ -204,7 +204,7 @@ try
         checkpoint = result.CheckpointPath,
     };
     var path = Path.Combine(outDir, "metrics.json");
-    File.WriteAllText(path, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+    File.WriteAllText(path, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
     Console.WriteLine($"Metrics: {path}   checkpoint: {result.CheckpointPath}");
     return 0;
 }

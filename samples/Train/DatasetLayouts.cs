@@ -110,7 +110,12 @@ public static class DatasetLayouts
     /// <returns>The options.</returns>
     public static SyntheticBenchmarkOptions SyntheticOptions(TrainArguments a)
     {
-        var options = new SyntheticBenchmarkOptions { Seed = a.Seed };
+        var options = new SyntheticBenchmarkOptions { Seed = a.Seed, MultiLabel = a.MultiLabel };
+        if (a.MultiLabel)
+        {
+            options.Name = "synthetic-objects";
+        }
+
         options.TrainSize = a.TrainLimit ?? options.TrainSize;
         options.TestIidSize = options.TestOodSize = a.TestLimit ?? options.TestIidSize;
         return options;

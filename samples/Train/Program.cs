@@ -108,7 +108,7 @@ try
         history = result.Epochs.Select(e => new { epoch = e.Epoch, loss = e.TrainLoss, lr = e.LearningRate, metrics = e.Metrics, seconds = Math.Round(e.Elapsed.TotalSeconds, 1) }),
         checkpoint = result.CheckpointPath,
     };
-    File.WriteAllText(path, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+    File.WriteAllText(path, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
     Console.WriteLine($"Metrics: {path}   checkpoint: {result.CheckpointPath}");
     return 0;
 }

@@ -29,9 +29,10 @@ public sealed class TrainArguments
           --export DIR         synthetic only: write the benchmark to DIR in the manifest format and exit
           --out DIR            where metrics.json and the checkpoint go (default artifacts/train)
           --resume             continue from DIR/last.ckpt when it exists
+          --multi-label        synthetic only: the multi-label variant (labels = objects present; for causal-labels)
         """;
 
-    private static readonly HashSet<string> Flags = ["--resume", "--help", "-h"];
+    private static readonly HashSet<string> Flags = ["--resume", "--multi-label", "--help", "-h"];
 
     private static readonly HashSet<string> Known =
     [
@@ -74,6 +75,9 @@ public sealed class TrainArguments
     public string Out { get; private init; } = Path.Combine("artifacts", "train");
 
     public bool Resume { get; private init; }
+
+    /// <summary>Gets a value indicating whether the synthetic layout generates its multi-label variant.</summary>
+    public bool MultiLabel { get; private init; }
 
     public bool Help { get; private init; }
 
@@ -165,6 +169,7 @@ public sealed class TrainArguments
             Export = Str("--export"),
             Out = Str("--out") ?? Path.Combine("artifacts", "train"),
             Resume = flags.Contains("--resume"),
+            MultiLabel = flags.Contains("--multi-label"),
             Help = flags.Contains("--help") || flags.Contains("-h"),
         };
     }
