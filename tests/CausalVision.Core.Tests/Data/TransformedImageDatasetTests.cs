@@ -39,7 +39,8 @@ public sealed class TransformedImageDatasetTests
             using var s1 = ds.Get(1);
             TensorAssert.Shape(s0.Image, 3, 8, 8);
             TensorAssert.Shape(s1.Image, 3, 8, 8);
-            Assert.Equal(1f, s1.Image.mean().item<float>(), 5); // a constant image stays constant
+            using var mean = s1.Image.mean();
+            Assert.Equal(1f, mean.item<float>(), 5); // a constant image stays constant
             Assert.Equal(1, s1.Label);
             Assert.Equal([0], s1.Tags);
             Assert.Equal("s1", s1.Id);
