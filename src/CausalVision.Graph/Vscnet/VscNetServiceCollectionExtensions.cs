@@ -1,10 +1,11 @@
 // Registers VSCNet with Microsoft.Extensions.DependencyInjection: validated options and a transient builder
 // (DI hands out builders, never modules: modules own native memory).
-using CausalVision.DependencyInjection;
+using CausalVision.Graph.Vscnet;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
-namespace CausalVision.Graph.Vscnet;
+// In our DI namespace beside AddCausalVision, so one using brings every registration.
+namespace CausalVision.DependencyInjection;
 
 /// <summary>DI registration of VSCNet.</summary>
 public static class VscNetServiceCollectionExtensions
