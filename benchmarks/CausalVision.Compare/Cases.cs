@@ -3,6 +3,7 @@ using CausalVision.Backbones;
 using CausalVision.Clustering.Art;
 using CausalVision.Clustering.KMeans;
 using CausalVision.Data;
+using CausalVision.Graph.Vscnet;
 using CausalVision.Synthetic;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -134,9 +135,16 @@ internal static class Cases
         return 0;
     }
 
-    /// <summary>The memory soak over the library's own training path (synthetic data, loader, ResNet-18 classifier).</summary>
+    /// <summary>The memory soak over the library's own training path: a ResNet-18 classifier fed by the loader
+    /// (<c>--model resnet18</c>, default) or VSCNet's stage-2 step (<c>--model vscnet</c>: FVA, hierarchy matching,
+    /// heterogeneous graph, CIM, fusion).</summary>
     public static int Soak(Args a)
     {
+        if (a.String("model", "resnet18") == "vscnet")
+        {
+            return SoakVscNet(a);
+        }
+
         var steps = a.Int("steps", 1000);
         var every = a.Int("every", 50);
         var warmup = a.Int("warmup", 100);
@@ -183,6 +191,51 @@ internal static class Cases
         }
 
         var rc = MemorySoak.Run("resnet18-train", Step, steps, every, warmup, tolerance, outDir);
+        batches?.Dispose();
+        return rc;
+    }
+
+    private static int SoakVscNet(Args a)
+    {
+        var bench = SyntheticBenchmark.Generate(new SyntheticBenchmarkOptions { Seed = 1, ImageSize = 32, TrainSize = 256, TestIidSize = 32, TestOodSize = 32 });
+        manual_seed(0);
+        using var model = new VscNetBuilder()
+            .ForDataset(bench.Info)
+            .WithBackbone("resnet18")
+            .WithRegions(4)
+            .Configure(o =>
+            {
+                o.Backbone.Options.SmallInputStem = true;
+                o.Backbone.Options.ImageSize = 32;
+                o.Training.BatchSize = 16;
+                o.Training.Stage1Epochs = 1;
+            })
+            .Build();
+        using var trainer = new VscNetTrainer(model);
+
+        // Stage 1 for one epoch and the exemplar hierarchy, then the soak runs stage-2 steps (the full model).
+        trainer.TrainStage1(bench.Train);
+        using var hierarchy = trainer.BuildHierarchy(bench.Train);
+        model.SetHierarchy(hierarchy);
+        model.SetStage(VscNetStage.Classification);
+        using var optimizer = optim.Adam(model.Stage2Parameters(), 5e-4);
+        var loader = new DataLoader(bench.Train, new DataLoaderOptions { BatchSize = 16, Shuffle = true, Seed = 0, Workers = 1, PrefetchBatches = 2 });
+        IEnumerator<Batch>? batches = null;
+        var epoch = 0;
+        void Step()
+        {
+            if (batches is null || !batches.MoveNext())
+            {
+                batches?.Dispose();
+                batches = loader.GetBatches(epoch++).GetEnumerator();
+                batches.MoveNext();
+            }
+
+            using var batch = batches.Current;
+            trainer.TrainStep(optimizer, batch.Images, batch.Labels, batch.Tags);
+        }
+
+        var rc = MemorySoak.Run("vscnet-stage2", Step, a.Int("steps", 1000), a.Int("every", 50), a.Int("warmup", 100), a.Double("tolerance", 0.05), a.String("out", Path.Combine("artifacts", "soak")));
         batches?.Dispose();
         return rc;
     }
