@@ -155,9 +155,7 @@ internal static class Cases
         using var model = BackboneClassifier.Create("resnet18", bench.Info.ClassCount, new BackboneOptions { SmallInputStem = false });
         model.train();
         using var optimizer = optim.Adam(model.parameters(), 1e-3);
-        var loader = new DataLoader(bench.Train, new DataLoaderOptions { BatchSize = 16, Shuffle = true, Seed = 0, Workers = 1, PrefetchBatches = 2 });
-        IEnumerator<Batch>? batches = null;
-        var epoch = 0;
+        using var batches = EndlessBatches(bench.Train).GetEnumerator();
         var fixedBatch = a.String("data", "loader") == "fixed";
         using var fixedX = rand(16, 3, 32, 32);
         using var fixedY = randint(0, bench.Info.ClassCount, 16);
@@ -174,13 +172,7 @@ internal static class Cases
                 return;
             }
 
-            if (batches is null || !batches.MoveNext())
-            {
-                batches?.Dispose();
-                batches = loader.GetBatches(epoch++).GetEnumerator();
-                batches.MoveNext();
-            }
-
+            batches.MoveNext();
             using var batch = batches.Current;
             using var scope = NewDisposeScope();
             optimizer.zero_grad();
@@ -190,9 +182,7 @@ internal static class Cases
             _ = loss.item<float>();
         }
 
-        var rc = MemorySoak.Run("resnet18-train", Step, steps, every, warmup, tolerance, outDir);
-        batches?.Dispose();
-        return rc;
+        return MemorySoak.Run("resnet18-train", Step, steps, every, warmup, tolerance, outDir);
     }
 
     private static int SoakVscNet(Args a)
@@ -219,25 +209,29 @@ internal static class Cases
         model.SetHierarchy(hierarchy);
         model.SetStage(VscNetStage.Classification);
         using var optimizer = optim.Adam(model.Stage2Parameters(), 5e-4);
-        var loader = new DataLoader(bench.Train, new DataLoaderOptions { BatchSize = 16, Shuffle = true, Seed = 0, Workers = 1, PrefetchBatches = 2 });
-        IEnumerator<Batch>? batches = null;
-        var epoch = 0;
+        using var batches = EndlessBatches(bench.Train).GetEnumerator();
         void Step()
         {
-            if (batches is null || !batches.MoveNext())
-            {
-                batches?.Dispose();
-                batches = loader.GetBatches(epoch++).GetEnumerator();
-                batches.MoveNext();
-            }
-
+            batches.MoveNext();
             using var batch = batches.Current;
             trainer.TrainStep(optimizer, batch.Images, batch.Labels, batch.Tags);
         }
 
-        var rc = MemorySoak.Run("vscnet-stage2", Step, a.Int("steps", 1000), a.Int("every", 50), a.Int("warmup", 100), a.Double("tolerance", 0.05), a.String("out", Path.Combine("artifacts", "soak")));
-        batches?.Dispose();
-        return rc;
+        return MemorySoak.Run("vscnet-stage2", Step, a.Int("steps", 1000), a.Int("every", 50), a.Int("warmup", 100), a.Double("tolerance", 0.05), a.String("out", Path.Combine("artifacts", "soak")));
+    }
+
+    // Epoch after epoch of shuffled batches from the library's loader (workers and prefetch on); the caller disposes
+    // each batch.
+    private static IEnumerable<Batch> EndlessBatches(IImageDataset data)
+    {
+        var loader = new DataLoader(data, new DataLoaderOptions { BatchSize = 16, Shuffle = true, Seed = 0, Workers = 1, PrefetchBatches = 2 });
+        for (var epoch = 0; ; epoch++)
+        {
+            foreach (var batch in loader.GetBatches(epoch))
+            {
+                yield return batch;
+            }
+        }
     }
 
     private static Tensor ReadMatrix(string path, int rows, int dim)
