@@ -14,7 +14,8 @@
 //   ./build.sh quickstart --epochs 4 --train-size 2000 --test-size 1000 --seed 1 --device cpu --out artifacts/quickstart
 // Results go to <out>/metrics.json (and the model to <out>/last.ckpt).
 //
-// What to expect (seed 1, defaults): about 65 s of training on an idle 2-core machine (measured); Acc@1 about 90% on test_iid but about 23% on test_ood (chance: 10%). Sliced
+// What to expect (seed 1, defaults): about 65 s of training on an idle 2-core machine (measured);
+// Acc@1 about 90% on test_iid but about 23% on test_ood (chance: 10%). Sliced
 // by background, test_ood accuracy is ~97% where the background matches the class's training
 // context and ~15% where it does not: the baseline mostly learned the background.
 using System.Diagnostics;
