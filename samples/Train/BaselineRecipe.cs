@@ -40,6 +40,11 @@ public sealed class BaselineRecipe : IModelRecipe
             metrics[name] = trainer.Evaluate(split, context.EvalTransform);
         }
 
+        if (a.LabelMap is not null)
+        {
+            metrics["cross"] = CrossDatasetEvaluation.Run(model, context);
+        }
+
         return new RecipeResult(metrics, result.Epochs, result.CheckpointPath);
     }
 }

@@ -29,6 +29,8 @@ public sealed class TrainArguments
           --export DIR         synthetic only: write the benchmark to DIR in the manifest format and exit
           --out DIR            where metrics.json and the checkpoint go (default artifacts/train)
           --resume             continue from DIR/last.ckpt when it exists
+          --label-map FILE     cross-dataset evaluation (baseline, multi-label): "train_label,test_label" lines mapping
+                               this model's labels onto the labels of --cross-data (--cross-layout, --cross-split)
           --multi-label        synthetic only: the multi-label variant (labels = objects present; for causal-labels)
         """;
 
@@ -38,6 +40,7 @@ public sealed class TrainArguments
     [
         "--data", "--layout", "--split-train", "--split-test", "--model", "--backbone", "--epochs", "--batch",
         "--lr", "--image-size", "--seed", "--device", "--workers", "--train-limit", "--test-limit", "--export", "--out",
+        "--label-map", "--cross-data", "--cross-layout", "--cross-split",
     ];
 
     public string? Data { get; private init; }
@@ -75,6 +78,18 @@ public sealed class TrainArguments
     public string Out { get; private init; } = Path.Combine("artifacts", "train");
 
     public bool Resume { get; private init; }
+
+    /// <summary>Gets the label mapping file ("train_label,test_label" lines) for cross-dataset evaluation.</summary>
+    public string? LabelMap { get; private init; }
+
+    /// <summary>Gets the cross-dataset evaluation root (another label space, mapped with --label-map).</summary>
+    public string? CrossData { get; private init; }
+
+    /// <summary>Gets the layout of the cross dataset (default: --layout).</summary>
+    public string? CrossLayout { get; private init; }
+
+    /// <summary>Gets the split of the cross dataset to evaluate (default: its layout's test split).</summary>
+    public string? CrossSplit { get; private init; }
 
     /// <summary>Gets a value indicating whether the synthetic layout generates its multi-label variant.</summary>
     public bool MultiLabel { get; private init; }
@@ -168,6 +183,10 @@ public sealed class TrainArguments
             TestLimit = Int("--test-limit", 1),
             Export = Str("--export"),
             Out = Str("--out") ?? Path.Combine("artifacts", "train"),
+            LabelMap = Str("--label-map"),
+            CrossData = Str("--cross-data"),
+            CrossLayout = Str("--cross-layout"),
+            CrossSplit = Str("--cross-split"),
             Resume = flags.Contains("--resume"),
             MultiLabel = flags.Contains("--multi-label"),
             Help = flags.Contains("--help") || flags.Contains("-h"),
