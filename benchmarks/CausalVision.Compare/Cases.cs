@@ -29,25 +29,31 @@ internal static class Cases
         using var x = randn(batch, 3, size, size);
         using var y = randint(0, classes, batch);
         var times = new List<double>();
+        var phases = new PhaseTimes();
         for (var i = 0; i < warmup + steps; i++)
         {
             var sw = Stopwatch.StartNew();
+            double fwd, bwd;
             using (var scope = NewDisposeScope())
             {
                 optimizer.zero_grad();
                 var loss = nn.functional.cross_entropy(model.call(x), y);
+                fwd = sw.Elapsed.TotalMilliseconds; // CPU ops are synchronous: no device sync needed
                 loss.backward();
+                bwd = sw.Elapsed.TotalMilliseconds;
                 optimizer.step();
                 _ = loss.item<float>();
             }
 
             if (i >= warmup)
             {
-                times.Add(sw.Elapsed.TotalMilliseconds);
+                var total = sw.Elapsed.TotalMilliseconds;
+                times.Add(total);
+                phases.Add(fwd, bwd - fwd, total - bwd);
             }
         }
 
-        Result.Print(Result.TorchSharpImpl, "step_ms", times, new Dictionary<string, object> { ["params"] = model.parameters().Sum(p => p.numel()) });
+        Result.Print(Result.TorchSharpImpl, "step_ms", times, phases.Extras(new Dictionary<string, object> { ["params"] = model.parameters().Sum(p => p.numel()) }));
         return 0;
     }
 

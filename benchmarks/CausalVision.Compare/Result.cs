@@ -21,3 +21,33 @@ internal static class Result
 
     public static string TorchSharpImpl => $"TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version!.ToString(3)}";
 }
+
+/// <summary>Per-phase step times (forward incl. loss, backward, optimiser step), reported as medians beside the step time
+/// so that a ratio can be traced to the phase it comes from.</summary>
+internal sealed class PhaseTimes
+{
+    private readonly List<double> forward = [];
+    private readonly List<double> backward = [];
+    private readonly List<double> optimizer = [];
+
+    public void Add(double forwardMs, double backwardMs, double optimizerMs)
+    {
+        forward.Add(forwardMs);
+        backward.Add(backwardMs);
+        optimizer.Add(optimizerMs);
+    }
+
+    public IDictionary<string, object> Extras(IDictionary<string, object> extra)
+    {
+        extra["fwd_ms"] = Median(forward);
+        extra["bwd_ms"] = Median(backward);
+        extra["opt_ms"] = Median(optimizer);
+        return extra;
+    }
+
+    private static double Median(List<double> values)
+    {
+        var s = values.Order().ToArray();
+        return s.Length == 0 ? double.NaN : s.Length % 2 == 1 ? s[s.Length / 2] : (s[(s.Length / 2) - 1] + s[s.Length / 2]) / 2;
+    }
+}

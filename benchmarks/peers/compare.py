@@ -103,7 +103,7 @@ def main():
         med = {s: statistics.median([v for x in res[s] for v in x["values"]]) for s in res}
         extra = {}
         for s in res:
-            for key in ("inertia", "iterations", "clusters"):
+            for key in ("inertia", "iterations", "clusters", "fwd_ms", "bwd_ms", "opt_ms"):
                 if key in res[s][-1]:
                     extra[f"{s}_{key}"] = res[s][-1][key]
         row = {"case": name, "metric": res["ours"][0]["metric"], "ours_impl": res["ours"][0]["impl"],

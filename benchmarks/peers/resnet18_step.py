@@ -7,6 +7,7 @@ Prints one JSON line: per-step wall times after warm-up.
 """
 import argparse
 import json
+import statistics
 import time
 
 import torch
@@ -68,18 +69,26 @@ def main():
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     x = torch.randn(a.batch, 3, a.size, a.size)
     y = torch.randint(0, a.classes, (a.batch,))
-    times = []
+    times, fwd, bwd, upd = [], [], [], []
     for i in range(a.warmup + a.steps):
         t0 = time.perf_counter()
         opt.zero_grad()
         loss = F.cross_entropy(model(x), y)
+        t1 = time.perf_counter()  # CPU ops are synchronous
         loss.backward()
+        t2 = time.perf_counter()
         opt.step()
         float(loss)
         if i >= a.warmup:
-            times.append((time.perf_counter() - t0) * 1000.0)
+            t3 = time.perf_counter()
+            times.append((t3 - t0) * 1000.0)
+            fwd.append((t1 - t0) * 1000.0)
+            bwd.append((t2 - t1) * 1000.0)
+            upd.append((t3 - t2) * 1000.0)
     print(json.dumps({"impl": "pytorch " + torch.__version__, "metric": "step_ms", "values": times,
-                      "params": sum(p.numel() for p in model.parameters())}))
+                      "params": sum(p.numel() for p in model.parameters()),
+                      "fwd_ms": statistics.median(fwd), "bwd_ms": statistics.median(bwd),
+                      "opt_ms": statistics.median(upd)}))
 
 
 if __name__ == "__main__":

@@ -15,7 +15,8 @@ namespace CausalVision.Training;
 /// Writes are atomic: the checkpoint is written to a temporary file in the same folder, flushed
 /// to disk, then renamed over the target, so a crash mid-write never leaves a truncated
 /// checkpoint behind. Layout: magic <c>CVCKPT01</c>, then four length-prefixed sections
-/// (state JSON, module, optimiser, RNG state); an empty section means "absent".
+/// (state JSON, module, optimiser, RNG state); an empty section means "absent". Optimiser state
+/// saved by <see cref="LeanAdam"/> loads into TorchSharp's <c>Adam</c> and back (likewise AdamW).
 /// </remarks>
 public static class Checkpoint
 {
@@ -100,7 +101,7 @@ public static class Checkpoint
 
             if (optimizer is not null && optimizerBytes.Length > 0)
             {
-                using var ms = new MemoryStream(optimizerBytes);
+                using var ms = new MemoryStream(SameFamilyOptimizerState(optimizerBytes, optimizer.GetType().Name));
                 using var r = new BinaryReader(ms);
                 AsHelper(optimizer).load_state_dict(r);
             }
@@ -139,6 +140,29 @@ public static class Checkpoint
 
         var dto = JsonSerializer.Deserialize<StateDto>(ReadSection(reader, path)) ?? throw new InvalidDataException($"'{path}': empty run state.");
         return dto.ToState();
+    }
+
+    // TorchSharp's optimiser state starts with the optimiser's type name and refuses any other on load. LeanAdam(W) is
+    // TorchSharp's Adam(W) with the same state, so a checkpoint written by one resumes into the other: swap the name.
+    private static byte[] SameFamilyOptimizerState(byte[] bytes, string target)
+    {
+        using var ms = new MemoryStream(bytes);
+        using var r = new BinaryReader(ms, Encoding.UTF8);
+        var saved = r.ReadString();
+        static string Family(string name) => name.StartsWith("Lean", StringComparison.Ordinal) ? name[4..] : name;
+        if (saved == target || Family(saved) != Family(target))
+        {
+            return bytes; // identical, or a real mismatch that TorchSharp reports
+        }
+
+        using var output = new MemoryStream(bytes.Length + 8);
+        using (var w = new BinaryWriter(output, Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write(target);
+            w.Write(bytes, (int)ms.Position, bytes.Length - (int)ms.Position);
+        }
+
+        return output.ToArray();
     }
 
     private static OptimizerHelper AsHelper(torch.optim.Optimizer optimizer) =>
