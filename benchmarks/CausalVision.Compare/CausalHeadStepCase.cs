@@ -18,7 +18,7 @@
 // The dictionary (centres [K, D] = |N(0, 1)| seeded, prior [K] from seeded cluster sizes) is written as raw
 // little-endian float32 to --work (centres.f32, prior.f32, dictionary.json) so the Python side installs
 // the identical one. --export-weights DIR writes the head's state dict, a fixed input, its eval-mode
-// logits, the loss and a few gradients for `causal_head_step.py --check DIR`.
+// logits, the loss, a few gradients and those parameters after one AdamW step, for `causal_head_step.py --check DIR`.
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
@@ -183,6 +183,32 @@ internal static class CausalHeadStepCase
             grads.Add(new { name, file });
         }
 
+        // One AdamW step from these gradients (fresh optimiser state, as the timed loop's first step): the
+        // updated values of the same parameters, to check that both sides' optimisers agree. The weights are
+        // restored afterwards so the timed run does not depend on --export-weights.
+        var stepped = new List<object>();
+        var saved = head.parameters().Select(p => p.detach().clone()).ToList();
+        using (var optimizer = optim.AdamW(head.parameters(), 1e-3, weight_decay: 1e-4))
+        {
+            optimizer.step();
+        }
+
+        foreach (var name in GradientNames.Where(named.ContainsKey))
+        {
+            var file = "s_" + name + ".f32";
+            WriteF32(Path.Combine(dir, file), named[name]);
+            stepped.Add(new { name, file });
+        }
+
+        using (torch.no_grad())
+        {
+            foreach (var (p, v) in head.parameters().Zip(saved))
+            {
+                p.copy_(v);
+                v.Dispose();
+            }
+        }
+
         head.zero_grad();
         var index = new Dictionary<string, object>
         {
@@ -207,6 +233,7 @@ internal static class CausalHeadStepCase
             ["causal_logits"] = "causal_logits.f32",
             ["loss"] = lossValue,
             ["grads"] = grads,
+            ["after_adamw_step"] = new { lr = 1e-3, weight_decay = 1e-4, tensors = stepped },
         };
         WriteAtomic(Path.Combine(dir, "index.json"), JsonSerializer.SerializeToUtf8Bytes(index, new JsonSerializerOptions { WriteIndented = true }));
         Console.Error.WriteLine($"causal-head-step: exported {tensors.Count} tensors, input, logits, loss {lossValue:G9} and {grads.Count} gradients to {dir}");
