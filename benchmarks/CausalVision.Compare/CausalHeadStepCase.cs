@@ -57,6 +57,7 @@ internal static class CausalHeadStepCase
             NumLabels = labels,
             InputDim = channels,
             ConfounderDim = channels,
+            NumConfounders = k,
             ModelDim = a.Int("model-dim", 256),
             Heads = a.Int("heads", 8),
             DecoderLayers = a.Int("layers", 2),
