@@ -29,6 +29,11 @@ Approximations / differences (none change the maths):
 - Dropout masks differ between the two (different generators); timings are in training mode, the
   numeric check in eval mode.
 
+BLAS matters here: the head is GEMM-bound, and Debian's libtorch1.13 calls whatever libblas.so.3 the
+alternatives system picks. With only libblas3 (the netlib reference BLAS; libtorch1.13 merely *Recommends*
+libopenblas0) the GEMMs take ~95% of the step and it runs ~8x slower than with libopenblas0-pthread.
+Measure the peer with OpenBLAS installed (check: `ldd .../torch/lib/libtorch_cpu.so | grep blas`).
+
 Numeric check (eval mode, dropout off): the .NET side exports its state dict, a fixed input, its logits,
 the BCE loss, six parameter gradients after one backward and those six parameters after one AdamW step
 from these gradients; this script loads them and compares:
