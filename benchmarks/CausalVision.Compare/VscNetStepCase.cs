@@ -263,6 +263,14 @@ internal static class VscNetStepCase
     private static void Export(string dir, VscNet model, optim.Optimizer optimizer, Tensor x, Tensor y, string work)
     {
         Directory.CreateDirectory(dir);
+
+        // CSNet's theta weight starts at zero (every region would be the same centre crop); for the check it is
+        // redrawn so that the J regions, their grid samples and the graph differ, as after stage 1.
+        using (no_grad())
+        {
+            nn.init.normal_(model.named_parameters().Single(p => p.name == "csnet.fc_loc.2.weight").parameter, 0, 0.1);
+        }
+
         foreach (var f in new[] { "prototypes.f32", "tag_distribution.f32", "class_distribution.f32", "feature_min.f32", "feature_max.f32", "hierarchy.json" })
         {
             File.Copy(Path.Combine(work, f), Path.Combine(dir, f), overwrite: true);
@@ -292,6 +300,10 @@ internal static class VscNetStepCase
                 using var o = model.call(x);
                 outputs["logits_eval"] = new Dictionary<string, object> { ["shape"] = o.Logits.shape, ["file"] = WriteTensorFile(dir, "logits_eval", o.Logits) };
                 outputs["probs_eval"] = new Dictionary<string, object> { ["shape"] = o.Probabilities.shape, ["file"] = WriteTensorFile(dir, "probs_eval", o.Probabilities) };
+                foreach (var (key, v) in new[] { ("tag_probs", o.TagProbabilities!), ("matched", o.MatchedPrototypes!), ("match_sim", o.MatchSimilarity!), ("knowledge", o.KnowledgeVote!), ("adjacency", o.Adjacency!), ("node_mask", o.NodeMask!), ("edge_mask", o.EdgeMask!) })
+                {
+                    outputs[key + "_eval"] = new Dictionary<string, object> { ["shape"] = v.shape, ["file"] = WriteTensorFile(dir, key + "_eval", v) };
+                }
             }
 
             // One train-mode step, written out as TrainStep does it, so that the permutation and the terms can be kept.
@@ -311,8 +323,22 @@ internal static class VscNetStepCase
                 ["intervened"] = loss.Intervened!.item<float>(),
             };
             loss.Total.backward();
+            var grads = new Dictionary<string, object>();
+            foreach (var (name, p) in model.named_parameters().Where(p => p.parameter.requires_grad))
+            {
+                grads[name] = new Dictionary<string, object> { ["shape"] = p.shape, ["file"] = WriteTensorFile(dir, "grad." + name, p.grad!) };
+            }
+
+            outputs["grads"] = grads;
             optimizer.step();
 
+            var after = new Dictionary<string, object>();
+            foreach (var (name, p) in model.named_parameters().Where(p => p.parameter.requires_grad))
+            {
+                after[name] = new Dictionary<string, object> { ["shape"] = p.shape, ["file"] = WriteTensorFile(dir, "after." + name, p) };
+            }
+
+            outputs["params_after_step"] = after;
             model.eval();
             using (no_grad())
             {
