@@ -20,8 +20,10 @@
 //
 // --export-weights DIR writes, before the timed steps: the hierarchy files, the state dict (one raw file per tensor,
 // index.json with names, shapes, dtypes), the named parameters with their requires_grad (params.json), a fixed input
-// batch, the eval-mode logits, one train-mode forward (logits, the CIM permutation, the loss terms), and the eval-mode
-// logits after that step's backward + Adam update. `vscnet_stage2_step.py --check DIR` replays all of it.
+// batch, the eval-mode outputs (logits, probabilities, refined tag probabilities, matched prototypes and similarities,
+// P_k, adjacency, node and edge masks), one train-mode step (logits, the CIM permutation, the loss terms, every
+// gradient, the parameters after Adam) and the eval-mode logits after it. It first redraws CSNet's zero-initialised
+// theta weight (std 0.1) so that the regions differ. `vscnet_stage2_step.py --check DIR` replays all of it.
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
