@@ -3,6 +3,7 @@
 //
 //   CausalVision.Compare resnet18-step --batch 32 --size 64 --steps 20 --warmup 3 --threads 1
 //   CausalVision.Compare causal-head-step [--batch 16 --channels 2048 --size 7 --labels 20 --confounders 80 --model-dim 256 --heads 8 --layers 2 --ffn 1024] --steps 20 --warmup 3 --threads 1 [--work artifacts/compare/causal-head] [--export-weights DIR]
+//   CausalVision.Compare vscnet-step --batch 16 --size 32 --steps 10 --warmup 3 --threads 1 [--work DIR] [--export-weights DIR]
 //   CausalVision.Compare kmeans --data X.f32 --rows N --dim D --k 80 --init file|kmeans++ [--centres C.f32]
 //   CausalVision.Compare art --impl naive|batched|tensor --rows 5000 --dim 64
 //   CausalVision.Compare soak [--model resnet18|vscnet] [--data loader|fixed] [--steps 1000] [--every 50] [--warmup 100] [--tolerance 0.05] [--out artifacts/soak]
@@ -11,7 +12,7 @@ using CausalVision.Runtime;
 
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: CausalVision.Compare <resnet18-step|causal-head-step|kmeans|art|soak> [--options]");
+    Console.Error.WriteLine("usage: CausalVision.Compare <resnet18-step|vscnet-step|causal-head-step|kmeans|art|soak> [--options]");
     return 2;
 }
 
@@ -30,6 +31,7 @@ try
     return args[0] switch
     {
         "resnet18-step" => Cases.ResNet18Step(a),
+        "vscnet-step" => VscNetStepCase.Run(a),
         "causal-head-step" => CausalHeadStepCase.Run(a),
         "kmeans" => Cases.KMeansFit(a),
         "art" => Cases.ArtFit(a),
