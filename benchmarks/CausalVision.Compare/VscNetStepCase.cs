@@ -29,6 +29,7 @@ using System.Text;
 using System.Text.Json;
 using CausalVision.Clustering.Hierarchy;
 using CausalVision.Graph.Vscnet;
+using CausalVision.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -82,7 +83,7 @@ internal static class VscNetStepCase
 
         // The trainer's stage-2 optimiser: Adam over the stage-2 parameters that require gradients.
         var trainable = model.Stage2Parameters().Where(p => p.requires_grad).ToArray();
-        using var optimizer = optim.Adam(trainable, lr, weight_decay: weightDecay);
+        using var optimizer = new LeanAdam(trainable, lr, weight_decay: weightDecay);
 
         manual_seed(seed + 1);
         using var x = randn(batch, 3, size, size);

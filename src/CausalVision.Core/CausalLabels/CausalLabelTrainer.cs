@@ -295,7 +295,7 @@ public sealed class CausalLabelTrainer : IDisposable
     private void RunStage(int stage, int epochs, IImageDataset train, IImageDataset? validation, IReadOnlyList<BiasedPair>? pairs, bool resumeFromFile, CancellationToken ct)
     {
         var parameters = ConfigureTrainable(stage);
-        using var optimizer = torch.optim.AdamW(parameters, options.LearningRate, weight_decay: options.WeightDecay);
+        using var optimizer = new LeanAdamW(parameters, options.LearningRate, weight_decay: options.WeightDecay);
         if (resumeFromFile)
         {
             State = Checkpoint.Load(CheckpointPath!, model, State.Epoch > 0 ? optimizer : null);

@@ -104,7 +104,7 @@ public sealed class ClassifierTrainer
         var multiLabel = options.MultiLabel ?? train.Info.MultiLabel;
         var device = TorchRuntime.ResolveDevice(options.Device);
         TrainingLoop.MoveTo(model, device);
-        using var optimizer = optim.Adam(model.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
+        using var optimizer = new LeanAdam(model.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
         var loader = new DataLoader(train, LoaderOptions(shuffle: true), trainTransform);
         var evalLoader = evaluation is null ? null : new DataLoader(evaluation, LoaderOptions(shuffle: false), evaluationTransform);
 

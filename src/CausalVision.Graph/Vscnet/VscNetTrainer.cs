@@ -460,7 +460,7 @@ public sealed class VscNetTrainer : IDisposable
     private void RunStage(int stage, int epochs, Parameter[] parameters, IImageDataset train, IImageDataset? evaluation, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         var trainable = parameters.Where(p => p.requires_grad).ToArray();
-        using var optimizer = optim.Adam(trainable, training.LearningRate, weight_decay: training.WeightDecay);
+        using var optimizer = new LeanAdam(trainable, training.LearningRate, weight_decay: training.WeightDecay);
         var file = training.CheckpointDirectory is null ? null : Path.Combine(training.CheckpointDirectory, stage == 1 ? Stage1File : Stage2File);
         var done = 0;
         if (file is not null && File.Exists(file))
