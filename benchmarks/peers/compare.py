@@ -21,6 +21,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 OUT = os.path.join(ROOT, "artifacts", "compare")
 OURS = ["eng/torch-env.sh", "dotnet", "artifacts/bin/CausalVision.Compare/release/CausalVision.Compare.dll"]
 PY = ["/usr/bin/python3"]
+MALLOC_TUNED = "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824"
 
 
 def run(cmd, env):
@@ -53,32 +54,52 @@ def make_kmeans_data(rows, dim, k, seed):
 
 
 def cases(a):
+    """(name, ours, peer, rounds) per case; rounds None = --rounds."""
     t = str(a.threads)
     out = []
     if "resnet18" in a.cases:
         common = ["--batch", str(a.batch), "--size", str(a.size), "--steps", str(a.steps), "--warmup", "3", "--threads", t]
         out.append(("ResNet-18 train step (batch %d, %dx%d, Adam)" % (a.batch, a.size, a.size),
-                    OURS + ["resnet18-step"] + common, PY + ["benchmarks/peers/resnet18_step.py"] + common))
+                    OURS + ["resnet18-step"] + common, PY + ["benchmarks/peers/resnet18_step.py"] + common, None))
+        out.append(("ResNet-18 train step, TorchSharp's stock Adam (batch %d, %dx%d)" % (a.batch, a.size, a.size),
+                    OURS + ["resnet18-step", "--optimizer", "torchsharp"] + common,
+                    PY + ["benchmarks/peers/resnet18_step.py"] + common, None))
+        # Both sides with glibc malloc keeping freed memory (no mmap/munmap of activations each step): most of a
+        # CPU step's page faults go away, on both sides alike.
+        out.append(("ResNet-18 train step, both sides with GLIBC_TUNABLES=" + MALLOC_TUNED,
+                    ["env", "GLIBC_TUNABLES=" + MALLOC_TUNED] + OURS + ["resnet18-step"] + common,
+                    ["env", "GLIBC_TUNABLES=" + MALLOC_TUNED] + PY + ["benchmarks/peers/resnet18_step.py"] + common, None))
+    if "vscnet" in a.cases:
+        # The .NET side writes the synthetic hierarchy the peer reads: it runs first in round 0 (and in the prepare step).
+        common = ["--batch", "16", "--size", "32", "--steps", str(a.steps), "--warmup", "3", "--threads", t,
+                  "--work", "artifacts/compare/vscnet"]
+        out.append(("VSCNet stage-2 train step (ResNet-18, batch 16, 32x32, J=4, Adam)",
+                    OURS + ["vscnet-step"] + common, PY + ["benchmarks/peers/vscnet_stage2_step.py"] + common, None))
+    if "causal-head" in a.cases:
+        common = ["--steps", str(a.steps), "--warmup", "3", "--threads", t, "--work", "artifacts/compare/causal-head"]
+        out.append(("Paper-B intervention head train step (2048x7x7 map, 20 labels, K=80, batch 16, AdamW)",
+                    OURS + ["causal-head-step"] + common, PY + ["benchmarks/peers/causal_head_step.py"] + common, None))
     if "kmeans" in a.cases:
         data, init = make_kmeans_data(a.rows, a.dim, a.k, 0)
         common = ["--data", data, "--rows", str(a.rows), "--dim", str(a.dim), "--k", str(a.k), "--threads", t,
                   "--max-iter", "100", "--tol", "1e-4"]
         out.append(("K-means Lloyd %dx%d, K=%d, same initial centres" % (a.rows, a.dim, a.k),
                     OURS + ["kmeans", "--init", "file", "--centres", init] + common,
-                    PY + ["benchmarks/peers/kmeans_sklearn.py", "--init", "file", "--centres", init] + common))
-        out.append(("K-means %dx%d, K=%d, each side's k-means++" % (a.rows, a.dim, a.k),
-                    OURS + ["kmeans", "--init", "kmeans++"] + common,
-                    PY + ["benchmarks/peers/kmeans_sklearn.py", "--init", "kmeans++"] + common))
+                    PY + ["benchmarks/peers/kmeans_sklearn.py", "--init", "file", "--centres", init] + common, None))
+        seeds = ["--seeds", str(a.kmeans_seeds)]
+        out.append(("K-means %dx%d, K=%d, each side's k-means++, mean of seeds 0-%d" % (a.rows, a.dim, a.k, a.kmeans_seeds - 1),
+                    OURS + ["kmeans", "--init", "kmeans++"] + seeds + common,
+                    PY + ["benchmarks/peers/kmeans_sklearn.py", "--init", "kmeans++"] + seeds + common, 1))
     if "art" in a.cases:
         common = ["--rows", str(a.art_rows), "--dim", "64", "--threads", t]
         out.append(("AM-ART fit, %d x 64 (batched vs naive per-cluster loop)" % a.art_rows,
-                    OURS + ["art", "--impl", "batched"] + common, OURS + ["art", "--impl", "naive"] + common))
+                    OURS + ["art", "--impl", "batched"] + common, OURS + ["art", "--impl", "naive"] + common, None))
     return out
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--cases", default="resnet18,kmeans,art")
+    p.add_argument("--cases", default="resnet18,vscnet,causal-head,kmeans,art")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--batch", type=int, default=32)
@@ -87,6 +108,7 @@ def main():
     p.add_argument("--rows", type=int, default=100000)
     p.add_argument("--dim", type=int, default=512)
     p.add_argument("--k", type=int, default=80)
+    p.add_argument("--kmeans-seeds", type=int, default=5)
     p.add_argument("--art-rows", type=int, default=5000)
     a = p.parse_args()
     a.cases = a.cases.split(",")
@@ -94,18 +116,20 @@ def main():
     env = dict(os.environ, OMP_NUM_THREADS=str(a.threads), MKL_NUM_THREADS=str(a.threads),
                OPENBLAS_NUM_THREADS=str(a.threads))
     rows = []
-    for name, ours, peer in cases(a):
+    for name, ours, peer, rounds in cases(a):
         res = {"ours": [], "peer": []}
-        for r in range(a.rounds):
+        for r in range(rounds or a.rounds):
             order = [("ours", ours), ("peer", peer)] if r % 2 == 0 else [("peer", peer), ("ours", ours)]
             for side, cmd in order:
                 res[side].append(run(cmd, env))
         med = {s: statistics.median([v for x in res[s] for v in x["values"]]) for s in res}
         extra = {}
         for s in res:
-            for key in ("inertia", "iterations", "clusters", "fwd_ms", "bwd_ms", "opt_ms"):
-                if key in res[s][-1]:
-                    extra[f"{s}_{key}"] = res[s][-1][key]
+            # Side facts (inertia, clusters, per-phase medians ...): the median over rounds when numeric.
+            for key in ("inertia", "iterations", "clusters", "params", "fwd_ms", "bwd_ms", "opt_ms"):
+                vals = [x[key] for x in res[s] if key in x]
+                if vals:
+                    extra[f"{s}_{key}"] = statistics.median(vals) if isinstance(vals[0], (int, float)) else vals[-1]
         row = {"case": name, "metric": res["ours"][0]["metric"], "ours_impl": res["ours"][0]["impl"],
                "ours_median": round(med["ours"], 2), "peer_impl": res["peer"][0]["impl"],
                "peer_median": round(med["peer"], 2), "ratio": round(med["ours"] / med["peer"], 3), **extra}
@@ -119,13 +143,21 @@ def main():
         machine = f"{model}, {os.cpu_count()} cores, {platform.platform()}"
     except (OSError, StopIteration):
         pass
-    keys = sorted({k for r in rows for k in r}, key=lambda k: list(rows[0]).index(k) if k in rows[0] else 99)
+    keys = list(dict.fromkeys(k for r in rows for k in r))
     with open(os.path.join(OUT, "compare.csv"), "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=keys)
         w.writeheader()
         w.writerows(rows)
+    blas = "unknown"
+    try:
+        blas = subprocess.run(PY + ["-c", "from threadpoolctl import threadpool_info as i; import numpy; "
+                                          "print(', '.join(sorted({x['internal_api'] + ' ' + x['version'] for x in i()})))"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        pass
     with open(os.path.join(OUT, "compare.md"), "w") as f:
-        f.write(f"Machine: {machine}; threads per side: {a.threads}; rounds: {a.rounds} (alternating).\n\n")
+        f.write(f"Machine: {machine}; threads per side: {a.threads}; rounds: {a.rounds} (alternating; K-means++: one "
+                f"round of {a.kmeans_seeds} seeds); peers' BLAS: {blas}.\n\n")
         f.write("| case | metric | CausalVision | median | peer | median | ratio (ours/peer) | notes |\n|---|---|---|---|---|---|---|---|\n")
         for r in rows:
             notes = ", ".join(f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items() if k.startswith(("ours_", "peer_")) and k not in ("ours_impl", "ours_median", "peer_impl", "peer_median"))
