@@ -32,11 +32,6 @@ public sealed class CausalLabelsRecipe : IModelRecipe
             throw new UsageException($"dataset '{data.Train.Info.Name}' is single-label; causal-labels is a multi-label model (use --model baseline or vscnet).");
         }
 
-        if (!string.Equals(a.Device, "cpu", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new UsageException("causal-labels trains on the CPU in this sample (the trainer has no device option yet); use --device cpu.");
-        }
-
         // The trainer batches the dataset's images as they are: give every sample the evaluation transform's size.
         var train = new TransformedImageDataset(data.Train, context.EvalTransform, a.Seed);
         var test = new TransformedImageDataset(data.Test, context.EvalTransform, a.Seed);
@@ -57,6 +52,7 @@ public sealed class CausalLabelsRecipe : IModelRecipe
                 BatchSize = a.Batch,
                 LearningRate = a.LearningRate,
                 Seed = a.Seed,
+                Device = a.Device,
                 CheckpointDirectory = a.Out,
                 Resume = a.Resume,
             },

@@ -32,7 +32,7 @@ public class TrainingLoopBenchmarks
     {
         var bench = SyntheticBenchmark.Generate(new SyntheticBenchmarkOptions { Seed = 1, TrainSize = 256, TestIidSize = 1, TestOodSize = 1 });
         model = BackboneClassifier.Create("resnet18", bench.Info.ClassCount, new BackboneOptions { ImageSize = 64, Seed = 0 });
-        optimizer = optim.Adam(model.parameters(), 1e-3, weight_decay: 1e-3);
+        optimizer = new LeanAdam(model.parameters(), 1e-3, weight_decay: 1e-3);
         loader = new DataLoader(bench.Train, new DataLoaderOptions { BatchSize = 64, Workers = Workers, Seed = 1 }, new TransformPipeline(new HorizontalFlip(0.5), new Normalize()));
     }
 

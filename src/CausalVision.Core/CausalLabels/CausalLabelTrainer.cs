@@ -9,6 +9,7 @@
 // Baseline and Decouple variants (Table 3 rows 1-2) run stage 1 only.
 using CausalVision.Data;
 using CausalVision.Metrics;
+using CausalVision.Runtime;
 using CausalVision.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -42,12 +43,13 @@ public sealed class CausalLabelTrainer : IDisposable
     private readonly IProgress<TrainingProgress>? progress;
     private ConfounderDictionary? dictionary;
 
-    /// <summary>Initializes a new instance of the <see cref="CausalLabelTrainer"/> class.</summary>
+    /// <summary>Initializes a new instance of the <see cref="CausalLabelTrainer"/> class and moves the model to
+    /// <see cref="CausalLabelTrainerOptions.Device"/>.</summary>
     /// <param name="model">The model to train (not owned).</param>
     /// <param name="options">Options (validated, copied); null for defaults.</param>
     /// <param name="dictionaryBuilder">Stage 2 builder; required for the Causal variant (e.g. <c>KMeansConfounderDictionaryBuilder</c> from CausalVision.Clustering, whose K must equal the model's).</param>
     /// <param name="progress">Progress sink; optional.</param>
-    /// <exception cref="ArgumentException">Invalid options, or a Causal model without a dictionary builder.</exception>
+    /// <exception cref="ArgumentException">Invalid options, a Causal model without a dictionary builder, or a device that is unknown or absent (e.g. "cuda" on a CPU-only machine).</exception>
     public CausalLabelTrainer(CausalLabelModel model, CausalLabelTrainerOptions? options = null, IConfounderDictionaryBuilder? dictionaryBuilder = null, IProgress<TrainingProgress>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -58,6 +60,9 @@ public sealed class CausalLabelTrainer : IDisposable
             throw new ArgumentException("The Causal variant needs a confounder dictionary builder for stage 2 (e.g. new KMeansConfounderDictionaryBuilder(new KMeansOptions { Clusters = K }) from CausalVision.Clustering, or RandomConfounderDictionaryBuilder).", nameof(dictionaryBuilder));
         }
 
+        // Resolve first: an unknown or unavailable device fails here, before anything moves.
+        var device = TorchRuntime.ResolveDevice(this.options.Device);
+        TrainingLoop.MoveTo(model, device); // Module.to() on the same device leaks a handle per parameter
         this.model = model;
         this.dictionaryBuilder = dictionaryBuilder;
         this.progress = progress;

@@ -65,6 +65,10 @@ public sealed class CausalLabelTrainerOptions
     [Range(0, int.MaxValue)]
     public int Seed { get; set; }
 
+    /// <summary>Gets or sets the device the trainer moves the model to: "cpu", "cuda", "cuda:N" or "auto" (CUDA when available).</summary>
+    /// <value>Default "cpu".</value>
+    public string Device { get; set; } = "cpu";
+
     /// <summary>Gets or sets a folder for atomic per-epoch checkpoints (<c>checkpoint.ckpt</c>) and the dictionary (<c>dictionary.bin</c>); null saves nothing.</summary>
     /// <value>Default null.</value>
     public string? CheckpointDirectory { get; set; }
@@ -90,6 +94,11 @@ public sealed class CausalLabelTrainerOptions
         if (!Enum.IsDefined(Loss))
         {
             throw new ArgumentException($"Invalid CausalLabelTrainerOptions: unknown loss {Loss}.", nameof(Loss));
+        }
+
+        if (string.IsNullOrWhiteSpace(Device))
+        {
+            throw new ArgumentException("Invalid CausalLabelTrainerOptions: Device must be a device name such as 'cpu', 'cuda' or 'auto'.", nameof(Device));
         }
 
         if (CheckpointDirectory is not null && string.IsNullOrWhiteSpace(CheckpointDirectory))

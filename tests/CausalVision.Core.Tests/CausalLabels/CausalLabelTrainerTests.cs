@@ -157,6 +157,16 @@ public sealed class CausalLabelTrainerTests : IDisposable
     }
 
     [Fact]
+    public void Ctor_Device_BlankRejectedAndCpuKeepsModelOnCpu()
+    {
+        using var model = Model();
+        Assert.Contains("Device", Assert.Throws<ArgumentException>(() => new CausalLabelTrainer(model, new CausalLabelTrainerOptions { Device = " " }, new RandomConfounderDictionaryBuilder(K))).Message, StringComparison.Ordinal);
+        Assert.Contains("bogus", Assert.Throws<ArgumentException>(() => new CausalLabelTrainer(model, new CausalLabelTrainerOptions { Device = "bogus" }, new RandomConfounderDictionaryBuilder(K))).Message, StringComparison.OrdinalIgnoreCase);
+        using var trainer = new CausalLabelTrainer(model, new CausalLabelTrainerOptions { Device = "cpu" }, new RandomConfounderDictionaryBuilder(K));
+        Assert.All(model.parameters(), p => Assert.Equal(DeviceType.CPU, p.device_type));
+    }
+
+    [Fact]
     public void Ctor_CausalWithoutBuilderOrWrongDataset_ThrowsClearMessage()
     {
         using var model = Model();
