@@ -64,6 +64,17 @@ public sealed class VectorizedFuzzyArt : IManagedFuzzyArt
     private static readonly bool Use512 = Vector512.IsHardwareAccelerated;
     private static readonly int Lanes = Use512 ? Vector512<double>.Count : Vector<double>.Count;
     private static readonly int Block = AccumulatorsPerPanel * Lanes;
+    private static readonly int Lanes32 = Use512 ? Vector512<float>.Count : Vector<float>.Count;
+    private static readonly int Block32 = AccumulatorsPerPanel * Lanes32; // a multiple of Block
+
+    // Float32 screen (see the header): a relative margin 2^-45 covers the double roundings of the bound
+    // arithmetic itself, Tiny keeps vigilance thresholds in the normal range, TinyChoice absorbs subnormal
+    // products, ScreenAbs the subnormal float32 conversions (at most codedDim * 2^-150).
+    private const double Margin = 1.0 / (1L << 45);
+    private const double Tiny = 1.1754943508222875e-38 * 1.1754943508222875e-38 * 1.1754943508222875e-38; // ~2^-378
+    private const double TinyChoice = Tiny * Tiny; // ~2^-756
+    private const double ScreenAbs = 1.0 / (1L << 50) / (1L << 50); // 2^-100
+    private const int MaxScreenDim = 1 << 16;
 
     private readonly ArtOptions options;
     private double[] panels = Array.Empty<double>(); // [capacity / Block][codedDim][Block]
@@ -75,6 +86,18 @@ public sealed class VectorizedFuzzyArt : IManagedFuzzyArt
     private double[] match = Array.Empty<double>();   // scratch [capacity]
     private bool[] rejected = Array.Empty<bool>();    // scratch [capacity], match tracking
     private double[] coded = Array.Empty<double>();   // scratch [codedDim]
+    private float[] panels32 = Array.Empty<float>();  // [capacity / Block32][codedDim][Block32] float32 shadow of the weights
+    private double[] invDen = Array.Empty<double>();  // [capacity] 1 / (alpha + |w_j|), for the screen's bounds only
+    private float[] inter32 = Array.Empty<float>();   // scratch [capacity] float32 |I ^ w_j|_1
+    private double[] choiceLo = Array.Empty<double>(); // scratch [capacity] lower bound of choice_j (exact when rechecked)
+    private double[] choiceHi = Array.Empty<double>(); // scratch [capacity] upper bound of choice_j
+    private double[] resonantLo = Array.Empty<double>(); // scratch [capacity] choiceLo_j when j resonates, else -inf
+    private int[] exactStamp = Array.Empty<int>();    // scratch [capacity] == stamp when choiceLo/Hi hold the exact choice
+    private float[] coded32 = Array.Empty<float>();   // scratch [codedDim]
+    private int stamp;
+    private bool screenable;
+    private double relLo;
+    private double relHi;
     private int capacity;
     private int clusterCount;
     private int inputDim = -1;
@@ -87,6 +110,15 @@ public sealed class VectorizedFuzzyArt : IManagedFuzzyArt
         this.options = (options ?? new ArtOptions()).Clone();
         this.options.Validate();
     }
+
+    /// <summary>Gets or sets a value indicating whether unlabelled learning uses the float32 screen with exact rechecks (default true; false = the float64 search for every sample). Results are the same either way.</summary>
+    internal bool UseFloat32Screen { get; set; } = true;
+
+    /// <summary>Gets the number of exact float64 recomputations of one cluster's |I ^ w|_1 the screen needed (since construction).</summary>
+    internal long ExactRechecks { get; private set; }
+
+    /// <summary>Gets the number of (sample, cluster) pairs the screen decided (since construction).</summary>
+    internal long ScreenedPairs { get; private set; }
 
     /// <summary>Gets the number of float64 lanes of the SIMD registers the kernel uses on this machine (8 with AVX-512, else <see cref="Vector{T}.Count"/>).</summary>
     public static int VectorLanes => Lanes;
@@ -430,6 +462,8 @@ public sealed class VectorizedFuzzyArt : IManagedFuzzyArt
 
     private int PanelOffset(int j) => ((j / Block) * codedDim * Block) + (j % Block);
 
+    private int PanelOffset32(int j) => ((j / Block32) * codedDim * Block32) + (j % Block32);
+
     private void Reset(int dim)
     {
         inputDim = dim;
@@ -441,6 +475,22 @@ public sealed class VectorizedFuzzyArt : IManagedFuzzyArt
         counts = clusterLabels = Array.Empty<long>();
         rejected = Array.Empty<bool>();
         coded = new double[codedDim];
+        panels32 = inter32 = Array.Empty<float>();
+        invDen = choiceLo = choiceHi = resonantLo = Array.Empty<double>();
+        exactStamp = Array.Empty<int>();
+        coded32 = new float[codedDim];
+        stamp = 0;
+
+        // The screen's interval for the reference's double |I ^ w|_1 (n = codedDim terms in [0, 1], u = 2^-24):
+        // min commutes with round-to-nearest (monotone), so each float32 term is the rounded double term
+        // (relative error u, absolute 2^-150 when subnormal); the float32 sum adds gamma_n = n u / (1 - n u)
+        // relative to the sum of terms, and the double reference itself is within gamma_n(2^-53) of the real
+        // sum. For n u <= 0.01 all of it is below 1.05 (n + 2) u relative to the float32 result; we use
+        // 4 (n + 2) u plus the 2^-45 margin and an absolute 2^-100.
+        var k = 4.0 * (codedDim + 2) / (1 << 24);
+        screenable = codedDim <= MaxScreenDim && options.Alpha is >= 1e-200 and <= 1e200;
+        relLo = 1.0 - (k + Margin);
+        relHi = 1.0 + (k + Margin);
     }
 
     private void Code(double[] raw, Span<double> x)
@@ -468,6 +518,11 @@ public sealed class VectorizedFuzzyArt : IManagedFuzzyArt
     {
         var xNorm = SequentialSum(x);
         var c = clusterCount;
+        if (label < 0 && c > 0 && xNorm > 0 && screenable && UseFloat32Screen)
+        {
+            return LearnScreened(x, xNorm, c);
+        }
+
         if (c > 0)
         {
             Search(panels, norms, c, codedDim, x, options.Alpha, xNorm, choice, match);
@@ -541,18 +596,27 @@ public sealed class VectorizedFuzzyArt : IManagedFuzzyArt
             return Commit(x, xNorm, label);
         }
 
+        return LearnWinner(x, winner);
+    }
+
+    // The reference's learning step for the winner, in double; the float32 shadow and 1 / (alpha + |w|) follow.
+    private int LearnWinner(double[] x, int winner)
+    {
         var beta = options.Beta;
         var keep = 1.0 - beta;
         var offset = PanelOffset(winner);
+        var offset32 = PanelOffset32(winner);
         var s = 0.0;
         for (var i = 0; i < codedDim; i++)
         {
             ref var w = ref panels[offset + (i * Block)];
             w = (beta * Math.Min(w, x[i])) + (keep * w);
+            panels32[offset32 + (i * Block32)] = (float)w;
             s += w;
         }
 
         norms[winner] = s;
+        invDen[winner] = 1.0 / (options.Alpha + s);
         if (options.Sigma > 0)
         {
             vigilances[winner] *= 1.0 + options.Sigma;
@@ -642,16 +706,357 @@ public sealed class VectorizedFuzzyArt : IManagedFuzzyArt
         }
     }
 
+    // ---- float32 screen with exact rechecks (unlabelled learning) ----
+
+    // One unlabelled presentation through the screen: float32 |I ^ w|_1 for every cluster, intervals that
+    // provably contain the reference's double choice and match, and an exact double recheck of a cluster
+    // wherever an interval does not settle a decision. Same decisions, hence the same state, as the reference.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private long LearnScreened(double[] x, double xNorm, int c)
+    {
+        for (var i = 0; i < codedDim; i++)
+        {
+            coded32[i] = (float)x[i];
+        }
+
+        if (Use512)
+        {
+            Search32x512(panels32, c, codedDim, coded32, inter32);
+        }
+        else
+        {
+            Search32Vector(panels32, c, codedDim, coded32, inter32);
+        }
+
+        if (++stamp == int.MaxValue)
+        {
+            Array.Clear(exactStamp);
+            stamp = 1;
+        }
+
+        ScreenedPairs += c;
+        var best = Bound(x, xNorm, c);
+
+        // Winner: the highest exact choice among resonating clusters, ties to the later one. Every cluster
+        // whose upper bound reaches the best lower bound (best) is made exact; no other can win or tie.
+        var winner = -1;
+        var winnerChoice = -1.0;
+        if (best > double.NegativeInfinity)
+        {
+            var top = double.NegativeInfinity;
+            var lanes = Vector<double>.Count;
+            var bestV = new Vector<double>(best);
+            var none = new Vector<double>(double.NegativeInfinity);
+            ref var lo0 = ref MemoryMarshal.GetArrayDataReference(resonantLo);
+            ref var hi0 = ref MemoryMarshal.GetArrayDataReference(choiceHi);
+            var j0 = 0;
+            for (; j0 < c; j0 += lanes)
+            {
+                var end = Math.Min(c, j0 + lanes);
+                if (end - j0 == lanes
+                    && (Vector.GreaterThan(Vector.LoadUnsafe(ref lo0, (nuint)j0), none) & Vector.GreaterThanOrEqual(Vector.LoadUnsafe(ref hi0, (nuint)j0), bestV)) == Vector<long>.Zero)
+                {
+                    continue;
+                }
+
+                for (var j = j0; j < end; j++)
+                {
+                    if (resonantLo[j] > double.NegativeInfinity && choiceHi[j] >= best)
+                    {
+                        if (exactStamp[j] != stamp)
+                        {
+                            Recheck(x, xNorm, j);
+                        }
+
+                        if (choiceLo[j] >= top)
+                        {
+                            top = choiceLo[j];
+                            winner = j;
+                        }
+                    }
+                }
+            }
+
+            winnerChoice = top;
+        }
+
+        if (options.Sigma > 0)
+        {
+            ScreenedReset(x, xNorm, c, winner, winnerChoice, 1.0 - options.Sigma);
+        }
+
+        if (winner < 0)
+        {
+            return Commit(x, xNorm, -1);
+        }
+
+        return LearnWinner(x, winner);
+    }
+
+    // Fills choiceLo/choiceHi/resonantLo from the float32 sums, rechecking exactly where the match test is not
+    // settled; returns the largest resonantLo (-inf when nothing resonates).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private double Bound(double[] x, double xNorm, int c)
+    {
+        var lanesF = Vector<float>.Count;
+        var lanesD = Vector<double>.Count;
+        var j = 0;
+        ref var f0 = ref MemoryMarshal.GetArrayDataReference(inter32);
+        var bestV = new Vector<double>(double.NegativeInfinity);
+        for (; j <= c - lanesF; j += lanesF)
+        {
+            Vector.Widen(Vector.LoadUnsafe(ref f0, (nuint)j), out var s0, out var s1);
+            bestV = Vector.Max(bestV, BoundVector(x, xNorm, s0, j));
+            bestV = Vector.Max(bestV, BoundVector(x, xNorm, s1, j + lanesD));
+        }
+
+        var best = double.NegativeInfinity;
+        for (var k = 0; k < lanesD; k++)
+        {
+            best = Math.Max(best, bestV[k]);
+        }
+
+        for (; j < c; j++)
+        {
+            BoundOne(x, xNorm, inter32[j], j);
+            best = Math.Max(best, resonantLo[j]);
+        }
+
+        return best;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Vector<double> BoundVector(double[] x, double xNorm, Vector<double> s, int j)
+    {
+        var lo = (s * new Vector<double>(relLo)) - new Vector<double>(ScreenAbs);
+        var hi = (s * new Vector<double>(relHi)) + new Vector<double>(ScreenAbs);
+        var rho = Vector.LoadUnsafe(ref vigilances[0], (nuint)j);
+        var thr = rho * new Vector<double>(xNorm);
+        var normal = Vector.GreaterThanOrEqual(thr, new Vector<double>(Tiny));
+        var pass = (Vector.GreaterThanOrEqual(lo, thr * new Vector<double>(1 + Margin)) & normal) | Vector.Equals(rho, Vector<double>.Zero);
+        var fail = Vector.LessThan(hi, thr * new Vector<double>(1 - Margin)) & normal;
+        var inv = Vector.LoadUnsafe(ref invDen[0], (nuint)j);
+        var cl = (lo * inv * new Vector<double>(1 - Margin)) - new Vector<double>(TinyChoice);
+        var ch = (hi * inv * new Vector<double>(1 + Margin)) + new Vector<double>(TinyChoice);
+        cl.StoreUnsafe(ref choiceLo[0], (nuint)j);
+        ch.StoreUnsafe(ref choiceHi[0], (nuint)j);
+        var resonant = Vector.ConditionalSelect(pass, cl, new Vector<double>(double.NegativeInfinity));
+        resonant.StoreUnsafe(ref resonantLo[0], (nuint)j);
+        var unsettled = ~(pass | fail);
+        if (unsettled != Vector<long>.Zero)
+        {
+            for (var k = 0; k < Vector<double>.Count; k++)
+            {
+                if (unsettled[k] != 0)
+                {
+                    Recheck(x, xNorm, j + k);
+                }
+            }
+
+            resonant = Vector.LoadUnsafe(ref resonantLo[0], (nuint)j);
+        }
+
+        return resonant;
+    }
+
+    // Scalar twin of BoundVector (the tail of the cluster range), the same expressions.
+    private void BoundOne(double[] x, double xNorm, double s, int j)
+    {
+        var lo = (s * relLo) - ScreenAbs;
+        var hi = (s * relHi) + ScreenAbs;
+        var rho = vigilances[j];
+        var thr = rho * xNorm;
+        var normal = thr >= Tiny;
+        var pass = (lo >= thr * (1 + Margin) && normal) || rho == 0;
+        var fail = hi < thr * (1 - Margin) && normal;
+        var inv = invDen[j];
+        var cl = (lo * inv * (1 - Margin)) - TinyChoice;
+        choiceLo[j] = cl;
+        choiceHi[j] = (hi * inv * (1 + Margin)) + TinyChoice;
+        resonantLo[j] = pass ? cl : double.NegativeInfinity;
+        if (!pass && !fail)
+        {
+            Recheck(x, xNorm, j);
+        }
+    }
+
+    // The reference's numbers for cluster j: |I ^ w_j|_1 summed in index order in double, its choice and match.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Recheck(double[] x, double xNorm, int j)
+    {
+        var offset = PanelOffset(j);
+        var inter = 0.0;
+        for (var i = 0; i < x.Length; i++)
+        {
+            inter += Math.Min(x[i], panels[offset + (i * Block)]);
+        }
+
+        var t = inter / (options.Alpha + norms[j]);
+        choiceLo[j] = choiceHi[j] = t;
+        resonantLo[j] = inter / xNorm >= vigilances[j] ? t : double.NegativeInfinity;
+        exactStamp[j] = stamp;
+        ExactRechecks++;
+    }
+
+    // AM-ART reset from the intervals: rho_j *= (1 - sigma) for j != winner with choice_j >= winnerChoice,
+    // rechecking exactly the clusters whose interval straddles winnerChoice.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void ScreenedReset(double[] x, double xNorm, int c, int winner, double winnerChoice, double shrink)
+    {
+        var lanes = Vector<double>.Count;
+        var keepWinner = winner >= 0 ? vigilances[winner] : 0;
+        var wc = new Vector<double>(winnerChoice);
+        var f = new Vector<double>(shrink);
+        ref var r0 = ref MemoryMarshal.GetArrayDataReference(vigilances);
+        ref var lo0 = ref MemoryMarshal.GetArrayDataReference(choiceLo);
+        ref var hi0 = ref MemoryMarshal.GetArrayDataReference(choiceHi);
+        var j = 0;
+        for (; j <= c - lanes; j += lanes)
+        {
+            var lo = Vector.LoadUnsafe(ref lo0, (nuint)j);
+            var unsettled = ~(Vector.GreaterThanOrEqual(lo, wc) | Vector.LessThan(Vector.LoadUnsafe(ref hi0, (nuint)j), wc));
+            if (unsettled != Vector<long>.Zero)
+            {
+                for (var k = 0; k < lanes; k++)
+                {
+                    if (unsettled[k] != 0)
+                    {
+                        Recheck(x, xNorm, j + k);
+                    }
+                }
+
+                lo = Vector.LoadUnsafe(ref lo0, (nuint)j);
+            }
+
+            var r = Vector.LoadUnsafe(ref r0, (nuint)j);
+            Vector.ConditionalSelect(Vector.GreaterThanOrEqual(lo, wc), r * f, r).StoreUnsafe(ref r0, (nuint)j);
+        }
+
+        for (; j < c; j++)
+        {
+            if (!(choiceLo[j] >= winnerChoice) && !(choiceHi[j] < winnerChoice))
+            {
+                Recheck(x, xNorm, j);
+            }
+
+            if (choiceLo[j] >= winnerChoice)
+            {
+                vigilances[j] *= shrink;
+            }
+        }
+
+        if (winner >= 0)
+        {
+            vigilances[winner] = keepWinner;
+        }
+    }
+
+    // float32 |I ^ w_j|_1 for every cluster (sequential per cluster, vectorised across clusters).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Search32Vector(float[] panels32, int clusters, int dim, float[] x, float[] inter)
+    {
+        var lanes = Vector<float>.Count;
+        var block = Block32;
+        var panelCount = (clusters + block - 1) / block;
+        ref var w0 = ref MemoryMarshal.GetArrayDataReference(panels32);
+        ref var x0 = ref MemoryMarshal.GetArrayDataReference(x);
+        ref var o0 = ref MemoryMarshal.GetArrayDataReference(inter);
+        for (var p = 0; p < panelCount; p++)
+        {
+            ref var panel = ref Unsafe.Add(ref w0, (nint)p * dim * block);
+            var a0 = Vector<float>.Zero;
+            var a1 = Vector<float>.Zero;
+            var a2 = Vector<float>.Zero;
+            var a3 = Vector<float>.Zero;
+            var a4 = Vector<float>.Zero;
+            var a5 = Vector<float>.Zero;
+            var a6 = Vector<float>.Zero;
+            var a7 = Vector<float>.Zero;
+            for (var i = 0; i < dim; i++)
+            {
+                var xi = new Vector<float>(Unsafe.Add(ref x0, i));
+                ref var row = ref Unsafe.Add(ref panel, (nint)i * block);
+                a0 += Vector.MinNative(xi, Vector.LoadUnsafe(ref row, 0));
+                a1 += Vector.MinNative(xi, Vector.LoadUnsafe(ref row, (nuint)lanes));
+                a2 += Vector.MinNative(xi, Vector.LoadUnsafe(ref row, (nuint)(2 * lanes)));
+                a3 += Vector.MinNative(xi, Vector.LoadUnsafe(ref row, (nuint)(3 * lanes)));
+                a4 += Vector.MinNative(xi, Vector.LoadUnsafe(ref row, (nuint)(4 * lanes)));
+                a5 += Vector.MinNative(xi, Vector.LoadUnsafe(ref row, (nuint)(5 * lanes)));
+                a6 += Vector.MinNative(xi, Vector.LoadUnsafe(ref row, (nuint)(6 * lanes)));
+                a7 += Vector.MinNative(xi, Vector.LoadUnsafe(ref row, (nuint)(7 * lanes)));
+            }
+
+            var j = (nuint)(p * block);
+            a0.StoreUnsafe(ref o0, j);
+            a1.StoreUnsafe(ref o0, j + (nuint)lanes);
+            a2.StoreUnsafe(ref o0, j + (nuint)(2 * lanes));
+            a3.StoreUnsafe(ref o0, j + (nuint)(3 * lanes));
+            a4.StoreUnsafe(ref o0, j + (nuint)(4 * lanes));
+            a5.StoreUnsafe(ref o0, j + (nuint)(5 * lanes));
+            a6.StoreUnsafe(ref o0, j + (nuint)(6 * lanes));
+            a7.StoreUnsafe(ref o0, j + (nuint)(7 * lanes));
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Search32x512(float[] panels32, int clusters, int dim, float[] x, float[] inter)
+    {
+        const int lanes = 16;
+        const int block = AccumulatorsPerPanel * lanes;
+        var panelCount = (clusters + block - 1) / block;
+        ref var w0 = ref MemoryMarshal.GetArrayDataReference(panels32);
+        ref var x0 = ref MemoryMarshal.GetArrayDataReference(x);
+        ref var o0 = ref MemoryMarshal.GetArrayDataReference(inter);
+        for (var p = 0; p < panelCount; p++)
+        {
+            ref var panel = ref Unsafe.Add(ref w0, (nint)p * dim * block);
+            var a0 = Vector512<float>.Zero;
+            var a1 = Vector512<float>.Zero;
+            var a2 = Vector512<float>.Zero;
+            var a3 = Vector512<float>.Zero;
+            var a4 = Vector512<float>.Zero;
+            var a5 = Vector512<float>.Zero;
+            var a6 = Vector512<float>.Zero;
+            var a7 = Vector512<float>.Zero;
+            for (var i = 0; i < dim; i++)
+            {
+                var xi = Vector512.Create(Unsafe.Add(ref x0, i));
+                ref var row = ref Unsafe.Add(ref panel, (nint)i * block);
+                a0 += Vector512.MinNative(xi, Vector512.LoadUnsafe(ref row, 0));
+                a1 += Vector512.MinNative(xi, Vector512.LoadUnsafe(ref row, lanes));
+                a2 += Vector512.MinNative(xi, Vector512.LoadUnsafe(ref row, 2 * lanes));
+                a3 += Vector512.MinNative(xi, Vector512.LoadUnsafe(ref row, 3 * lanes));
+                a4 += Vector512.MinNative(xi, Vector512.LoadUnsafe(ref row, 4 * lanes));
+                a5 += Vector512.MinNative(xi, Vector512.LoadUnsafe(ref row, 5 * lanes));
+                a6 += Vector512.MinNative(xi, Vector512.LoadUnsafe(ref row, 6 * lanes));
+                a7 += Vector512.MinNative(xi, Vector512.LoadUnsafe(ref row, 7 * lanes));
+            }
+
+            var j = (nuint)(p * block);
+            a0.StoreUnsafe(ref o0, j);
+            a1.StoreUnsafe(ref o0, j + lanes);
+            a2.StoreUnsafe(ref o0, j + (2 * lanes));
+            a3.StoreUnsafe(ref o0, j + (3 * lanes));
+            a4.StoreUnsafe(ref o0, j + (4 * lanes));
+            a5.StoreUnsafe(ref o0, j + (5 * lanes));
+            a6.StoreUnsafe(ref o0, j + (6 * lanes));
+            a7.StoreUnsafe(ref o0, j + (7 * lanes));
+        }
+    }
+
     private int Commit(double[] x, double xNorm, long label)
     {
         EnsureCapacity(clusterCount + 1);
         var j = clusterCount;
         var offset = PanelOffset(j);
+        var offset32 = PanelOffset32(j);
         for (var i = 0; i < codedDim; i++)
         {
             panels[offset + (i * Block)] = x[i];
+            panels32[offset32 + (i * Block32)] = (float)x[i];
         }
 
+        invDen[j] = 1.0 / (options.Alpha + xNorm);
         norms[j] = xNorm; // the reference's Sum of the stored copy of x: the same sequential sum
         vigilances[j] = options.Vigilance;
         counts[j] = 1;
@@ -673,7 +1078,7 @@ public sealed class VectorizedFuzzyArt : IManagedFuzzyArt
             newCap *= 2;
         }
 
-        newCap = (newCap + Block - 1) / Block * Block;
+        newCap = (newCap + Block32 - 1) / Block32 * Block32; // Block32 is a multiple of Block
 
         // Panels are independent blocks, so growing is a prefix copy.
         Array.Resize(ref panels, checked(newCap * codedDim));
@@ -681,8 +1086,16 @@ public sealed class VectorizedFuzzyArt : IManagedFuzzyArt
         Array.Resize(ref vigilances, newCap);
         Array.Resize(ref counts, newCap);
         Array.Resize(ref clusterLabels, newCap);
+        Array.Resize(ref panels32, checked(newCap * codedDim));
+        Array.Resize(ref invDen, newCap);
         choice = new double[newCap];
         match = new double[newCap];
+        inter32 = new float[newCap];
+        choiceLo = new double[newCap];
+        choiceHi = new double[newCap];
+        resonantLo = new double[newCap];
+        exactStamp = new int[newCap];
+        stamp = 0;
         rejected = new bool[newCap];
         capacity = newCap;
     }
