@@ -93,6 +93,7 @@ public sealed class VectorizedFuzzyArt : IManagedFuzzyArt
     private const double TinyChoice = Tiny * Tiny; // ~2^-756
     private const double ScreenAbs = 1.0 / (1L << 50) / (1L << 50); // 2^-100
     private const int MaxScreenDim = 1 << 16;
+    private const int SampleBatch = 4; // samples whose float32 sums one pass over the weights computes
 
     private readonly ArtOptions options;
     private double[] panels = Array.Empty<double>(); // [capacity / Block][codedDim][Block]
@@ -106,12 +107,14 @@ public sealed class VectorizedFuzzyArt : IManagedFuzzyArt
     private double[] coded = Array.Empty<double>();   // scratch [codedDim]
     private float[] panels32 = Array.Empty<float>();  // [capacity / Block32][codedDim][Block32] float32 shadow of the weights
     private double[] invDen = Array.Empty<double>();  // [capacity] 1 / (alpha + |w_j|), for the screen's bounds only
-    private float[] inter32 = Array.Empty<float>();   // scratch [capacity] float32 |I ^ w_j|_1
+    private float[] inter32 = Array.Empty<float>();   // scratch [SampleBatch][capacity] float32 |I ^ w_j|_1
     private double[] choiceLo = Array.Empty<double>(); // scratch [capacity] lower bound of choice_j (exact when rechecked)
     private double[] choiceHi = Array.Empty<double>(); // scratch [capacity] upper bound of choice_j
     private double[] resonantLo = Array.Empty<double>(); // scratch [capacity] choiceLo_j when j resonates, else -inf
     private int[] exactStamp = Array.Empty<int>();    // scratch [capacity] == stamp when choiceLo/Hi hold the exact choice
-    private float[] coded32 = Array.Empty<float>();   // scratch [codedDim]
+    private float[] coded32 = Array.Empty<float>();   // scratch [SampleBatch][codedDim]
+    private double[][] codedBatch = Array.Empty<double[]>(); // scratch [SampleBatch][codedDim]
+    private int interBase; // offset of the current sample's row in inter32
     private int stamp;
     private bool screenable;
     private double relLo;
@@ -496,7 +499,8 @@ public sealed class VectorizedFuzzyArt : IManagedFuzzyArt
         panels32 = inter32 = Array.Empty<float>();
         invDen = choiceLo = choiceHi = resonantLo = Array.Empty<double>();
         exactStamp = Array.Empty<int>();
-        coded32 = new float[codedDim];
+        coded32 = new float[SampleBatch * codedDim];
+        codedBatch = Enumerable.Range(0, SampleBatch).Select(_ => new double[codedDim]).ToArray();
         stamp = 0;
 
         // The screen's interval for the reference's double |I ^ w|_1 (n = codedDim terms in [0, 1], u = 2^-24):
@@ -525,6 +529,12 @@ public sealed class VectorizedFuzzyArt : IManagedFuzzyArt
 
     private void LearnAll(IReadOnlyList<double[]> data, IReadOnlyList<long>? labels, long[] assign)
     {
+        if (labels is null && screenable && UseFloat32Screen)
+        {
+            LearnAllScreened(data, assign);
+            return;
+        }
+
         for (var n = 0; n < data.Count; n++)
         {
             Code(data[n], coded);
@@ -532,15 +542,78 @@ public sealed class VectorizedFuzzyArt : IManagedFuzzyArt
         }
     }
 
+    // Unlabelled learning through the float32 screen, SampleBatch samples per pass over the weights: the
+    // float32 sums of the batch's samples are computed against the clusters as they are at the start of the
+    // batch; before each sample learns, the sums against the clusters that earlier samples of the batch
+    // changed or created (one each, its assignment) are recomputed, so every sample sees the current model.
+    private void LearnAllScreened(IReadOnlyList<double[]> data, long[] assign)
+    {
+        for (var start = 0; start < data.Count; start += SampleBatch)
+        {
+            var count = Math.Min(SampleBatch, data.Count - start);
+            EnsureCapacity(clusterCount + SampleBatch); // no reallocation (of inter32) within the batch
+            for (var k = 0; k < count; k++)
+            {
+                var x = codedBatch[k];
+                Code(data[start + k], x);
+                for (var i = 0; i < codedDim; i++)
+                {
+                    coded32[(k * codedDim) + i] = (float)x[i];
+                }
+            }
+
+            if (clusterCount > 0)
+            {
+                if (Use512)
+                {
+                    Search32x512Batch(panels32, clusterCount, codedDim, coded32, inter32, capacity);
+                }
+                else
+                {
+                    Search32VectorBatch(panels32, clusterCount, codedDim, coded32, inter32, capacity);
+                }
+            }
+
+            for (var k = 0; k < count; k++)
+            {
+                var x = codedBatch[k];
+                var xNorm = SequentialSum(x);
+                if (clusterCount > 0 && xNorm > 0)
+                {
+                    interBase = k * capacity;
+                    for (var q = 0; q < k; q++)
+                    {
+                        Refresh32(k, (int)assign[start + q]);
+                    }
+
+                    assign[start + k] = LearnScreened(x, xNorm, clusterCount);
+                }
+                else
+                {
+                    assign[start + k] = Learn(x, -1);
+                }
+            }
+        }
+    }
+
+    // Recomputes sample k's float32 |I ^ w_j|_1 for one cluster (the kernel's order).
+    private void Refresh32(int k, int j)
+    {
+        var offset32 = PanelOffset32(j);
+        var xo = k * codedDim;
+        var s = 0f;
+        for (var i = 0; i < codedDim; i++)
+        {
+            s += MathF.Min(coded32[xo + i], panels32[offset32 + (i * Block32)]);
+        }
+
+        inter32[(k * capacity) + j] = s;
+    }
+
     private long Learn(double[] x, long label)
     {
         var xNorm = SequentialSum(x);
         var c = clusterCount;
-        if (label < 0 && c > 0 && xNorm > 0 && screenable && UseFloat32Screen)
-        {
-            return LearnScreened(x, xNorm, c);
-        }
-
         if (c > 0)
         {
             Search(panels, norms, c, codedDim, x, options.Alpha, xNorm, choice, match);
@@ -732,20 +805,6 @@ public sealed class VectorizedFuzzyArt : IManagedFuzzyArt
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private long LearnScreened(double[] x, double xNorm, int c)
     {
-        for (var i = 0; i < codedDim; i++)
-        {
-            coded32[i] = (float)x[i];
-        }
-
-        if (Use512)
-        {
-            Search32x512(panels32, c, codedDim, coded32, inter32);
-        }
-        else
-        {
-            Search32Vector(panels32, c, codedDim, coded32, inter32);
-        }
-
         if (++stamp == int.MaxValue)
         {
             Array.Clear(exactStamp);
@@ -819,7 +878,7 @@ public sealed class VectorizedFuzzyArt : IManagedFuzzyArt
         var lanesF = Vector<float>.Count;
         var lanesD = Vector<double>.Count;
         var j = 0;
-        ref var f0 = ref MemoryMarshal.GetArrayDataReference(inter32);
+        ref var f0 = ref inter32[interBase];
         var bestV = new Vector<double>(double.NegativeInfinity);
         for (; j <= c - lanesF; j += lanesF)
         {
@@ -836,7 +895,7 @@ public sealed class VectorizedFuzzyArt : IManagedFuzzyArt
 
         for (; j < c; j++)
         {
-            BoundOne(x, xNorm, inter32[j], j);
+            BoundOne(x, xNorm, inter32[interBase + j], j);
             best = Math.Max(best, resonantLo[j]);
         }
 
@@ -966,6 +1025,161 @@ public sealed class VectorizedFuzzyArt : IManagedFuzzyArt
         if (winner >= 0)
         {
             vigilances[winner] = keepWinner;
+        }
+    }
+
+    // float32 |I ^ w_j|_1 of SampleBatch (4) samples x [4][dim] against every cluster j < clusters, into
+    // inter[k * stride + j]: each weight is read once for the four samples (sequential per cluster, vectorised
+    // across clusters, half a panel = 4 vectors at a time, 16 accumulators).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Search32x512Batch(float[] panels32, int clusters, int dim, float[] x, float[] inter, int stride)
+    {
+        const int lanes = 16;
+        const int block = AccumulatorsPerPanel * lanes;
+        const int half = block / 2;
+        ref var wp = ref MemoryMarshal.GetArrayDataReference(panels32);
+        ref var x0 = ref MemoryMarshal.GetArrayDataReference(x);
+        ref var o0 = ref MemoryMarshal.GetArrayDataReference(inter);
+        for (var j = 0; j < clusters; j += half)
+        {
+            ref var panel = ref Unsafe.Add(ref wp, ((nint)(j / block) * dim * block) + (j % block));
+            var a00 = Vector512<float>.Zero;
+            var a01 = Vector512<float>.Zero;
+            var a02 = Vector512<float>.Zero;
+            var a03 = Vector512<float>.Zero;
+            var a10 = Vector512<float>.Zero;
+            var a11 = Vector512<float>.Zero;
+            var a12 = Vector512<float>.Zero;
+            var a13 = Vector512<float>.Zero;
+            var a20 = Vector512<float>.Zero;
+            var a21 = Vector512<float>.Zero;
+            var a22 = Vector512<float>.Zero;
+            var a23 = Vector512<float>.Zero;
+            var a30 = Vector512<float>.Zero;
+            var a31 = Vector512<float>.Zero;
+            var a32 = Vector512<float>.Zero;
+            var a33 = Vector512<float>.Zero;
+            for (var i = 0; i < dim; i++)
+            {
+                ref var row = ref Unsafe.Add(ref panel, (nint)i * block);
+                var wv0 = Vector512.LoadUnsafe(ref row, 0);
+                var wv1 = Vector512.LoadUnsafe(ref row, 1 * lanes);
+                var wv2 = Vector512.LoadUnsafe(ref row, 2 * lanes);
+                var wv3 = Vector512.LoadUnsafe(ref row, 3 * lanes);
+                var xv0 = Vector512.Create(Unsafe.Add(ref x0, i));
+                a00 += Vector512.MinNative(xv0, wv0);
+                a01 += Vector512.MinNative(xv0, wv1);
+                a02 += Vector512.MinNative(xv0, wv2);
+                a03 += Vector512.MinNative(xv0, wv3);
+                var xv1 = Vector512.Create(Unsafe.Add(ref x0, (nint)(1 * dim) + i));
+                a10 += Vector512.MinNative(xv1, wv0);
+                a11 += Vector512.MinNative(xv1, wv1);
+                a12 += Vector512.MinNative(xv1, wv2);
+                a13 += Vector512.MinNative(xv1, wv3);
+                var xv2 = Vector512.Create(Unsafe.Add(ref x0, (nint)(2 * dim) + i));
+                a20 += Vector512.MinNative(xv2, wv0);
+                a21 += Vector512.MinNative(xv2, wv1);
+                a22 += Vector512.MinNative(xv2, wv2);
+                a23 += Vector512.MinNative(xv2, wv3);
+                var xv3 = Vector512.Create(Unsafe.Add(ref x0, (nint)(3 * dim) + i));
+                a30 += Vector512.MinNative(xv3, wv0);
+                a31 += Vector512.MinNative(xv3, wv1);
+                a32 += Vector512.MinNative(xv3, wv2);
+                a33 += Vector512.MinNative(xv3, wv3);
+            }
+
+            a00.StoreUnsafe(ref o0, (nuint)(((0 * stride) + j) + (0 * lanes)));
+            a01.StoreUnsafe(ref o0, (nuint)(((0 * stride) + j) + (1 * lanes)));
+            a02.StoreUnsafe(ref o0, (nuint)(((0 * stride) + j) + (2 * lanes)));
+            a03.StoreUnsafe(ref o0, (nuint)(((0 * stride) + j) + (3 * lanes)));
+            a10.StoreUnsafe(ref o0, (nuint)(((1 * stride) + j) + (0 * lanes)));
+            a11.StoreUnsafe(ref o0, (nuint)(((1 * stride) + j) + (1 * lanes)));
+            a12.StoreUnsafe(ref o0, (nuint)(((1 * stride) + j) + (2 * lanes)));
+            a13.StoreUnsafe(ref o0, (nuint)(((1 * stride) + j) + (3 * lanes)));
+            a20.StoreUnsafe(ref o0, (nuint)(((2 * stride) + j) + (0 * lanes)));
+            a21.StoreUnsafe(ref o0, (nuint)(((2 * stride) + j) + (1 * lanes)));
+            a22.StoreUnsafe(ref o0, (nuint)(((2 * stride) + j) + (2 * lanes)));
+            a23.StoreUnsafe(ref o0, (nuint)(((2 * stride) + j) + (3 * lanes)));
+            a30.StoreUnsafe(ref o0, (nuint)(((3 * stride) + j) + (0 * lanes)));
+            a31.StoreUnsafe(ref o0, (nuint)(((3 * stride) + j) + (1 * lanes)));
+            a32.StoreUnsafe(ref o0, (nuint)(((3 * stride) + j) + (2 * lanes)));
+            a33.StoreUnsafe(ref o0, (nuint)(((3 * stride) + j) + (3 * lanes)));
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Search32VectorBatch(float[] panels32, int clusters, int dim, float[] x, float[] inter, int stride)
+    {
+        var lanes = Vector<float>.Count;
+        var block = Block32;
+        var half = block / 2;
+        ref var wp = ref MemoryMarshal.GetArrayDataReference(panels32);
+        ref var x0 = ref MemoryMarshal.GetArrayDataReference(x);
+        ref var o0 = ref MemoryMarshal.GetArrayDataReference(inter);
+        for (var j = 0; j < clusters; j += half)
+        {
+            ref var panel = ref Unsafe.Add(ref wp, ((nint)(j / block) * dim * block) + (j % block));
+            var a00 = Vector<float>.Zero;
+            var a01 = Vector<float>.Zero;
+            var a02 = Vector<float>.Zero;
+            var a03 = Vector<float>.Zero;
+            var a10 = Vector<float>.Zero;
+            var a11 = Vector<float>.Zero;
+            var a12 = Vector<float>.Zero;
+            var a13 = Vector<float>.Zero;
+            var a20 = Vector<float>.Zero;
+            var a21 = Vector<float>.Zero;
+            var a22 = Vector<float>.Zero;
+            var a23 = Vector<float>.Zero;
+            var a30 = Vector<float>.Zero;
+            var a31 = Vector<float>.Zero;
+            var a32 = Vector<float>.Zero;
+            var a33 = Vector<float>.Zero;
+            for (var i = 0; i < dim; i++)
+            {
+                ref var row = ref Unsafe.Add(ref panel, (nint)i * block);
+                var wv0 = Vector.LoadUnsafe(ref row, 0);
+                var wv1 = Vector.LoadUnsafe(ref row, (nuint)(1 * lanes));
+                var wv2 = Vector.LoadUnsafe(ref row, (nuint)(2 * lanes));
+                var wv3 = Vector.LoadUnsafe(ref row, (nuint)(3 * lanes));
+                var xv0 = new Vector<float>(Unsafe.Add(ref x0, i));
+                a00 += Vector.MinNative(xv0, wv0);
+                a01 += Vector.MinNative(xv0, wv1);
+                a02 += Vector.MinNative(xv0, wv2);
+                a03 += Vector.MinNative(xv0, wv3);
+                var xv1 = new Vector<float>(Unsafe.Add(ref x0, (nint)(1 * dim) + i));
+                a10 += Vector.MinNative(xv1, wv0);
+                a11 += Vector.MinNative(xv1, wv1);
+                a12 += Vector.MinNative(xv1, wv2);
+                a13 += Vector.MinNative(xv1, wv3);
+                var xv2 = new Vector<float>(Unsafe.Add(ref x0, (nint)(2 * dim) + i));
+                a20 += Vector.MinNative(xv2, wv0);
+                a21 += Vector.MinNative(xv2, wv1);
+                a22 += Vector.MinNative(xv2, wv2);
+                a23 += Vector.MinNative(xv2, wv3);
+                var xv3 = new Vector<float>(Unsafe.Add(ref x0, (nint)(3 * dim) + i));
+                a30 += Vector.MinNative(xv3, wv0);
+                a31 += Vector.MinNative(xv3, wv1);
+                a32 += Vector.MinNative(xv3, wv2);
+                a33 += Vector.MinNative(xv3, wv3);
+            }
+
+            a00.StoreUnsafe(ref o0, (nuint)(((0 * stride) + j) + (0 * lanes)));
+            a01.StoreUnsafe(ref o0, (nuint)(((0 * stride) + j) + (1 * lanes)));
+            a02.StoreUnsafe(ref o0, (nuint)(((0 * stride) + j) + (2 * lanes)));
+            a03.StoreUnsafe(ref o0, (nuint)(((0 * stride) + j) + (3 * lanes)));
+            a10.StoreUnsafe(ref o0, (nuint)(((1 * stride) + j) + (0 * lanes)));
+            a11.StoreUnsafe(ref o0, (nuint)(((1 * stride) + j) + (1 * lanes)));
+            a12.StoreUnsafe(ref o0, (nuint)(((1 * stride) + j) + (2 * lanes)));
+            a13.StoreUnsafe(ref o0, (nuint)(((1 * stride) + j) + (3 * lanes)));
+            a20.StoreUnsafe(ref o0, (nuint)(((2 * stride) + j) + (0 * lanes)));
+            a21.StoreUnsafe(ref o0, (nuint)(((2 * stride) + j) + (1 * lanes)));
+            a22.StoreUnsafe(ref o0, (nuint)(((2 * stride) + j) + (2 * lanes)));
+            a23.StoreUnsafe(ref o0, (nuint)(((2 * stride) + j) + (3 * lanes)));
+            a30.StoreUnsafe(ref o0, (nuint)(((3 * stride) + j) + (0 * lanes)));
+            a31.StoreUnsafe(ref o0, (nuint)(((3 * stride) + j) + (1 * lanes)));
+            a32.StoreUnsafe(ref o0, (nuint)(((3 * stride) + j) + (2 * lanes)));
+            a33.StoreUnsafe(ref o0, (nuint)(((3 * stride) + j) + (3 * lanes)));
         }
     }
 
@@ -1108,7 +1322,7 @@ public sealed class VectorizedFuzzyArt : IManagedFuzzyArt
         Array.Resize(ref invDen, newCap);
         choice = new double[newCap];
         match = new double[newCap];
-        inter32 = new float[newCap];
+        inter32 = new float[SampleBatch * newCap];
         choiceLo = new double[newCap];
         choiceHi = new double[newCap];
         resonantLo = new double[newCap];
