@@ -192,6 +192,29 @@ public sealed class VectorizedFuzzyArtScreenTests
     }
 
     [Fact]
+    public void PartialFit_UnevenChunks_BitIdenticalToNaive()
+    {
+        // Chunks of 1, 2, 3, 5 and 7 rows: every position of a row within the screen's 4-sample batches,
+        // with clusters created and changed inside a batch that later samples of that batch must see.
+        var o = new ArtOptions { Vigilance = 0.85, Sigma = 0.01 };
+        var rows = QuantisedDuplicatedRows(150, 9, 21);
+        var naive = new NaiveFuzzyArt(o);
+        var expected = naive.Fit(rows);
+        var fast = new VectorizedFuzzyArt(o);
+        var actual = new List<long>();
+        var sizes = new[] { 1, 2, 3, 5, 7 };
+        for (int start = 0, s = 0; start < rows.Length; s++)
+        {
+            var size = Math.Min(sizes[s % sizes.Length], rows.Length - start);
+            actual.AddRange(fast.PartialFit(rows.Skip(start).Take(size).ToArray()));
+            start += size;
+        }
+
+        AssertBitIdentical(naive, expected, fast, actual.ToArray());
+        Assert.True(fast.ClusterCount > 10, $"Expected many clusters, got {fast.ClusterCount}.");
+    }
+
+    [Fact]
     public void Fit_AllZeroRowsWithoutComplementCode_BitIdenticalToNaive()
     {
         // |I| = 0 gives a NaN match in the reference; such rows take the float64 search.
