@@ -143,6 +143,9 @@ public sealed class VectorizedFuzzyArt : IManagedFuzzyArt
     /// <summary>Gets or sets a value indicating whether unlabelled learning uses the float32 screen with exact rechecks (default true; false = the float64 search for every sample). Results are the same either way.</summary>
     internal bool UseFloat32Screen { get; set; } = true;
 
+    /// <summary>Gets or sets a value indicating whether the screen's float32 kernel uses Vector512 where accelerated (default true; false runs the Vector&lt;float&gt; kernel, for tests).</summary>
+    internal bool UseVector512Screen { get; set; } = true;
+
     /// <summary>Gets the number of exact float64 recomputations of one cluster's |I ^ w|_1 the screen needed (since construction).</summary>
     internal long ExactRechecks { get; private set; }
 
@@ -572,7 +575,7 @@ public sealed class VectorizedFuzzyArt : IManagedFuzzyArt
 
             if (clusterCount > 0)
             {
-                if (Use512)
+                if (Use512 && UseVector512Screen)
                 {
                     Search32x512Batch(panels32, clusterCount, codedDim, coded32, inter32, capacity);
                 }
@@ -1120,7 +1123,7 @@ public sealed class VectorizedFuzzyArt : IManagedFuzzyArt
     {
         var lanes = Vector<float>.Count;
         var block = Block32;
-        var half = block / 2;
+        var half = 4 * lanes; // a divisor of block, whatever Block32 is (the tests run this kernel on AVX-512 machines too)
         ref var wp = ref MemoryMarshal.GetArrayDataReference(panels32);
         ref var x0 = ref MemoryMarshal.GetArrayDataReference(x);
         ref var o0 = ref MemoryMarshal.GetArrayDataReference(inter);

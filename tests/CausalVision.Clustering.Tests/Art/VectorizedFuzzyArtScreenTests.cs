@@ -154,6 +154,23 @@ public sealed class VectorizedFuzzyArtScreenTests
     }
 
     [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Fit_EitherFloat32Kernel_BitIdenticalToNaive(bool vector512)
+    {
+        // The Vector<float> kernel is the one non-AVX-512 machines run; here it runs on the same layout.
+        var o = new ArtOptions { Vigilance = 0.95, Sigma = 0.001, Epochs = 2 };
+        var rng = new Random(17);
+        var rows = Enumerable.Range(0, 1000).Select(_ => Enumerable.Range(0, 5).Select(_ => rng.Next(4) == 0 ? rng.Next(9) / 8.0 : rng.NextDouble()).ToArray()).ToArray();
+        var naive = new NaiveFuzzyArt(o);
+        var expected = naive.Fit(rows);
+        var fast = new VectorizedFuzzyArt(o) { UseVector512Screen = vector512 };
+        AssertBitIdentical(naive, expected, fast, fast.Fit(rows));
+        Assert.True(fast.ClusterCount > 150, $"Expected several float32 panels, got {fast.ClusterCount} clusters.");
+        Assert.True(fast.ScreenedPairs > 0);
+    }
+
+    [Theory]
     [InlineData(1e-150)]
     [InlineData(1e-250)] // outside the screen's range: the float64 search runs
     [InlineData(1e250)]
