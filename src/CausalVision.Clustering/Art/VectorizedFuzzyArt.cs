@@ -70,13 +70,14 @@ namespace CausalVision.Clustering.Art;
 /// </para>
 /// <para>
 /// Speed (AM-ART fit, N = 5,000, rho0 = 0.85, 100 centres with +-0.2 noise, one thread, on a 2-core
-/// AVX-512 machine shared with other work, load average 2 to 5, so only ratios mean much): in the
-/// compare harness at D = 64 (1,704 clusters) a median 62 ms against 1,078 ms for the naive loop (17x,
-/// JIT included; the float64 search alone measured 122 ms, 9.3x). Against the float64 search in the
-/// same process (medians of warm runs): D = 64 2.0x (42 against 86 ms), D = 256 (1,767 clusters) 4.1x,
-/// rho0 = 0.95 (5,000 clusters) 4.7x, rho0 = 0.5 or 0.7 (about 400 to 500 clusters) 1.4 to 2x. About
-/// 0.1% of (sample, cluster) pairs needed an exact recheck. The tensor path on the same CPU was 20 to
-/// 170x slower than the float64 search.
+/// AVX-512 machine shared with other work, load average 2.5 to 5, so only ratios mean much): in the
+/// compare harness at D = 64 (1,704 clusters), two sets of three alternating runs, medians 62 and 65 ms
+/// against 1,078 and 1,014 ms for the naive loop (16 to 17x, JIT included; the float64 search alone
+/// measured 122 ms there, 9.3x). Against the float64 search in the same process (medians of warm runs):
+/// D = 64 2.0x (42 against 86 ms), D = 256 (1,767 clusters) 4.1x, rho0 = 0.95 (5,000 clusters) 4.7x,
+/// rho0 = 0.5 or 0.7 (400 to 500 clusters) 1.4 to 2x. 0.08 to 0.4% of (sample, cluster) pairs needed an
+/// exact recheck (at least the winner's, one per sample). The tensor path on the same CPU was 20 to 170x
+/// slower than the float64 search.
 /// </para>
 /// <para>Shapes: rows of length D in [0, 1]; weights [C][2D] with complement coding (else [C][D]).</para>
 /// </remarks>
