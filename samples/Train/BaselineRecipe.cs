@@ -24,6 +24,7 @@ public sealed class BaselineRecipe : IModelRecipe
         }
 
         var data = context.Data;
+        var cross = CrossDatasetEvaluation.Prepare(context);
         using var model = BackboneClassifier.Create(a.Backbone, data.Train.Info.ClassCount, new BackboneOptions
         {
             ImageSize = context.ImageSize,
@@ -40,9 +41,9 @@ public sealed class BaselineRecipe : IModelRecipe
             metrics[name] = trainer.Evaluate(split, context.EvalTransform);
         }
 
-        if (a.LabelMap is not null)
+        if (cross is not null)
         {
-            metrics["cross"] = CrossDatasetEvaluation.Run(model, context);
+            metrics["cross"] = cross.Run(model);
         }
 
         return new RecipeResult(metrics, result.Epochs, result.CheckpointPath);

@@ -32,6 +32,8 @@ public sealed class CausalLabelsRecipe : IModelRecipe
             throw new UsageException($"dataset '{data.Train.Info.Name}' is single-label; causal-labels is a multi-label model (use --model baseline or vscnet).");
         }
 
+        var cross = CrossDatasetEvaluation.Prepare(context);
+
         // The trainer batches the dataset's images as they are: give every sample the evaluation transform's size.
         var train = new TransformedImageDataset(data.Train, context.EvalTransform, a.Seed);
         var test = new TransformedImageDataset(data.Test, context.EvalTransform, a.Seed);
@@ -58,6 +60,12 @@ public sealed class CausalLabelsRecipe : IModelRecipe
             },
             progress: context.Progress);
         var metrics = new Dictionary<string, IReadOnlyDictionary<string, double>> { ["test"] = evaluation.ToDictionary() };
+        if (cross is not null)
+        {
+            // The trained model keeps the dictionary in its buffers, so the fused (intervened) logits are scored.
+            metrics["cross"] = cross.Run(model);
+        }
+
         return new RecipeResult(metrics, [], Path.Combine(a.Out, "checkpoint.ckpt"));
     }
 }

@@ -29,7 +29,7 @@ public sealed class TrainArguments
           --export DIR         synthetic only: write the benchmark to DIR in the manifest format and exit
           --out DIR            where metrics.json and the checkpoint go (default artifacts/train)
           --resume             continue from DIR/last.ckpt when it exists
-          --label-map FILE     cross-dataset evaluation (baseline, multi-label): "train_label,test_label" lines mapping
+          --label-map FILE     cross-dataset evaluation (baseline, causal-labels; multi-label): "train_label,test_label" lines mapping
                                this model's labels onto the labels of --cross-data (--cross-layout, --cross-split)
           --multi-label        synthetic only: the multi-label variant (labels = objects present; for causal-labels)
         """;

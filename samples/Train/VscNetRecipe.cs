@@ -24,6 +24,11 @@ public sealed class VscNetRecipe : IModelRecipe
             throw new UsageException($"unknown backbone '{a.Backbone}'; available: {string.Join(", ", global::CausalVision.Backbones.Backbones.Names)}.");
         }
 
+        if (a.LabelMap is not null)
+        {
+            throw new UsageException("--label-map (cross-dataset evaluation) is wired for --model baseline and causal-labels, not vscnet.");
+        }
+
         var data = context.Data;
         if (data.Train.Info.TagCount == 0)
         {
