@@ -25,6 +25,9 @@ internal static class Cases
         var warmup = a.Int("warmup", 3);
         manual_seed(0);
         using var model = BackboneClassifier.Create("resnet18", classes);
+        // The library checks every batch for NaN/Inf (one reduction and a host sync); --check-input false turns it
+        // off to show what it costs.
+        model.Backbone.CheckFiniteInput = a.String("check-input", "true") != "false";
         model.train();
         // The library's Adam (what its trainers use) by default; --optimizer torchsharp times TorchSharp's stock Adam,
         // which keeps every parameter's temporaries alive until the end of the step.
