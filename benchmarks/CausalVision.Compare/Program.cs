@@ -4,7 +4,7 @@
 //   CausalVision.Compare resnet18-step --batch 32 --size 64 --steps 20 --warmup 3 --threads 1 [--optimizer lean|torchsharp] [--check-input true|false]
 //   CausalVision.Compare causal-head-step [--batch 16 --channels 2048 --size 7 --labels 20 --confounders 80 --model-dim 256 --heads 8 --layers 2 --ffn 1024] --steps 20 --warmup 3 --threads 1 [--work artifacts/compare/causal-head] [--export-weights DIR]
 //   CausalVision.Compare vscnet-step --batch 16 --size 32 --steps 10 --warmup 3 --threads 1 [--work DIR] [--export-weights DIR]
-//   CausalVision.Compare kmeans --data X.f32 --rows N --dim D --k 80 --init file|kmeans++ [--centres C.f32]
+//   CausalVision.Compare kmeans --data X.f32 --rows N --dim D --k 80 --init file|kmeans++ [--centres C.f32] [--seed 0] [--seeds 1]
 //   CausalVision.Compare art --impl naive|batched|tensor --rows 5000 --dim 64
 //   CausalVision.Compare soak [--model resnet18|vscnet] [--data loader|fixed] [--steps 1000] [--every 50] [--warmup 100] [--tolerance 0.05] [--out artifacts/soak]
 using CausalVision.Compare;

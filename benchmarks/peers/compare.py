@@ -5,7 +5,8 @@ Run through `./build.sh compare` (which builds the .NET side and installs the pe
 is a pair of commands printing one JSON line {"impl", "metric", "values": [...], ...}. Pairs run
 alternately (A B A B ...) `--rounds` times in fresh processes; the table shows medians over all
 timed values and the ratio ours / peer (< 1 means we are faster). Results go to
-artifacts/compare/compare.md and compare.csv.
+artifacts/compare/compare.md and compare.csv. Before timing, the VSCNet and paper-B mirrors must
+reproduce the library's exported outputs (`--skip-checks` to skip).
 """
 import argparse
 import csv
@@ -97,6 +98,32 @@ def cases(a):
     return out
 
 
+def equivalence_checks(a, env):
+    """Before timing, prove the PyTorch mirrors still compute what the library computes: the .NET side exports its
+    weights, a fixed batch and its outputs; the peer loads them and must reproduce the outputs (its --check asserts
+    the tolerances). A library change that the mirror does not follow stops the harness here."""
+    t = str(a.threads)
+    checks = []
+    if "vscnet" in a.cases:
+        d = "artifacts/compare/vscnet-check"
+        checks.append(("VSCNet", OURS + ["vscnet-step", "--steps", "0", "--warmup", "0", "--threads", t,
+                                         "--work", "artifacts/compare/vscnet", "--export-weights", d],
+                       PY + ["benchmarks/peers/vscnet_stage2_step.py", "--check", d, "--threads", t]))
+    if "causal-head" in a.cases:
+        d = "artifacts/compare/causal-head-check"
+        checks.append(("paper-B head", OURS + ["causal-head-step", "--steps", "1", "--warmup", "0", "--threads", t,
+                                               "--work", "artifacts/compare/causal-head", "--export-weights", d],
+                       PY + ["benchmarks/peers/causal_head_step.py", "--check", d, "--threads", t]))
+    for name, export, check in checks:
+        for cmd in (export, check):
+            p = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+            if p.returncode != 0:
+                sys.stderr.write(p.stdout[-3000:] + p.stderr[-3000:])
+                raise SystemExit(f"compare: the {name} peer no longer matches the library ({' '.join(cmd)} exited "
+                                 f"{p.returncode}); fix the mirror before timing it.")
+        print(f"compare: {name} peer reproduces the library's outputs (numeric check passed)", flush=True)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--cases", default="resnet18,vscnet,causal-head,kmeans,art")
@@ -110,11 +137,14 @@ def main():
     p.add_argument("--k", type=int, default=80)
     p.add_argument("--kmeans-seeds", type=int, default=5)
     p.add_argument("--art-rows", type=int, default=5000)
+    p.add_argument("--skip-checks", action="store_true", help="skip the peers' numeric equivalence checks")
     a = p.parse_args()
     a.cases = a.cases.split(",")
     os.makedirs(OUT, exist_ok=True)
     env = dict(os.environ, OMP_NUM_THREADS=str(a.threads), MKL_NUM_THREADS=str(a.threads),
                OPENBLAS_NUM_THREADS=str(a.threads))
+    if not a.skip_checks:
+        equivalence_checks(a, env)
     rows = []
     for name, ours, peer, rounds in cases(a):
         res = {"ours": [], "peer": []}
