@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using CausalVision.CausalLabels;
 using CausalVision.Runtime;
+using CausalVision.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -59,8 +60,8 @@ public class CausalLabelTrainStepBenchmarks
         options.UseIntervention = false;
         decoupleHead = new CausalLabelHead(options);
         decoupleHead.to(device).train();
-        causalOptimizer = optim.AdamW(causalHead.parameters(), 1e-4);
-        decoupleOptimizer = optim.AdamW(decoupleHead.parameters(), 1e-4);
+        causalOptimizer = new LeanAdamW(causalHead.parameters(), 1e-4);
+        decoupleOptimizer = new LeanAdamW(decoupleHead.parameters(), 1e-4);
         tokens = randn(Batch, Tokens, InputDim, device: device);
         targets = (rand(Batch, Labels, device: device) > 0.8).to(float32);
     }

@@ -2,6 +2,7 @@ using BenchmarkDotNet.Attributes;
 using CausalVision.Graph.Cim;
 using CausalVision.Graph.Hetero;
 using CausalVision.Runtime;
+using CausalVision.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -47,7 +48,7 @@ public class CimStepBenchmarks
         options.Seed = 0;
         cim = new CimModule(options, device);
         loss = new CimLoss(options);
-        optimizer = optim.Adam(cim.parameters(), 1e-3);
+        optimizer = new LeanAdam(cim.parameters(), 1e-3);
         const int n = Regions + Tags + Prototypes;
         using var scope = NewDisposeScope();
         var types = cat(new[]

@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using CausalVision.Fva;
 using CausalVision.Runtime;
+using CausalVision.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -45,7 +46,7 @@ public class CascadedSpatialNetBenchmarks
         net = new CascadedSpatialNet(d, tags, new FvaOptions { Steps = Steps });
         net.to(device);
         loss = new FvaLoss();
-        optimizer = optim.Adam(net.parameters(), 5e-4);
+        optimizer = new LeanAdam(net.parameters(), 5e-4);
         map = randn(Batch, d, 12, 12, device: device);
         global = map.mean(new long[] { 2, 3 });
         var ids = Enumerable.Range(0, Batch).Select(b => (IReadOnlyList<int>)Enumerable.Range(0, 9).Select(i => ((b * 7) + (i * 31)) % tags).ToArray()).ToArray();

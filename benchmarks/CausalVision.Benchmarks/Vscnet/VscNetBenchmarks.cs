@@ -3,6 +3,7 @@ using CausalVision.Clustering.Hierarchy;
 using CausalVision.Fva;
 using CausalVision.Graph.Vscnet;
 using CausalVision.Runtime;
+using CausalVision.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -71,9 +72,9 @@ public class VscNetBenchmarks
         inference.SetHierarchy(hierarchy);
         inference.SetStage(VscNetStage.Classification);
         inference.eval();
-        baselineOptimizer = optim.Adam(baseline.parameters().Where(p => p.requires_grad), 5e-4);
-        stage1Optimizer = optim.Adam(stage1.parameters().Where(p => p.requires_grad), 5e-4);
-        stage2Optimizer = optim.Adam(stage2.parameters().Where(p => p.requires_grad), 5e-4);
+        baselineOptimizer = new LeanAdam(baseline.parameters().Where(p => p.requires_grad), 5e-4);
+        stage1Optimizer = new LeanAdam(stage1.parameters().Where(p => p.requires_grad), 5e-4);
+        stage2Optimizer = new LeanAdam(stage2.parameters().Where(p => p.requires_grad), 5e-4);
     }
 
     /// <summary>The plain backbone classifier's training step (baseline).</summary>
