@@ -9,7 +9,7 @@ blas_ok() { "$PY" -c 'from threadpoolctl import threadpool_info as i; import num
 if [ -x "$PY" ] && "$PY" -c 'import torch, sklearn, threadpoolctl, numpy' 2>/dev/null && blas_ok; then
   exit 0
 fi
-command -v apt-get >/dev/null 2>&1 || { echo "install-peers: apt-get is missing; install PyTorch and scikit-learn for $PY yourself (Debian: python3-torch python3-sklearn)." >&2; exit 3; }
+command -v apt-get >/dev/null 2>&1 || { echo "install-peers: apt-get is missing; install PyTorch, scikit-learn and an optimised BLAS (OpenBLAS) for $PY yourself (Debian: python3-torch python3-sklearn python3-threadpoolctl libopenblas0-pthread)." >&2; exit 3; }
 SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
 echo "install-peers: installing python3-torch, python3-sklearn and OpenBLAS with apt-get" >&2
 $SUDO apt-get update -qq

@@ -181,13 +181,14 @@ def main():
     blas = "unknown"
     try:
         blas = subprocess.run(PY + ["-c", "from threadpoolctl import threadpool_info as i; import numpy; "
-                                          "print(', '.join(sorted({x['internal_api'] + ' ' + x['version'] for x in i()})))"],
+                                          "print(', '.join(sorted({x['internal_api'] + ' ' + str(x.get('version')) for x in i()})))"],
                               capture_output=True, text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         pass
     with open(os.path.join(OUT, "compare.md"), "w") as f:
-        f.write(f"Machine: {machine}; threads per side: {a.threads}; rounds: {a.rounds} (alternating; K-means++: one "
-                f"round of {a.kmeans_seeds} seeds); peers' BLAS: {blas}.\n\n")
+        seeds = f"; K-means++: one round of {a.kmeans_seeds} seeds" if "kmeans" in a.cases else ""
+        f.write(f"Machine: {machine}; threads per side: {a.threads}; rounds: {a.rounds} (alternating{seeds}); "
+                f"peers' BLAS: {blas}.\n\n")
         f.write("| case | metric | CausalVision | median | peer | median | ratio (ours/peer) | notes |\n|---|---|---|---|---|---|---|---|\n")
         for r in rows:
             notes = ", ".join(f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items() if k.startswith(("ours_", "peer_")) and k not in ("ours_impl", "ours_median", "peer_impl", "peer_median"))

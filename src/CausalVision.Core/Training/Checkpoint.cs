@@ -149,8 +149,13 @@ public static class Checkpoint
         using var ms = new MemoryStream(bytes);
         using var r = new BinaryReader(ms, Encoding.UTF8);
         var saved = r.ReadString();
-        static string Family(string name) => name.StartsWith("Lean", StringComparison.Ordinal) ? name[4..] : name;
-        if (saved == target || Family(saved) != Family(target))
+        static string? Family(string name) => name switch
+        {
+            nameof(Adam) or nameof(LeanAdam) => nameof(Adam),
+            nameof(AdamW) or nameof(LeanAdamW) => nameof(AdamW),
+            _ => null,
+        };
+        if (saved == target || Family(saved) is null || Family(saved) != Family(target))
         {
             return bytes; // identical, or a real mismatch that TorchSharp reports
         }

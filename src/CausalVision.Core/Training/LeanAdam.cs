@@ -6,8 +6,10 @@
 // On a 2-core Xeon that made TorchSharp's Adam step on ResNet-18 1.5-3x slower than PyTorch's (the figures and the
 // probe are in the README's comparison section). These subclasses do the same arithmetic, in the same order, with
 // the same kernels - so the parameters and the state are bit-identical to TorchSharp's - but give each parameter its
-// own dispose scope and divide `sqrt(v)` in place. They are TorchSharp `Adam`/`AdamW` instances: state dicts,
-// checkpoints (`Checkpoint`), parameter groups and learning-rate schedulers work unchanged.
+// own dispose scope and divide `sqrt(v)` in place. They are TorchSharp `Adam`/`AdamW` instances: `state_dict()` /
+// `load_state_dict(StateDictionary)`, parameter groups and learning-rate schedulers work unchanged, and
+// `Checkpoint` files load into either type. (TorchSharp's own save_state_dict file records the class name and its
+// loader insists on it, so such a file from LeanAdam loads into LeanAdam only.)
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -24,7 +26,9 @@ namespace CausalVision.Training;
 /// p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps) (AMSGrad: max over v).</para>
 /// <para>Defaults: lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight decay 0, no AMSGrad, minimise.</para>
 /// <para>The library's trainers use it; use it wherever you would use <c>torch.optim.Adam</c>. It is an
-/// <see cref="Adam"/>, so code that saves, loads or schedules Adam keeps working.</para>
+/// <see cref="Adam"/>, so code that schedules Adam or moves its state through <c>state_dict()</c> keeps working, and
+/// <see cref="Checkpoint"/> files load into either type; TorchSharp's <c>save_state_dict</c> files name the class and
+/// load into the same class only.</para>
 /// </remarks>
 public sealed class LeanAdam : Adam
 {
@@ -66,11 +70,7 @@ public sealed class LeanAdam : Adam
             foreach (var param in group.Parameters)
             {
                 var state = (State)_state[param.Handle];
-                var max = state.max_exp_avg_sq;
-                if (LeanAdamUpdate.Apply(param, state.exp_avg, state.exp_avg_sq, ref max, ref state.step, o.LearningRate!.Value, o.beta1!.Value, o.beta2!.Value, o.eps!.Value, l2: o.weight_decay!.Value, decoupled: 0, o.amsgrad!.Value, o.maximize!.Value))
-                {
-                    state.max_exp_avg_sq = max;
-                }
+                LeanAdamUpdate.Apply(param, state.exp_avg, state.exp_avg_sq, ref state.max_exp_avg_sq, ref state.step, o.LearningRate!.Value, o.beta1!.Value, o.beta2!.Value, o.eps!.Value, l2: o.weight_decay!.Value, decoupled: 0, o.amsgrad!.Value, o.maximize!.Value, conjugate: true);
             }
         },
         closure);
@@ -125,11 +125,7 @@ public sealed class LeanAdamW : AdamW
             foreach (var param in group.Parameters)
             {
                 var state = (State)_state[param.Handle];
-                var max = state.max_exp_avg_sq;
-                if (LeanAdamUpdate.Apply(param, state.exp_avg, state.exp_avg_sq, ref max, ref state.step, o.LearningRate!.Value, o.beta1!.Value, o.beta2!.Value, o.eps!.Value, l2: 0, decoupled: o.weight_decay!.Value, o.amsgrad!.Value, o.maximize!.Value))
-                {
-                    state.max_exp_avg_sq = max;
-                }
+                LeanAdamUpdate.Apply(param, state.exp_avg, state.exp_avg_sq, ref state.max_exp_avg_sq, ref state.step, o.LearningRate!.Value, o.beta1!.Value, o.beta2!.Value, o.eps!.Value, l2: 0, decoupled: o.weight_decay!.Value, o.amsgrad!.Value, o.maximize!.Value, conjugate: false);
             }
         },
         closure);
@@ -138,16 +134,19 @@ public sealed class LeanAdamW : AdamW
 /// <summary>The shared per-parameter update of <see cref="LeanAdam"/> and <see cref="LeanAdamW"/>.</summary>
 internal static class LeanAdamUpdate
 {
-    /// <summary>Updates one parameter in place (grad mode must be off, as in <c>_step</c>).</summary>
-    /// <returns><see langword="true"/> when <paramref name="maxExpAvgSq"/> was replaced (AMSGrad).</returns>
-    public static bool Apply(Parameter param, Tensor expAvg, Tensor expAvgSq, ref Tensor? maxExpAvgSq, ref long step, double lr, double beta1, double beta2, double eps, double l2, double decoupled, bool amsgrad, bool maximize)
+    /// <summary>Updates one parameter in place (grad mode must be off, as in <c>_step</c>). The AMSGrad maximum is
+    /// replaced through <paramref name="maxExpAvgSq"/> (the state's own field) at once, as TorchSharp does, so a
+    /// later failure in the same update never leaves the state pointing at a disposed tensor.
+    /// <paramref name="conjugate"/> mirrors TorchSharp's Adam, which squares <c>g * conj(g)</c> (the same for real
+    /// tensors; AdamW has no conj).</summary>
+    public static void Apply(Parameter param, Tensor expAvg, Tensor expAvgSq, ref Tensor? maxExpAvgSq, ref long step, double lr, double beta1, double beta2, double eps, double l2, double decoupled, bool amsgrad, bool maximize, bool conjugate)
     {
         // One scope per parameter: the temporaries below die here, not at the end of the whole step.
         using var scope = NewDisposeScope();
         var grad = param.grad;
         if (grad is null)
         {
-            return false;
+            return;
         }
 
         if (maximize)
@@ -169,22 +168,19 @@ internal static class LeanAdamUpdate
         }
 
         expAvg.mul_(beta1).add_(grad, alpha: 1 - beta1);
-        expAvgSq.mul_(beta2).addcmul_(grad, grad, value: 1 - beta2);
-        var replaced = false;
+        expAvgSq.mul_(beta2).addcmul_(grad, conjugate ? grad.conj() : grad, value: 1 - beta2);
         var second = expAvgSq;
         if (amsgrad)
         {
             // TorchSharp replaces the max tensor each step; keep its state object's ownership model (detached tensor).
-            var next = maximum(maxExpAvgSq!, expAvgSq).DetachFromDisposeScope();
-            maxExpAvgSq!.Dispose();
-            maxExpAvgSq = next;
-            second = next;
-            replaced = true;
+            var old = maxExpAvgSq!;
+            maxExpAvgSq = maximum(old, expAvgSq).DetachFromDisposeScope();
+            old.Dispose();
+            second = maxExpAvgSq;
         }
 
         // sqrt(v) / c + eps with the division in place: the same kernels and order as TorchSharp's (v.sqrt() / c).add_(eps).
         var denom = second.sqrt().div_(Math.Sqrt(biasCorrection2)).add_(eps);
         param.addcdiv_(expAvg, denom, value: -(lr / biasCorrection1));
-        return replaced;
     }
 }
