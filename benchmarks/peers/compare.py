@@ -135,7 +135,7 @@ def main():
     p.add_argument("--rows", type=int, default=100000)
     p.add_argument("--dim", type=int, default=512)
     p.add_argument("--k", type=int, default=80)
-    p.add_argument("--kmeans-seeds", type=int, default=5)
+    p.add_argument("--kmeans-seeds", type=int, default=12)
     p.add_argument("--art-rows", type=int, default=5000)
     p.add_argument("--skip-checks", action="store_true", help="skip the peers' numeric equivalence checks")
     a = p.parse_args()
