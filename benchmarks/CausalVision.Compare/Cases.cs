@@ -39,6 +39,7 @@ internal static class Cases
         var phases = new PhaseTimes();
         for (var i = 0; i < warmup + steps; i++)
         {
+            var faults0 = PhaseTimes.MinorFaults();
             var sw = Stopwatch.StartNew();
             double fwd, bwd;
             using (var scope = NewDisposeScope())
@@ -56,7 +57,7 @@ internal static class Cases
             {
                 var total = sw.Elapsed.TotalMilliseconds;
                 times.Add(total);
-                phases.Add(fwd, bwd - fwd, total - bwd);
+                phases.Add(fwd, bwd - fwd, total - bwd, faults0 < 0 ? -1 : PhaseTimes.MinorFaults() - faults0);
             }
         }
 

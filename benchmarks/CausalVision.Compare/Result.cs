@@ -29,12 +29,33 @@ internal sealed class PhaseTimes
     private readonly List<double> forward = [];
     private readonly List<double> backward = [];
     private readonly List<double> optimizer = [];
+    private readonly List<double> faults = [];
 
-    public void Add(double forwardMs, double backwardMs, double optimizerMs)
+    /// <summary>Gets the process's minor page faults so far (Linux /proc/self/stat; -1 elsewhere).</summary>
+    public static long MinorFaults()
+    {
+        try
+        {
+            var stat = File.ReadAllText("/proc/self/stat");
+            // Fields after the ") " that ends the command name: state ppid pgrp session tty tpgid flags minflt ...
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return long.Parse(fields[7], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return -1;
+        }
+    }
+
+    public void Add(double forwardMs, double backwardMs, double optimizerMs, long stepFaults = -1)
     {
         forward.Add(forwardMs);
         backward.Add(backwardMs);
         optimizer.Add(optimizerMs);
+        if (stepFaults >= 0)
+        {
+            faults.Add(stepFaults);
+        }
     }
 
     public IDictionary<string, object> Extras(IDictionary<string, object> extra)
@@ -42,6 +63,11 @@ internal sealed class PhaseTimes
         extra["fwd_ms"] = Median(forward);
         extra["bwd_ms"] = Median(backward);
         extra["opt_ms"] = Median(optimizer);
+        if (faults.Count > 0)
+        {
+            extra["faults_per_step"] = Median(faults);
+        }
+
         return extra;
     }
 

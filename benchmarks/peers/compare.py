@@ -156,7 +156,7 @@ def main():
         extra = {}
         for s in res:
             # Side facts (inertia, clusters, per-phase medians ...): the median over rounds when numeric.
-            for key in ("inertia", "iterations", "clusters", "params", "fwd_ms", "bwd_ms", "opt_ms"):
+            for key in ("inertia", "iterations", "clusters", "params", "fwd_ms", "bwd_ms", "opt_ms", "faults_per_step"):
                 vals = [x[key] for x in res[s] if key in x]
                 if vals:
                     extra[f"{s}_{key}"] = statistics.median(vals) if isinstance(vals[0], (int, float)) else vals[-1]

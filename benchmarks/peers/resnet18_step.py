@@ -7,6 +7,7 @@ Prints one JSON line: per-step wall times after warm-up.
 """
 import argparse
 import json
+import resource
 import statistics
 import time
 
@@ -69,8 +70,9 @@ def main():
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     x = torch.randn(a.batch, 3, a.size, a.size)
     y = torch.randint(0, a.classes, (a.batch,))
-    times, fwd, bwd, upd = [], [], [], []
+    times, fwd, bwd, upd, faults = [], [], [], [], []
     for i in range(a.warmup + a.steps):
+        f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
         t0 = time.perf_counter()
         opt.zero_grad()
         loss = F.cross_entropy(model(x), y)
@@ -85,10 +87,11 @@ def main():
             fwd.append((t1 - t0) * 1000.0)
             bwd.append((t2 - t1) * 1000.0)
             upd.append((t3 - t2) * 1000.0)
+            faults.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0)
     print(json.dumps({"impl": "pytorch " + torch.__version__, "metric": "step_ms", "values": times,
                       "params": sum(p.numel() for p in model.parameters()),
                       "fwd_ms": statistics.median(fwd), "bwd_ms": statistics.median(bwd),
-                      "opt_ms": statistics.median(upd)}))
+                      "opt_ms": statistics.median(upd), "faults_per_step": statistics.median(faults)}))
 
 
 if __name__ == "__main__":
