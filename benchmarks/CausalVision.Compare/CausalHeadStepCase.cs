@@ -19,7 +19,6 @@
 // little-endian float32 to --work (centres.f32, prior.f32, dictionary.json) so the Python side installs
 // the identical one. --export-weights DIR writes the head's state dict, a fixed input, its eval-mode
 // logits, the loss, a few gradients and those parameters after one AdamW step, for `causal_head_step.py --check DIR`.
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using CausalVision.CausalLabels;
@@ -89,26 +88,16 @@ internal static class CausalHeadStepCase
         using var targets = (rand([batch, labels], generator: gen) < 0.3).to(float32);
         head.train();
         using var optimizer = new LeanAdamW(head.parameters(), 1e-3, weight_decay: 1e-4);
-        var times = new List<double>();
-        for (var i = 0; i < warmup + steps; i++)
+        var times = Result.TimeSteps(warmup, steps, () =>
         {
-            var sw = Stopwatch.StartNew();
-            using (var scope = NewDisposeScope())
-            {
-                optimizer.zero_grad();
-                var tokens = map.flatten(2).transpose(1, 2);
-                using var parts = head.ForwardParts(tokens);
-                var loss = CausalLabelTrainer.ComputeLoss(parts.Logits, targets, MultiLabelLoss.BinaryCrossEntropy);
-                loss.backward();
-                optimizer.step();
-                _ = loss.item<float>();
-            }
-
-            if (i >= warmup)
-            {
-                times.Add(sw.Elapsed.TotalMilliseconds);
-            }
-        }
+            optimizer.zero_grad();
+            var tokens = map.flatten(2).transpose(1, 2);
+            using var parts = head.ForwardParts(tokens);
+            var loss = CausalLabelTrainer.ComputeLoss(parts.Logits, targets, MultiLabelLoss.BinaryCrossEntropy);
+            loss.backward();
+            optimizer.step();
+            _ = loss.item<float>();
+        });
 
         gen.Dispose();
         Result.Print(Result.TorchSharpImpl + " (CausalLabelHead)", "step_ms", times, new Dictionary<string, object>

@@ -19,6 +19,28 @@ internal static class Result
         Console.WriteLine(JsonSerializer.Serialize(obj));
     }
 
+    /// <summary>Runs <paramref name="step"/> warmup + steps times, each inside its own dispose scope, and returns the
+    /// wall times of the timed steps in ms.</summary>
+    public static List<double> TimeSteps(int warmup, int steps, Action step)
+    {
+        var times = new List<double>(steps);
+        for (var i = 0; i < warmup + steps; i++)
+        {
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            using (TorchSharp.torch.NewDisposeScope())
+            {
+                step();
+            }
+
+            if (i >= warmup)
+            {
+                times.Add(sw.Elapsed.TotalMilliseconds);
+            }
+        }
+
+        return times;
+    }
+
     public static string TorchSharpImpl => $"TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version!.ToString(3)}";
 }
 

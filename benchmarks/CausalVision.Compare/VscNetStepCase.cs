@@ -24,7 +24,6 @@
 // P_k, adjacency, node and edge masks), one train-mode step (logits, the CIM permutation, the loss terms, every
 // gradient, the parameters after Adam) and the eval-mode logits after it. It first redraws CSNet's zero-initialised
 // theta weight (std 0.1) so that the regions differ. `vscnet_stage2_step.py --check DIR` replays all of it.
-using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using CausalVision.Clustering.Hierarchy;
@@ -95,20 +94,7 @@ internal static class VscNetStepCase
             Export(export, model, optimizer, x, y, work);
         }
 
-        var times = new List<double>();
-        for (var i = 0; i < warmup + steps; i++)
-        {
-            var sw = Stopwatch.StartNew();
-            using (var scope = NewDisposeScope())
-            {
-                _ = trainer.TrainStep(optimizer, x, y, tags);
-            }
-
-            if (i >= warmup)
-            {
-                times.Add(sw.Elapsed.TotalMilliseconds);
-            }
-        }
+        var times = Result.TimeSteps(warmup, steps, () => _ = trainer.TrainStep(optimizer, x, y, tags));
 
         Result.Print(Result.TorchSharpImpl + " (CausalVision VSCNet)", "step_ms", times, new Dictionary<string, object>
         {
