@@ -291,4 +291,15 @@ public sealed class LeanAdamTests : IDisposable
 
         AssertSameParameters(a, b);
     }
+
+    [Theory]
+    [InlineData(-0.1, 0.9, 0.0)]
+    [InlineData(0.1, 1.0, 0.0)]
+    [InlineData(0.1, 0.9, -1.0)]
+    public void Ctor_InvalidHyperParameters_Throw(double lr, double beta1, double weightDecay)
+    {
+        using var p = new Parameter(ones(2));
+        Assert.Throws<ArgumentException>(() => new LeanAdam([p], lr, beta1, weight_decay: weightDecay));
+        Assert.Throws<ArgumentException>(() => new LeanAdamW([p], lr, beta1, weight_decay: weightDecay));
+    }
 }
