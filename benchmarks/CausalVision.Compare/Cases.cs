@@ -25,6 +25,7 @@ internal static class Cases
         var warmup = a.Int("warmup", 3);
         manual_seed(0);
         using var model = BackboneClassifier.Create("resnet18", classes);
+        model.to(CompareDevice.Current);
         // The library checks every batch for NaN/Inf (one reduction and a host sync); --check-input false turns it
         // off to show what it costs.
         model.Backbone.CheckFiniteInput = a.String("check-input", "true") != "false";
@@ -33,21 +34,24 @@ internal static class Cases
         // which keeps every parameter's temporaries alive until the end of the step.
         var stock = a.String("optimizer", "lean") == "torchsharp";
         using var optimizer = stock ? optim.Adam(model.parameters(), 1e-3) : new LeanAdam(model.parameters(), 1e-3);
-        using var x = randn(batch, 3, size, size);
-        using var y = randint(0, classes, batch);
+        using var x = randn(batch, 3, size, size).to(CompareDevice.Current);
+        using var y = randint(0, classes, batch).to(CompareDevice.Current);
         var times = new List<double>();
         var phases = new PhaseTimes();
         for (var i = 0; i < warmup + steps; i++)
         {
             var faults0 = PhaseTimes.MinorFaults();
+            CompareDevice.Sync();
             var sw = Stopwatch.StartNew();
             double fwd, bwd;
             using (var scope = NewDisposeScope())
             {
                 optimizer.zero_grad();
                 var loss = nn.functional.cross_entropy(model.call(x), y);
-                fwd = sw.Elapsed.TotalMilliseconds; // CPU ops are synchronous: no device sync needed
+                CompareDevice.Sync(); // CPU ops are synchronous; a GPU's queue is drained before each reading
+                fwd = sw.Elapsed.TotalMilliseconds;
                 loss.backward();
+                CompareDevice.Sync();
                 bwd = sw.Elapsed.TotalMilliseconds;
                 optimizer.step();
                 _ = loss.item<float>();
@@ -74,7 +78,7 @@ internal static class Cases
         var rows = a.Int("rows", 0);
         var dim = a.Int("dim", 0);
         var k = a.Int("k", 80);
-        using var x = ReadMatrix(a.Required("data"), rows, dim);
+        using var x = ReadMatrix(a.Required("data"), rows, dim).to(CompareDevice.Current);
         var fromFile = a.String("init", "kmeans++") == "file";
         var seeds = fromFile ? 1 : a.Int("seeds", 1);
         var first = a.Int("seed", 0);
@@ -91,11 +95,11 @@ internal static class Cases
                 Restarts = 1,
                 Seed = s,
             };
-            using var km = new KMeansModel(options);
+            using var km = new KMeansModel(options, CompareDevice.Current);
             var sw = Stopwatch.StartNew();
             if (fromFile)
             {
-                using var init = ReadMatrix(a.Required("centres"), k, dim);
+                using var init = ReadMatrix(a.Required("centres"), k, dim).to(CompareDevice.Current);
                 km.Fit(x, init);
             }
             else
@@ -103,6 +107,7 @@ internal static class Cases
                 km.Fit(x);
             }
 
+            CompareDevice.Sync();
             times.Add(sw.Elapsed.TotalMilliseconds);
             inertias.Add(km.Inertia);
             iterations.Add(km.Iterations);
@@ -187,12 +192,14 @@ internal static class Cases
         var bench = SyntheticBenchmark.Generate(new SyntheticBenchmarkOptions { Seed = 1, ImageSize = 32, TrainSize = 2048, TestIidSize = 64, TestOodSize = 64 });
         manual_seed(0);
         using var model = BackboneClassifier.Create("resnet18", bench.Info.ClassCount, new BackboneOptions { SmallInputStem = false });
+        var device = CompareDevice.Current;
+        model.to(device);
         model.train();
         using var optimizer = new LeanAdam(model.parameters(), 1e-3);
         using var batches = EndlessBatches(bench.Train).GetEnumerator();
         var fixedBatch = a.String("data", "loader") == "fixed";
-        using var fixedX = rand(16, 3, 32, 32);
-        using var fixedY = randint(0, bench.Info.ClassCount, 16);
+        using var fixedX = rand(16, 3, 32, 32).to(device);
+        using var fixedY = randint(0, bench.Info.ClassCount, 16).to(device);
         void Step()
         {
             if (fixedBatch)
@@ -210,7 +217,7 @@ internal static class Cases
             using var batch = batches.Current;
             using var scope = NewDisposeScope();
             optimizer.zero_grad();
-            var loss = nn.functional.cross_entropy(model.call(batch.Images), batch.Labels);
+            var loss = nn.functional.cross_entropy(model.call(batch.Images.to(device)), batch.Labels.to(device));
             loss.backward();
             optimizer.step();
             _ = loss.item<float>();

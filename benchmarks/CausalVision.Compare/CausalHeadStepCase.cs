@@ -84,8 +84,9 @@ internal static class CausalHeadStepCase
         }
 
         var gen = new Generator(7);
-        using var map = randn([batch, channels, size, size], generator: gen).relu_();
-        using var targets = (rand([batch, labels], generator: gen) < 0.3).to(float32);
+        using var map = randn([batch, channels, size, size], generator: gen).relu_().to(CompareDevice.Current);
+        using var targets = (rand([batch, labels], generator: gen) < 0.3).to(float32).to(CompareDevice.Current);
+        head.to(CompareDevice.Current);
         head.train();
         using var optimizer = new LeanAdamW(head.parameters(), 1e-3, weight_decay: 1e-4);
         var times = Result.TimeSteps(warmup, steps, () =>

@@ -6,13 +6,15 @@
 //   CausalVision.Compare vscnet-step --batch 16 --size 32 --steps 10 --warmup 3 --threads 1 [--work DIR] [--export-weights DIR]
 //   CausalVision.Compare kmeans --data X.f32 --rows N --dim D --k 80 --init file|kmeans++ [--centres C.f32] [--seed 0] [--seeds 1]
 //   CausalVision.Compare art --impl naive|batched|tensor --rows 5000 --dim 64
+//   (every case but art and soak takes --device cpu|cuda; timers synchronise the device)
+//   CausalVision.Compare parity --device cuda   (every CPU/CUDA parity case of the test suite; exit 1 on a mismatch)
 //   CausalVision.Compare soak [--model resnet18|vscnet] [--data loader|fixed] [--steps 1000] [--every 50] [--warmup 100] [--tolerance 0.05] [--out artifacts/soak]
 using CausalVision.Compare;
 using CausalVision.Runtime;
 
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: CausalVision.Compare <resnet18-step|vscnet-step|causal-head-step|kmeans|art|soak> [--options]");
+    Console.Error.WriteLine("usage: CausalVision.Compare <resnet18-step|vscnet-step|causal-head-step|kmeans|art|soak|parity> [--options]");
     return 2;
 }
 
@@ -28,6 +30,8 @@ try
         TorchSharp.torch.set_num_threads(threads);
     }
 
+    CompareDevice.Select(a.String("device", "cpu"));
+
     return args[0] switch
     {
         "resnet18-step" => Cases.ResNet18Step(a),
@@ -36,6 +40,7 @@ try
         "kmeans" => Cases.KMeansFit(a),
         "art" => Cases.ArtFit(a),
         "soak" => Cases.Soak(a),
+        "parity" => ParityCommand.Run(a),
         _ => throw new ArgumentException($"Unknown case '{args[0]}'."),
     };
 }

@@ -7,7 +7,7 @@ internal static class Result
 {
     public static void Print(string impl, string metric, IEnumerable<double> values, IDictionary<string, object>? extra = null)
     {
-        var obj = new Dictionary<string, object> { ["impl"] = impl, ["metric"] = metric, ["values"] = values.ToArray() };
+        var obj = new Dictionary<string, object> { ["impl"] = impl, ["metric"] = metric, ["values"] = values.ToArray(), ["device"] = CompareDevice.Current.ToString() };
         if (extra is not null)
         {
             foreach (var (k, v) in extra)
@@ -32,6 +32,7 @@ internal static class Result
                 step();
             }
 
+            CompareDevice.Sync();
             if (i >= warmup)
             {
                 times.Add(sw.Elapsed.TotalMilliseconds);

@@ -78,6 +78,7 @@ internal static class VscNetStepCase
         using var hierarchy = MakeHierarchy(work, hidden, tagCount, classCount, prototypes, seed);
         model.SetHierarchy(hierarchy);
         model.SetStage(VscNetStage.Classification);
+        model.to(CompareDevice.Current);
         model.train();
 
         // The trainer's stage-2 optimiser: Adam over the stage-2 parameters that require gradients.
@@ -85,9 +86,9 @@ internal static class VscNetStepCase
         using var optimizer = new LeanAdam(trainable, lr, weight_decay: weightDecay);
 
         manual_seed(seed + 1);
-        using var x = randn(batch, 3, size, size);
-        using var y = randint(0, classCount, batch);
-        using var tags = (rand(batch, tagCount) < 0.15).to(ScalarType.Float32);
+        using var x = randn(batch, 3, size, size).to(CompareDevice.Current);
+        using var y = randint(0, classCount, batch).to(CompareDevice.Current);
+        using var tags = (rand(batch, tagCount) < 0.15).to(ScalarType.Float32).to(CompareDevice.Current);
 
         if (export.Length > 0)
         {

@@ -65,6 +65,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+import peer_device
+
 
 class LabelAttention(nn.Module):
     """Multi-head attention, batch-first; a query batch dividing the key batch is broadcast."""
@@ -295,22 +297,25 @@ def main():
     p.add_argument("--work", default=os.path.join("artifacts", "compare", "causal-head"),
                    help="folder holding the .NET side's dictionary (centres.f32, prior.f32, dictionary.json)")
     p.add_argument("--check", default=None, help="compare with a .NET --export-weights folder and exit")
+    peer_device.add_argument(p)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     if a.check:
         return check(a.check)
+    dev = peer_device.setup(a.device)
     torch.manual_seed(0)
     cfg = {"labels": a.labels, "channels": a.channels, "model_dim": a.model_dim, "heads": a.heads,
            "layers": a.layers, "ffn": a.ffn, "confounders": a.confounders}
     head = build(cfg)
     load_dictionary(head, a.work)
-    head.train()
+    head.to(dev).train()
     opt = torch.optim.AdamW(head.parameters(), lr=1e-3, weight_decay=1e-4)
     gen = torch.Generator().manual_seed(7)
-    fmap = torch.randn(a.batch, a.channels, a.size, a.size, generator=gen).relu_()
-    y = (torch.rand(a.batch, a.labels, generator=gen) < 0.3).float()
+    fmap = torch.randn(a.batch, a.channels, a.size, a.size, generator=gen, device="cpu").relu_().to(dev)
+    y = (torch.rand(a.batch, a.labels, generator=gen, device="cpu") < 0.3).float().to(dev)
     times = []
     for i in range(a.warmup + a.steps):
+        peer_device.sync(dev)
         t0 = time.perf_counter()
         opt.zero_grad()
         loss = F.binary_cross_entropy_with_logits(head(fmap.flatten(2).transpose(1, 2)), y)
@@ -322,7 +327,8 @@ def main():
     print(json.dumps({"impl": "pytorch " + torch.__version__ + " (eager mirror)", "metric": "step_ms", "values": times,
                       "params": sum(p.numel() for p in head.parameters()),
                       "config": f"B{a.batch} D{a.channels} {a.size}x{a.size} L{a.labels} K{a.confounders} "
-                                f"d{a.model_dim} h{a.heads} layers{a.layers} ffn{a.ffn}"}))
+                                f"d{a.model_dim} h{a.heads} layers{a.layers} ffn{a.ffn}",
+                      "device": str(dev), **peer_device.memory_extras(dev)}))
     return 0
 
 

@@ -20,8 +20,11 @@ import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 OUT = os.path.join(ROOT, "artifacts", "compare")
-OURS = ["eng/torch-env.sh", "dotnet", "artifacts/bin/CausalVision.Compare/release/CausalVision.Compare.dll"]
-PY = ["/usr/bin/python3"]
+# Both sides' launchers can be replaced (the GPU script runs a self-contained .NET side and the card's Python):
+# CAUSALVISION_COMPARE_OURS and CAUSALVISION_COMPARE_PY, each a space-separated command prefix.
+OURS = os.environ.get("CAUSALVISION_COMPARE_OURS",
+                      "eng/torch-env.sh dotnet artifacts/bin/CausalVision.Compare/release/CausalVision.Compare.dll").split()
+PY = os.environ.get("CAUSALVISION_COMPARE_PY", "/usr/bin/python3").split()
 MALLOC_TUNED = "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824"
 
 
@@ -58,13 +61,16 @@ def cases(a):
     """(name, ours, peer, rounds) per case; rounds None = --rounds."""
     t = str(a.threads)
     out = []
+    dev = ["--device", a.device]
+    gpu = a.device != "cpu"
     if "resnet18" in a.cases:
-        common = ["--batch", str(a.batch), "--size", str(a.size), "--steps", str(a.steps), "--warmup", "3", "--threads", t]
+        common = ["--batch", str(a.batch), "--size", str(a.size), "--steps", str(a.steps), "--warmup", "3", "--threads", t] + dev
         out.append(("ResNet-18 train step (batch %d, %dx%d, Adam)" % (a.batch, a.size, a.size),
                     OURS + ["resnet18-step"] + common, PY + ["benchmarks/peers/resnet18_step.py"] + common, None))
         out.append(("ResNet-18 train step, TorchSharp's stock Adam (batch %d, %dx%d)" % (a.batch, a.size, a.size),
                     OURS + ["resnet18-step", "--optimizer", "torchsharp"] + common,
                     PY + ["benchmarks/peers/resnet18_step.py"] + common, None))
+    if "resnet18" in a.cases and not gpu:
         # Both sides with glibc malloc keeping freed memory (no mmap/munmap of activations each step): most of a
         # CPU step's page faults go away, on both sides alike.
         out.append(("ResNet-18 train step, both sides with GLIBC_TUNABLES=" + MALLOC_TUNED,
@@ -73,14 +79,21 @@ def cases(a):
     if "vscnet" in a.cases:
         # The .NET side writes the synthetic hierarchy the peer reads: it runs first in round 0 (and in the prepare step).
         common = ["--batch", "16", "--size", "32", "--steps", str(a.steps), "--warmup", "3", "--threads", t,
-                  "--work", "artifacts/compare/vscnet"]
+                  "--work", "artifacts/compare/vscnet"] + dev
         out.append(("VSCNet stage-2 train step (ResNet-18, batch 16, 32x32, J=4, Adam)",
                     OURS + ["vscnet-step"] + common, PY + ["benchmarks/peers/vscnet_stage2_step.py"] + common, None))
     if "causal-head" in a.cases:
-        common = ["--steps", str(a.steps), "--warmup", "3", "--threads", t, "--work", "artifacts/compare/causal-head"]
+        common = ["--steps", str(a.steps), "--warmup", "3", "--threads", t, "--work", "artifacts/compare/causal-head"] + dev
         out.append(("Paper-B intervention head train step (2048x7x7 map, 20 labels, K=80, batch 16, AdamW)",
                     OURS + ["causal-head-step"] + common, PY + ["benchmarks/peers/causal_head_step.py"] + common, None))
-    if "kmeans" in a.cases:
+    if "kmeans" in a.cases and gpu:
+        # On a GPU the peer is a PyTorch eager Lloyd on the same card (scikit-learn has no GPU path).
+        data, init = make_kmeans_data(a.rows, a.dim, a.k, 0)
+        common = ["--data", data, "--rows", str(a.rows), "--dim", str(a.dim), "--k", str(a.k), "--threads", t,
+                  "--max-iter", "100", "--tol", "1e-4", "--init", "file", "--centres", init] + dev
+        out.append(("K-means Lloyd %dx%d, K=%d, same initial centres, %s" % (a.rows, a.dim, a.k, a.device),
+                    OURS + ["kmeans"] + common, PY + ["benchmarks/peers/kmeans_torch.py"] + common, None))
+    if "kmeans" in a.cases and not gpu:
         data, init = make_kmeans_data(a.rows, a.dim, a.k, 0)
         common = ["--data", data, "--rows", str(a.rows), "--dim", str(a.dim), "--k", str(a.k), "--threads", t,
                   "--max-iter", "100", "--tol", "1e-4"]
@@ -91,7 +104,7 @@ def cases(a):
         out.append(("K-means %dx%d, K=%d, each side's k-means++, mean of seeds 0-%d" % (a.rows, a.dim, a.k, a.kmeans_seeds - 1),
                     OURS + ["kmeans", "--init", "kmeans++"] + seeds + common,
                     PY + ["benchmarks/peers/kmeans_sklearn.py", "--init", "kmeans++"] + seeds + common, 1))
-    if "art" in a.cases:
+    if "art" in a.cases and not gpu:
         common = ["--rows", str(a.art_rows), "--dim", "64", "--threads", t]
         out.append(("AM-ART fit, %d x 64 (batched vs naive per-cluster loop)" % a.art_rows,
                     OURS + ["art", "--impl", "batched"] + common, OURS + ["art", "--impl", "naive"] + common, None))
@@ -138,6 +151,7 @@ def main():
     p.add_argument("--kmeans-seeds", type=int, default=12)
     p.add_argument("--art-rows", type=int, default=5000)
     p.add_argument("--skip-checks", action="store_true", help="skip the peers' numeric equivalence checks")
+    p.add_argument("--device", default="cpu", help="cpu or cuda: both sides run there (CUDA needs torch >= 2.0 on the peer side)")
     a = p.parse_args()
     a.cases = a.cases.split(",")
     os.makedirs(OUT, exist_ok=True)
@@ -156,7 +170,7 @@ def main():
         extra = {}
         for s in res:
             # Side facts (inertia, clusters, per-phase medians ...): the median over rounds when numeric.
-            for key in ("inertia", "iterations", "clusters", "params", "fwd_ms", "bwd_ms", "opt_ms", "faults_per_step"):
+            for key in ("inertia", "iterations", "clusters", "params", "fwd_ms", "bwd_ms", "opt_ms", "faults_per_step", "gpu_peak_mib", "gpu_live_mib"):
                 vals = [x[key] for x in res[s] if key in x]
                 if vals:
                     extra[f"{s}_{key}"] = statistics.median(vals) if isinstance(vals[0], (int, float)) else vals[-1]

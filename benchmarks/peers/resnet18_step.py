@@ -15,6 +15,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+import peer_device
+
 
 class BasicBlock(nn.Module):
     def __init__(self, cin, cout, stride):
@@ -62,10 +64,12 @@ def main():
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--threads", type=int, default=1)
+    peer_device.add_argument(p)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
+    dev = peer_device.setup(a.device)
     torch.manual_seed(0)
-    model = ResNet18(a.classes)
+    model = ResNet18(a.classes).to(dev)
     model.train()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     x = torch.randn(a.batch, 3, a.size, a.size)
@@ -73,11 +77,14 @@ def main():
     times, fwd, bwd, upd, faults = [], [], [], [], []
     for i in range(a.warmup + a.steps):
         f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        peer_device.sync(dev)
         t0 = time.perf_counter()
         opt.zero_grad()
         loss = F.cross_entropy(model(x), y)
-        t1 = time.perf_counter()  # CPU ops are synchronous
+        peer_device.sync(dev)
+        t1 = time.perf_counter()
         loss.backward()
+        peer_device.sync(dev)
         t2 = time.perf_counter()
         opt.step()
         float(loss)
@@ -91,7 +98,8 @@ def main():
     print(json.dumps({"impl": "pytorch " + torch.__version__, "metric": "step_ms", "values": times,
                       "params": sum(p.numel() for p in model.parameters()),
                       "fwd_ms": statistics.median(fwd), "bwd_ms": statistics.median(bwd),
-                      "opt_ms": statistics.median(upd), "faults_per_step": statistics.median(faults)}))
+                      "opt_ms": statistics.median(upd), "faults_per_step": statistics.median(faults),
+                      "device": str(dev), **peer_device.memory_extras(dev)}))
 
 
 if __name__ == "__main__":

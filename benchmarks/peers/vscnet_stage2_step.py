@@ -77,6 +77,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+import peer_device
+
 
 # ----------------------------------------------------------------------------- backbone
 class BasicBlock(nn.Module):
@@ -163,7 +165,8 @@ class Hierarchy:
 
         def load(name):
             a = np.fromfile(os.path.join(work, name + ".f32"), dtype="<f4")
-            return torch.from_numpy(a.reshape(meta[name]).copy())
+            # torch.tensor follows the default device (the card under --device cuda); from_numpy would not.
+            return torch.tensor(a.reshape(meta[name]))
 
         self.prototypes = load("prototypes")
         self.tag_distribution = load("tag_distribution")
@@ -238,7 +241,7 @@ def build_graph(rf, tf, te, pf, matched, msim, tdist, top_tags=9, region_top=5, 
     tag_ids = tf.detach().amax(1).topk(k, dim=1).indices
     region_topk = tf.detach().topk(r, dim=2).indices
     tag_host, rtop_host, match_host = tag_ids.tolist(), region_topk.tolist(), matched.tolist()
-    dist_host = tdist.detach().float().numpy()
+    dist_host = tdist.detach().float().cpu().numpy()
     proto_nodes, region_proto = [], []
     for bi in range(b):
         nodes, rp = [], []
@@ -297,7 +300,7 @@ def build_graph(rf, tf, te, pf, matched, msim, tdist, top_tags=9, region_top=5, 
                 share = float(dist_host[proto, tag_host[bi][ki]])
                 if share > 0:
                     put(bi, j + k + u, j + ki, 1.0 * share)
-    adj = torch.from_numpy(const.reshape(-1)).to(rf.dtype)
+    adj = torch.from_numpy(const.reshape(-1)).to(rf.device, rf.dtype)
     if rt_index:
         values = tf.reshape(-1).index_select(0, torch.tensor(rt_source)) * 1.0
         adj = adj.index_add(0, torch.tensor(rt_index), values)
@@ -625,17 +628,19 @@ def main():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--work", default=os.path.join("artifacts", "compare", "vscnet"))
     p.add_argument("--check", default=None, help="directory written by the .NET side's --export-weights")
+    peer_device.add_argument(p)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     if a.check:
         check(a)
         return
+    dev = peer_device.setup(a.device)
     torch.manual_seed(a.seed)
     hierarchy = Hierarchy(a.work)
     if list(hierarchy.prototypes.shape) != [a.prototypes, 1024] or hierarchy.tag_distribution.shape[1] != a.tags \
             or hierarchy.class_distribution.shape[1] != a.classes:
         raise SystemExit(f"vscnet_stage2_step: the hierarchy under {a.work} was written for other sizes; rerun the .NET case with these flags.")
-    model = VscNet(a.tags, a.classes, a.regions, hierarchy)
+    model = VscNet(a.tags, a.classes, a.regions, hierarchy).to(dev)
     model.train()
     opt = make_optimizer(model, a)
     torch.manual_seed(a.seed + 1)
@@ -643,6 +648,7 @@ def main():
     y = torch.randint(0, a.classes, (a.batch,))
     times = []
     for i in range(a.warmup + a.steps):
+        peer_device.sync(dev)
         t0 = time.perf_counter()
         opt.zero_grad()
         loss, _ = stage2_loss(model(x), y)
@@ -653,7 +659,8 @@ def main():
             times.append((time.perf_counter() - t0) * 1000.0)
     print(json.dumps({"impl": "pytorch " + torch.__version__, "metric": "step_ms", "values": times,
                       "params": sum(p.numel() for p in model.parameters() if p.requires_grad),
-                      "total_params": sum(p.numel() for p in model.parameters())}))
+                      "total_params": sum(p.numel() for p in model.parameters()),
+                      "device": str(dev), **peer_device.memory_extras(dev)}))
 
 
 if __name__ == "__main__":

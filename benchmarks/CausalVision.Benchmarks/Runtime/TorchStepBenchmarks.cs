@@ -17,8 +17,11 @@ public class TorchStepBenchmarks
     private Tensor x = null!;
     private Tensor y = null!;
 
+    /// <summary>Gets the devices to measure: <c>CAUSALVISION_BENCH_DEVICES</c> (comma-separated, default "cpu").</summary>
+    public static IEnumerable<string> Devices => BenchmarkDevices.Values;
+
     /// <summary>Gets or sets the device ("cpu" or "cuda").</summary>
-    [Params("cpu")]
+    [ParamsSource(nameof(Devices))]
     public string Device { get; set; } = "cpu";
 
     /// <summary>Gets or sets the batch size.</summary>

@@ -28,8 +28,11 @@ public class OptimizerStepBenchmarks
     [Params("adam", "adamw")]
     public string Algorithm { get; set; } = "adam";
 
+    /// <summary>Gets the devices to measure: <c>CAUSALVISION_BENCH_DEVICES</c> (comma-separated, default "cpu").</summary>
+    public static IEnumerable<string> Devices => BenchmarkDevices.Values;
+
     /// <summary>Gets or sets the device (<c>cpu</c>, <c>cuda</c>).</summary>
-    [Params("cpu")]
+    [ParamsSource(nameof(Devices))]
     public string Device { get; set; } = "cpu";
 
     /// <summary>Builds the model with random gradients and the optimiser once.</summary>
