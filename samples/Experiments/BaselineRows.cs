@@ -73,7 +73,10 @@ internal static class BaselineRows
 
         var train = Features(bench, bench.Train, $"train@{Str(p)}");
         var val = Features(bench, bench.Validation, $"val@{Str(p)}");
-        var iid = Features(test, test.TestIid, "test_iid");
+        // test_iid follows the row's own training distribution (the ceiling: the biased one of --p);
+        // test_ood does not depend on p, so every row of a seed shares it.
+        var iidBench = p == 0 ? test : bench;
+        var iid = Features(iidBench, iidBench.TestIid, $"test_iid@{Str(p == 0 ? s.P : p)}");
         var ood = Features(test, test.TestOod, "test_ood");
         var head = new FeatureHeadTrainer(new FeatureHeadTrainerOptions
         {
