@@ -55,6 +55,14 @@ namespace CausalVision.Synthetic;
 /// "co-occur" images (b with c, <see cref="SyntheticSplit.CooccurIndices(BiasedPair)"/>) are equally
 /// frequent. A model that recognises b partly from c scores worse on exclusive images. Contexts
 /// are independent of labels in this variant.</para>
+/// <para><b>Groups, validation, presets.</b> Every single-label sample exposes its (class, context)
+/// group (<see cref="SyntheticSampleInfo.GroupId"/>, <see cref="GroupOf(int, int)"/>). With
+/// <see cref="SyntheticBenchmarkOptions.ValidationSize"/> &gt; 0 a "val" split is drawn like training
+/// (same p, its own samples) for model selection and early stopping.
+/// <see cref="SyntheticBenchmarkOptions.Robustness(double)"/> is the robustness-evaluation preset
+/// (objects of radius &gt;= 8 px at 64 px, 6 x 6 groups), <see cref="SyntheticBenchmarkOptions.Unbiased"/>
+/// the shortcut-free variant (p = 1 / contexts) that trains the ceiling, and
+/// <see cref="SyntheticBenchmarkOptions.Legacy"/> today's defaults (unchanged).</para>
 /// <para>Determinism: recipes, contexts and pairs come from the seed; sample i of a split is
 /// described from a seed derived from (seed, split, i) with a version-independent generator
 /// (SplitMix64) and rendered by a pure function of that description, so any index renders the same
