@@ -199,6 +199,19 @@ public sealed class SyntheticBenchmark
     /// <summary>Gets the splits in manifest order: train, test_iid, test_ood, then val when it is not empty.</summary>
     public IReadOnlyList<SyntheticSplit> Splits => Validation.Count > 0 ? [Train, TestIid, TestOod, Validation] : [Train, TestIid, TestOod];
 
+    /// <summary>Gets the split of a kind (also the validation split when it is empty, unlike <see cref="Splits"/>).</summary>
+    /// <param name="kind">The kind.</param>
+    /// <returns>The split.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">An undefined kind.</exception>
+    public SyntheticSplit Split(SyntheticSplitKind kind) => kind switch
+    {
+        SyntheticSplitKind.Train => Train,
+        SyntheticSplitKind.TestIid => TestIid,
+        SyntheticSplitKind.TestOod => TestOod,
+        SyntheticSplitKind.Validation => Validation,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown split kind."),
+    };
+
     /// <summary>Gets the number of (class, context) groups of the single-label variant: classes x contexts (0 for multi-label).</summary>
     public int GroupCount => Options.MultiLabel ? 0 : Info.ClassCount * Contexts.Count;
 

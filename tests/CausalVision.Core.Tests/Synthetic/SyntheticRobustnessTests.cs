@@ -40,6 +40,8 @@ public sealed class SyntheticRobustnessTests
         // Validation has its own samples (not a copy of the first training samples).
         Assert.NotEqual(bench.Train.Describe(0).NoiseSeed, bench.Validation.Describe(0).NoiseSeed);
         Assert.Equal("val/000003", bench.Validation.SampleId(3));
+        Assert.Same(bench.Validation, bench.Split(SyntheticSplitKind.Validation));
+        Assert.Equal(bench.Validation.Render(7), SyntheticBenchmark.Generate(o).Validation.Render(7));
     }
 
     [Fact]
