@@ -10,6 +10,7 @@
 #   ./build.sh compare [args]       side by side with PyTorch / scikit-learn (installs the peers)
 #   ./build.sh soak [args]          1,000-step memory soak: live tensors and RSS must stay flat
 #   ./build.sh run PROJECT [args]   any sample / tool project under samples/ or benchmarks/
+#   ./build.sh experiment NAME [--seeds N] [--out DIR] [args]   rows x seeds with paired CIs, then PNG plots
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$(pwd)
@@ -48,6 +49,16 @@ case "$cmd" in
     proj=$1; shift
     dotnet build "$proj" -c Release -nologo -v quiet
     exec "$ENV" dotnet run --project "$proj" -c Release --no-build -- "$@" ;;
+  experiment)
+    [ $# -ge 1 ] || die "usage: ./build.sh experiment NAME [--seeds N] [--out DIR] [args]; --help lists the options"
+    out="artifacts/experiments/$1"; prev=""
+    for a in "$@"; do [ "$prev" = "--out" ] && out=$a; prev=$a; done
+    dotnet build samples/Experiments -c Release -nologo -v quiet
+    dotnet build samples/ExperimentPlots -c Release -nologo -v quiet
+    "$ENV" dotnet run --project samples/Experiments -c Release --no-build -- "$@"
+    case " $* " in *" --help "*|*" -h "*) exit 0 ;; esac
+    # Plots run in their own process: ScottPlot brings its own SkiaSharp (see ExperimentPlots.csproj).
+    exec dotnet run --project samples/ExperimentPlots -c Release --no-build -- "$out" ;;
   bench)
     filter=${1:-*}; [ $# -gt 0 ] && shift
     dotnet build benchmarks/CausalVision.Benchmarks -c Release -nologo -v quiet
@@ -62,7 +73,7 @@ case "$cmd" in
   pack)
     exec dotnet pack CausalVision.sln -c Release -nologo -o artifacts/packages -p:CausalVisionSourceLink=true "$@" ;;
   help|-h|--help)
-    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' ;;
+    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' ;;
   *)
     die "unknown command '$cmd'; try ./build.sh help" ;;
 esac

@@ -66,18 +66,19 @@ try
         throw new UsageException($"the {(data.Train.Count == 0 ? "training" : "evaluation")} split of '{a.Data ?? a.Layout}' is empty.");
     }
 
-    // Fixed-size data (synthetic, MNIST) is only resized and normalised (plus flips for training);
-    // photos get the usual ImageNet pipelines (random resized crop + flip; resize + centre crop).
+    // --augment (see Augmentation): by default fixed-size data (synthetic, MNIST) and multi-label or
+    // tagged data are resized and flipped, never cropped; single-label photos get the ImageNet
+    // pipeline (random resized crop + flip). Evaluation: resize (+ centre crop for photos).
     var size = a.ImageSize ?? data.DefaultImageSize;
-    var train = data.FixedSize
-        ? new TransformPipeline(new Resize(size, size), new HorizontalFlip(0.5), new Normalize())
-        : TransformPipeline.ImageNetTrain(size);
+    var augment = Augmentation.Resolve(a.Augment, data.Train.Info, data.FixedSize);
+    var (train, augmentText) = Augmentation.Build(augment, size, data.FixedSize, a.CropScale);
     var eval = data.FixedSize ? new TransformPipeline(new Resize(size, size), new Normalize()) : TransformPipeline.ImageNetEval(size);
 
     Console.WriteLine($"CausalVision Train - {TorchRuntime.Describe()}");
     Console.WriteLine($"Data: {data.Train.Info.Name} ({a.Layout}), {data.Train.Info.ClassCount} classes{(data.Train.Info.MultiLabel ? ", multi-label" : string.Empty)}; "
         + $"train {data.Train.Count}, test {data.Test.Count}{string.Concat(data.ExtraTests.Select(kv => $", {kv.Key} {kv.Value.Count}"))}; {size}x{size} on {device}.");
     Console.WriteLine($"Model: {recipe.Name} ({a.Backbone}), {a.Epochs} epochs, batch {a.Batch}, lr {a.LearningRate.ToString(CultureInfo.InvariantCulture)}{(a.Resume ? ", resuming" : string.Empty)}.");
+    Console.WriteLine($"Training augmentation: {augmentText}.");
 
     var started = DateTime.UtcNow;
     var result = recipe.Run(new RecipeContext(a, data, train, eval, size, new ConsoleProgress(recipe.Name)));
@@ -98,6 +99,7 @@ try
         multiLabel = data.Train.Info.MultiLabel,
         trainSize = data.Train.Count,
         imageSize = size,
+        augment = augmentText,
         epochs = a.Epochs,
         batch = a.Batch,
         learningRate = a.LearningRate,

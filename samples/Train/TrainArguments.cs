@@ -32,6 +32,9 @@ public sealed class TrainArguments
           --label-map FILE     cross-dataset evaluation (baseline, causal-labels; multi-label): "train_label,test_label" lines mapping
                                this model's labels onto the labels of --cross-data (--cross-layout, --cross-split)
           --multi-label        synthetic only: the multi-label variant (labels = objects present; for causal-labels)
+          --augment NAME       auto | none | flip | crop+flip | imagenet (default auto: flip for fixed-size, multi-label or
+                               tagged data, so no labelled object is cropped out; imagenet for single-label photos)
+          --crop-scale MIN,MAX crop area bounds of crop+flip (default 0.5,1) and imagenet (default 0.08,1)
         """;
 
     private static readonly HashSet<string> Flags = ["--resume", "--multi-label", "--help", "-h"];
@@ -41,6 +44,7 @@ public sealed class TrainArguments
         "--data", "--layout", "--split-train", "--split-test", "--model", "--backbone", "--epochs", "--batch",
         "--lr", "--image-size", "--seed", "--device", "--workers", "--train-limit", "--test-limit", "--export", "--out",
         "--label-map", "--cross-data", "--cross-layout", "--cross-split",
+        "--augment", "--crop-scale",
     ];
 
     public string? Data { get; private init; }
@@ -95,6 +99,12 @@ public sealed class TrainArguments
     public bool MultiLabel { get; private init; }
 
     public bool Help { get; private init; }
+
+    /// <summary>Gets the training augmentation name (see <see cref="Augmentation"/>).</summary>
+    public string Augment { get; private init; } = "auto";
+
+    /// <summary>Gets the crop area bounds of --crop-scale, or null for the augmentation's default.</summary>
+    public (double Min, double Max)? CropScale { get; private init; }
 
     /// <summary>Parses <paramref name="args"/>.</summary>
     /// <param name="args">The arguments.</param>
@@ -190,6 +200,10 @@ public sealed class TrainArguments
             Resume = flags.Contains("--resume"),
             MultiLabel = flags.Contains("--multi-label"),
             Help = flags.Contains("--help") || flags.Contains("-h"),
+            Augment = Augmentation.Names.Contains((Str("--augment") ?? "auto").ToLowerInvariant())
+                ? (Str("--augment") ?? "auto").ToLowerInvariant()
+                : throw new UsageException($"--augment must be one of {string.Join(", ", Augmentation.Names)}; got '{Str("--augment")}'."),
+            CropScale = Augmentation.ParseScale(Str("--crop-scale")),
         };
     }
 }

@@ -55,6 +55,14 @@ namespace CausalVision.Synthetic;
 /// "co-occur" images (b with c, <see cref="SyntheticSplit.CooccurIndices(BiasedPair)"/>) are equally
 /// frequent. A model that recognises b partly from c scores worse on exclusive images. Contexts
 /// are independent of labels in this variant.</para>
+/// <para><b>Groups, validation, presets.</b> Every single-label sample exposes its (class, context)
+/// group (<see cref="SyntheticSampleInfo.GroupId"/>, <see cref="GroupOf(int, int)"/>). With
+/// <see cref="SyntheticBenchmarkOptions.ValidationSize"/> &gt; 0 a "val" split is drawn like training
+/// (same p, its own samples) for model selection and early stopping.
+/// <see cref="SyntheticBenchmarkOptions.Robustness(double)"/> is the robustness-evaluation preset
+/// (objects of radius &gt;= 8 px at 64 px, 6 x 6 groups), <see cref="SyntheticBenchmarkOptions.Unbiased"/>
+/// the shortcut-free variant (p = 1 / contexts) that trains the ceiling, and
+/// <see cref="SyntheticBenchmarkOptions.Legacy"/> today's defaults (unchanged).</para>
 /// <para>Determinism: recipes, contexts and pairs come from the seed; sample i of a split is
 /// described from a seed derived from (seed, split, i) with a version-independent generator
 /// (SplitMix64) and rendered by a pure function of that description, so any index renders the same
@@ -152,6 +160,7 @@ public sealed class SyntheticBenchmark
         Train = new SyntheticSplit(this, SyntheticSplitKind.Train, options.TrainSize);
         TestIid = new SyntheticSplit(this, SyntheticSplitKind.TestIid, options.TestIidSize);
         TestOod = new SyntheticSplit(this, SyntheticSplitKind.TestOod, options.TestOodSize);
+        Validation = new SyntheticSplit(this, SyntheticSplitKind.Validation, options.ValidationSize);
     }
 
     /// <summary>Gets a copy of the options the benchmark was generated with.</summary>
@@ -181,8 +190,54 @@ public sealed class SyntheticBenchmark
     /// <summary>Gets the out-of-distribution test split (spurious correlation broken).</summary>
     public SyntheticSplit TestOod { get; }
 
-    /// <summary>Gets the three splits in manifest order: train, test_iid, test_ood.</summary>
-    public IReadOnlyList<SyntheticSplit> Splits => [Train, TestIid, TestOod];
+    /// <summary>
+    /// Gets the validation split "val" (training distribution, its own samples; empty when
+    /// <see cref="SyntheticBenchmarkOptions.ValidationSize"/> is 0). Select models on it, never on a test split.
+    /// </summary>
+    public SyntheticSplit Validation { get; }
+
+    /// <summary>Gets the splits in manifest order: train, test_iid, test_ood, then val when it is not empty.</summary>
+    public IReadOnlyList<SyntheticSplit> Splits => Validation.Count > 0 ? [Train, TestIid, TestOod, Validation] : [Train, TestIid, TestOod];
+
+    /// <summary>Gets the split of a kind (also the validation split when it is empty, unlike <see cref="Splits"/>).</summary>
+    /// <param name="kind">The kind.</param>
+    /// <returns>The split.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">An undefined kind.</exception>
+    public SyntheticSplit Split(SyntheticSplitKind kind) => kind switch
+    {
+        SyntheticSplitKind.Train => Train,
+        SyntheticSplitKind.TestIid => TestIid,
+        SyntheticSplitKind.TestOod => TestOod,
+        SyntheticSplitKind.Validation => Validation,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown split kind."),
+    };
+
+    /// <summary>Gets the number of (class, context) groups of the single-label variant: classes x contexts (0 for multi-label).</summary>
+    public int GroupCount => Options.MultiLabel ? 0 : Info.ClassCount * Contexts.Count;
+
+    /// <summary>Gets the group id of a (class, context) pair: <c>classId * contexts + contextId</c>.</summary>
+    /// <param name="classId">The class id.</param>
+    /// <param name="contextId">The context id.</param>
+    /// <returns>The group id in [0, <see cref="GroupCount"/>).</returns>
+    /// <exception cref="ArgumentOutOfRangeException">An id is out of range, or the benchmark is multi-label.</exception>
+    public int GroupOf(int classId, int contextId)
+    {
+        if (Options.MultiLabel || (uint)classId >= (uint)Info.ClassCount)
+        {
+            throw new ArgumentOutOfRangeException(nameof(classId), classId, $"Groups exist for the single-label variant only; class id must be in [0, {Info.ClassCount}).");
+        }
+
+        if ((uint)contextId >= (uint)Contexts.Count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(contextId), contextId, $"Context id must be in [0, {Contexts.Count}).");
+        }
+
+        return (classId * Contexts.Count) + contextId;
+    }
+
+    /// <summary>Gets the tied context of every class, indexed by class id (single-label; empty for multi-label).</summary>
+    /// <returns>A new array: element y is <see cref="TiedContext(int)"/> of y.</returns>
+    public int[] TiedContexts() => Options.MultiLabel ? [] : [.. Enumerable.Range(0, Info.ClassCount).Select(TiedContext)];
 
     /// <summary>Generates a benchmark (recipes, contexts, pairs; images are rendered lazily).</summary>
     /// <param name="options">The options (copied; validated).</param>
@@ -441,7 +496,7 @@ public sealed class SyntheticBenchmark
 
         var ids = Bits(present);
         var objects = Place(ids, ref rng);
-        return Finish(kind, index, label, [label], ids, ids, objects, context, context == tied, dropped, ref rng);
+        return Finish(kind, index, label, [label], ids, ids, objects, context, context == tied, dropped, ref rng, (label * contexts) + context);
     }
 
     private SyntheticSampleInfo DescribeMultiLabel(SyntheticSplitKind kind, int index, ref SyntheticRandom rng)
@@ -545,7 +600,7 @@ public sealed class SyntheticBenchmark
 
     private SyntheticSampleInfo Finish(
         SyntheticSplitKind kind, int index, int label, int[] labels, int[] tags, int[] ids,
-        SyntheticObjectInstance[] objects, int context, bool matches, bool dropped, ref SyntheticRandom rng) => new()
+        SyntheticObjectInstance[] objects, int context, bool matches, bool dropped, ref SyntheticRandom rng, int group = -1) => new()
         {
             Split = kind,
             Index = index,
@@ -563,6 +618,7 @@ public sealed class SyntheticBenchmark
             TexturePeriodScale = rng.NextFloat(0.9, 1.1),
             TextureBrightness = rng.NextFloat(0.92, 1.08),
             NoiseSeed = rng.NextULong(),
+            GroupId = group,
         };
 
     private string ManifestJson()

@@ -107,6 +107,14 @@ public sealed class SyntheticBenchmarkOptions
     [Range(1, 100_000_000)]
     public int TestOodSize { get; set; } = 1000;
 
+    /// <summary>
+    /// Gets or sets the number of validation samples ("val"): drawn like training (same p), its own
+    /// samples, for model selection and early stopping. 0 leaves the split out (as before it existed).
+    /// </summary>
+    /// <value>Default 0. Range [0, 100000000].</value>
+    [Range(0, 100_000_000)]
+    public int ValidationSize { get; set; }
+
     /// <summary>Gets or sets the seed: the same seed gives the same recipes, contexts and pixels.</summary>
     /// <value>Default 0.</value>
     public int Seed { get; set; }
@@ -230,6 +238,50 @@ public sealed class SyntheticBenchmarkOptions
         {
             throw Bad(nameof(MaxObjectsPerImage), "the multi-label variant needs MaxObjectsPerImage >= 2 so that pairs can co-occur.");
         }
+    }
+
+    /// <summary>
+    /// Today's defaults (10 classes, p = 0.9, objects of radius 0.09-0.15 x size, no validation
+    /// split): the benchmark the QuickStart and the README figures use. Same as <c>new()</c>; named
+    /// so that code which must reproduce old figures says so.
+    /// </summary>
+    /// <returns>New options with the default values.</returns>
+    public static SyntheticBenchmarkOptions Legacy() => new();
+
+    /// <summary>
+    /// The robustness-evaluation preset: 6 classes tied to 6 contexts (one per texture family, 36
+    /// (class, context) groups), objects of radius 8-12 px at 64 px (<see cref="ObjectScaleMin"/>
+    /// 0.125, <see cref="ObjectScaleMax"/> 0.1875), p = 0.95, 4000 training, 1000 validation,
+    /// 1000 test_iid and 3000 test_ood samples (about 83 per group in test_ood, so that
+    /// worst-group accuracy is not dominated by tiny groups).
+    /// </summary>
+    /// <param name="spuriousCorrelation">p, the spurious correlation of train, val and test_iid.</param>
+    /// <returns>New options.</returns>
+    public static SyntheticBenchmarkOptions Robustness(double spuriousCorrelation = 0.95) => new()
+    {
+        Name = "synthetic-robustness",
+        ClassCount = 6,
+        ObjectScaleMin = 0.125,
+        ObjectScaleMax = 0.1875,
+        SpuriousCorrelation = spuriousCorrelation,
+        TrainSize = 4000,
+        ValidationSize = 1000,
+        TestIidSize = 1000,
+        TestOodSize = 3000,
+    };
+
+    /// <summary>
+    /// A copy with the shortcut removed from every split: p = 1 / contexts, so the context is
+    /// uniform and independent of the class (the "unbiased" variant that trains the ceiling).
+    /// Recipes, contexts and object vocabulary are the same as this options' (they depend on the
+    /// seed, not on p).
+    /// </summary>
+    /// <returns>The unbiased copy.</returns>
+    public SyntheticBenchmarkOptions Unbiased()
+    {
+        var copy = Clone();
+        copy.SpuriousCorrelation = 1.0 / EffectiveContextCount;
+        return copy;
     }
 
     /// <summary>Returns a shallow copy (the family list is copied too).</summary>

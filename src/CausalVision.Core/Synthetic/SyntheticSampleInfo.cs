@@ -37,6 +37,13 @@ public sealed class SyntheticSampleInfo
     /// </summary>
     public required bool ContextMatchesClass { get; init; }
 
+    /// <summary>
+    /// Gets the group id of a single-label sample, <c>Label * contexts + ContextId</c> (groups are
+    /// (class, context) pairs, see <see cref="SyntheticBenchmark.GroupOf(int, int)"/>); -1 for the
+    /// multi-label variant or when not set.
+    /// </summary>
+    public int GroupId { get; init; } = -1;
+
     /// <summary>Gets a value indicating whether one recipe object was left out of this image (single-label).</summary>
     public required bool RecipeObjectDropped { get; init; }
 

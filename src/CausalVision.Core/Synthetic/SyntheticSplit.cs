@@ -6,7 +6,7 @@ using TorchSharp;
 namespace CausalVision.Synthetic;
 
 /// <summary>
-/// One split (train, test_iid or test_ood) of a <see cref="SyntheticBenchmark"/>. Nothing is
+/// One split (train, test_iid, test_ood or val) of a <see cref="SyntheticBenchmark"/>. Nothing is
 /// stored per sample: sample <c>i</c> is described from a seed derived from (benchmark seed,
 /// split, i) and rendered on demand, so any index gives the same image on any thread, in any order.
 /// </summary>
@@ -30,7 +30,7 @@ public sealed class SyntheticSplit : IImageDataset
     /// <summary>Gets the split kind.</summary>
     public SyntheticSplitKind Kind { get; }
 
-    /// <summary>Gets the split name used in the manifest: "train", "test_iid" or "test_ood".</summary>
+    /// <summary>Gets the split name used in the manifest: "train", "test_iid", "test_ood" or "val".</summary>
     public string Name => NameOf(Kind);
 
     /// <inheritdoc />
@@ -44,12 +44,13 @@ public sealed class SyntheticSplit : IImageDataset
 
     /// <summary>Gets the manifest name of a split kind.</summary>
     /// <param name="kind">The kind.</param>
-    /// <returns>"train", "test_iid" or "test_ood".</returns>
+    /// <returns>"train", "test_iid", "test_ood" or "val".</returns>
     public static string NameOf(SyntheticSplitKind kind) => kind switch
     {
         SyntheticSplitKind.Train => "train",
         SyntheticSplitKind.TestIid => "test_iid",
         SyntheticSplitKind.TestOod => "test_ood",
+        SyntheticSplitKind.Validation => "val",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown split kind."),
     };
 

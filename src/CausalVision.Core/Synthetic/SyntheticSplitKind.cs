@@ -11,4 +11,10 @@ public enum SyntheticSplitKind
 
     /// <summary>Test split with the spurious correlation broken: out-of-distribution accuracy.</summary>
     TestOod,
+
+    /// <summary>
+    /// Validation split carved from the training distribution (same p as training, its own
+    /// samples): for model selection and early stopping, never for reporting.
+    /// </summary>
+    Validation,
 }

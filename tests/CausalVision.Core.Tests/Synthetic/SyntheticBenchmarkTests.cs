@@ -282,10 +282,10 @@ public sealed class SyntheticBenchmarkTests
         var a = Small(seed: 11, size: 50);
         var b = Small(seed: 11, size: 50);
         Assert.Equal(a.Recipes, b.Recipes);
-        foreach (var kind in Enum.GetValues<SyntheticSplitKind>())
+        foreach (var kind in Enum.GetValues<SyntheticSplitKind>().Where(k => k != SyntheticSplitKind.Validation))
         {
-            var sa = a.Splits[(int)kind];
-            var sb = b.Splits[(int)kind];
+            var sa = a.Split(kind);
+            var sb = b.Split(kind);
             foreach (var i in new[] { 0, 1, 17, 49 })
             {
                 Assert.Equal(sa.Render(i), sb.Render(i));

@@ -1,0 +1,111 @@
+// Draws an experiment's plots from its summary.json (the contract written by
+// CausalVision.Evaluation.ExperimentReport):
+//   bars-METRIC.png   one bar per row: the mean over seeds with its confidence interval;
+//   sweep-METRIC.png  for rows named "METHOD@p=VALUE": the metric against p, one line per method,
+//                     with the interval as error bars.
+// Usage: ExperimentPlots DIR [METRIC ...]   (default: every metric of the summary)
+using System.Globalization;
+using System.Text.Json;
+using ScottPlot;
+
+if (args.Length < 1 || args[0] is "-h" or "--help")
+{
+    Console.WriteLine("usage: ExperimentPlots DIR [METRIC ...]   (reads DIR/summary.json, writes DIR/bars-*.png and DIR/sweep-*.png)");
+    return args.Length < 1 ? 2 : 0;
+}
+
+var dir = args[0];
+var path = Path.Combine(dir, "summary.json");
+if (!File.Exists(path))
+{
+    Console.Error.WriteLine($"plots: {path} not found; run the experiment first.");
+    return 2;
+}
+
+using var doc = JsonDocument.Parse(File.ReadAllText(path));
+var experiment = doc.RootElement.GetProperty("experiment").GetString()!;
+var rows = doc.RootElement.GetProperty("rows").EnumerateArray().Select(r => new Row(
+    r.GetProperty("name").GetString()!,
+    r.GetProperty("metrics").EnumerateObject().ToDictionary(
+        m => m.Name,
+        m => (Mean: Num(m.Value, "mean"), Low: Num(m.Value, "ci_low"), High: Num(m.Value, "ci_high"))))).ToList();
+var metrics = args.Length > 1 ? args[1..] : [.. rows.SelectMany(r => r.Metrics.Keys).Distinct()];
+
+foreach (var metric in metrics)
+{
+    // Bars with CI whiskers, one per row.
+    var plot = new Plot();
+    var bars = new List<Bar>();
+    var ticks = new List<Tick>();
+    for (var i = 0; i < rows.Count; i++)
+    {
+        if (!rows[i].Metrics.TryGetValue(metric, out var e) || !double.IsFinite(e.Mean))
+        {
+            continue;
+        }
+
+        var bar = new Bar { Position = i, Value = e.Mean, FillColor = Colors.SteelBlue };
+        if (double.IsFinite(e.Low))
+        {
+            bar.Error = (e.High - e.Low) / 2; // Student t intervals are symmetric about the mean.
+            bar.ValueBase = 0;
+        }
+
+        bars.Add(bar);
+        ticks.Add(new Tick(i, rows[i].Name));
+    }
+
+    if (bars.Count > 0)
+    {
+        plot.Add.Bars(bars);
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual([.. ticks]);
+        plot.Axes.Margins(bottom: 0);
+        plot.Title($"{experiment}: {metric} (mean, 95 % CI)");
+        plot.YLabel(metric);
+        var file = Path.Combine(dir, $"bars-{metric}.png");
+        plot.SavePng(file, 720, 420);
+        Console.WriteLine(file);
+    }
+
+    // Accuracy vs p for rows named METHOD@p=VALUE.
+    var sweep = rows
+        .Select(r => (Row: r, At: r.Name.Split("@p=")))
+        .Where(t => t.At.Length == 2 && double.TryParse(t.At[1], NumberStyles.Float, CultureInfo.InvariantCulture, out _) && t.Row.Metrics.ContainsKey(metric))
+        .GroupBy(t => t.At[0])
+        .ToList();
+    if (sweep.Count == 0)
+    {
+        continue;
+    }
+
+    var sweepPlot = new Plot();
+    foreach (var method in sweep)
+    {
+        var points = method
+            .Select(t => (P: double.Parse(t.At[1], CultureInfo.InvariantCulture), E: t.Row.Metrics[metric]))
+            .OrderBy(t => t.P)
+            .ToArray();
+        var xs = points.Select(t => t.P).ToArray();
+        var ys = points.Select(t => t.E.Mean).ToArray();
+        var scatter = sweepPlot.Add.Scatter(xs, ys);
+        scatter.LegendText = method.Key;
+        var errors = points.Select(t => double.IsFinite(t.E.Low) ? (t.E.High - t.E.Low) / 2 : 0).ToArray();
+        var bars2 = sweepPlot.Add.ErrorBar(xs, ys, errors);
+        bars2.Color = scatter.Color;
+    }
+
+    sweepPlot.Title($"{experiment}: {metric} vs spurious correlation p (mean, 95 % CI)");
+    sweepPlot.XLabel("p (train)");
+    sweepPlot.YLabel(metric);
+    sweepPlot.ShowLegend();
+    var sweepFile = Path.Combine(dir, $"sweep-{metric}.png");
+    sweepPlot.SavePng(sweepFile, 720, 420);
+    Console.WriteLine(sweepFile);
+}
+
+return 0;
+
+static double Num(JsonElement e, string name) =>
+    e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : double.NaN;
+
+internal sealed record Row(string Name, Dictionary<string, (double Mean, double Low, double High)> Metrics);

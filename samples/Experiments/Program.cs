@@ -1,0 +1,89 @@
+// CausalVision experiments: rows x seeds with paired confidence intervals (see
+// CausalVision.Evaluation.ExperimentRunner). Run with
+//   ./build.sh experiment baseline-rows --seeds 5 --out artifacts/experiments/baseline-rows
+// Writes OUT/summary.json (the contract), OUT/results.csv, OUT/summary.md; ./build.sh experiment
+// then draws OUT/bars-*.png (and OUT/sweep-*.png for p-sweep) with samples/ExperimentPlots.
+// Rerunning with the same OUT resumes: finished (row, seed) results are kept.
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using CausalVision.Evaluation;
+using CausalVision.Runtime;
+using CausalVision.Samples;
+
+var nameArg = new Argument<string>("name") { Description = $"The experiment: {string.Join(", ", BaselineRows.Names)}." };
+var seeds = new Option<int>("--seeds") { Description = "Number of seeds (0 .. N-1); every row runs with each.", DefaultValueFactory = _ => 5 };
+var outDir = new Option<string?>("--out") { Description = "Output folder (default artifacts/experiments/NAME); an existing one is resumed." };
+var backbone = new Option<string>("--backbone") { Description = "Backbone registry name (Backbones.Create), frozen; e.g. resnet18.", DefaultValueFactory = _ => "resnet18" };
+var pretrained = new Option<string?>("--pretrained") { Description = "Weights file for the backbone (default: random initialisation from the seed)." };
+var p = new Option<double>("--p") { Description = "Spurious correlation p of train / val / test_iid.", DefaultValueFactory = _ => 0.95 };
+var sweep = new Option<string>("--sweep") { Description = "p values of the p-sweep, comma-separated.", DefaultValueFactory = _ => "0.5,0.8,0.95,0.99" };
+var trainSize = new Option<int>("--train-size") { Description = "Training images per seed.", DefaultValueFactory = _ => 2000 };
+var valSize = new Option<int>("--val-size") { Description = "Validation images (training distribution) per seed.", DefaultValueFactory = _ => 600 };
+var testSize = new Option<int>("--test-size") { Description = "test_ood images per seed (test_iid gets a third).", DefaultValueFactory = _ => 1800 };
+var imageSize = new Option<int>("--image-size") { Description = "Image side in pixels.", DefaultValueFactory = _ => 64 };
+var epochs = new Option<int>("--epochs") { Description = "Linear-head epochs.", DefaultValueFactory = _ => 40 };
+var lr = new Option<double>("--lr") { Description = "Linear-head Adam learning rate.", DefaultValueFactory = _ => 0.01 };
+var droStep = new Option<double>("--dro-step") { Description = "Group DRO step size eta.", DefaultValueFactory = _ => 0.01 };
+var bootstrap = new Option<bool>("--bootstrap") { Description = "Percentile-bootstrap intervals instead of Student t." };
+var threads = new Option<int>("--threads") { Description = "TorchSharp intra-op threads (0: library default).", DefaultValueFactory = _ => 0 };
+
+var root = new RootCommand("Runs a named CausalVision experiment (rows x seeds, paired 95 % confidence intervals).")
+{
+    nameArg, seeds, outDir, backbone, pretrained, p, sweep, trainSize, valSize, testSize, imageSize, epochs, lr, droStep, bootstrap, threads,
+};
+
+root.SetAction(parse =>
+{
+    var name = parse.GetValue(nameArg)!;
+    if (!BaselineRows.Names.Contains(name))
+    {
+        Console.Error.WriteLine($"experiment: unknown experiment '{name}'; known: {string.Join(", ", BaselineRows.Names)}.");
+        return 2;
+    }
+
+    var n = parse.GetValue(seeds);
+    if (n < 1)
+    {
+        Console.Error.WriteLine("experiment: --seeds must be at least 1.");
+        return 2;
+    }
+
+    double[] ps;
+    try
+    {
+        ps = [.. parse.GetValue(sweep)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v => double.Parse(v, CultureInfo.InvariantCulture))];
+    }
+    catch (FormatException)
+    {
+        Console.Error.WriteLine("experiment: --sweep must be comma-separated numbers, e.g. 0.5,0.9.");
+        return 2;
+    }
+
+    var settings = new ExperimentSettings(
+        parse.GetValue(backbone)!, parse.GetValue(pretrained), parse.GetValue(p), parse.GetValue(trainSize), parse.GetValue(valSize),
+        parse.GetValue(testSize), parse.GetValue(imageSize), parse.GetValue(epochs), parse.GetValue(lr), parse.GetValue(droStep), ps);
+    var output = parse.GetValue(outDir) ?? Path.Combine("artifacts", "experiments", name);
+    TorchRuntime.EnsureAvailable();
+    if (parse.GetValue(threads) > 0)
+    {
+        TorchSharp.torch.set_num_threads(parse.GetValue(threads));
+    }
+
+    Console.WriteLine($"experiment {name}: {n} seeds -> {output} ({TorchRuntime.Describe()})");
+    var definition = BaselineRows.Create(name, settings);
+    var watch = Stopwatch.StartNew();
+    var summary = ExperimentRunner.Run(definition, new ExperimentRunnerOptions
+    {
+        Seeds = [.. Enumerable.Range(0, n)],
+        OutputDirectory = output,
+        Method = parse.GetValue(bootstrap) ? IntervalMethod.PercentileBootstrap : IntervalMethod.StudentT,
+        Log = m => Console.WriteLine($"{watch.Elapsed.TotalSeconds,7:0.0}s {m}"),
+    });
+    Console.WriteLine();
+    Console.WriteLine(ExperimentReport.ToMarkdown(summary));
+    Console.WriteLine($"wall time {watch.Elapsed.TotalSeconds:0.0} s; wrote {Path.Combine(output, ExperimentReport.SummaryFileName)}");
+    return 0;
+});
+
+return root.Parse(args).Invoke();
