@@ -150,13 +150,24 @@ public sealed class CascadedSpatialNet : nn.Module<Tensor, Tensor, CascadedSpati
     /// <summary>Re-initialises the parameters as the authors' code: first theta layer and tag head weights
     /// <c>N(0, LinearInitStd)</c>, last theta layer weight zero (or <c>N(0, LinearInitStd)</c>) and bias
     /// <c>[s, 0, 0, 0, s, 0]</c>, learnable H_0 zero; the GRU keeps PyTorch's uniform initialisation. With
-    /// <see cref="RegionInit.Distinct"/> the last theta layer's weight is <c>N(0, ThetaOutputInitStd)</c>, its bias zero
-    /// and the per-step offsets start at <c>[s, 0, x_j, 0, s, y_j]</c> on a grid.</summary>
+    /// <see cref="RegionInit.Distinct"/> the first theta layer keeps PyTorch's default initialisation, the last one's weight
+    /// is <c>N(0, ThetaOutputInitStd)</c>, its bias zero, and the per-step offsets start at <c>[s, 0, x_j, 0, s, y_j]</c> on
+    /// a grid.</summary>
     public void reset_parameters()
     {
         using var noGrad = no_grad();
         var std = options.LinearInitStd;
-        nn.init.normal_(thetaRegressor.Hidden.weight, 0, std);
+        if (stepOffset is null)
+        {
+            nn.init.normal_(thetaRegressor.Hidden.weight, 0, std);
+        }
+        else
+        {
+            // Distinct regions: PyTorch's default (Kaiming-uniform) for the first theta layer, so that theta's dependence
+            // on the image is not scaled down twice (N(0, 0.01) weights in both layers make it ~1e-4).
+            nn.init.kaiming_uniform_(thetaRegressor.Hidden.weight, Math.Sqrt(5));
+        }
+
         nn.init.normal_(tagHead.weight, 0, std);
         if (initialHidden is not null)
         {

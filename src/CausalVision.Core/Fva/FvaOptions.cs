@@ -39,7 +39,8 @@ public enum RegionInit
 
     /// <summary>
     /// Ours, following common STN / RA-CNN practice: the last theta layer's weight is drawn from
-    /// <c>N(0, FvaOptions.ThetaOutputInitStd)</c> (so theta depends on the image from the first step on) and each step j
+    /// <c>N(0, FvaOptions.ThetaOutputInitStd)</c> and the first layer keeps PyTorch's default initialisation (so theta depends
+    /// on the image from the first step on) and each step j
     /// adds its own learnable offset <c>b_j = [s, 0, x_j, 0, s, y_j]</c> (state-dict key <c>step_offset</c>, <c>[J, 6]</c>),
     /// with the centres <c>(x_j, y_j)</c> spread on a grid inside the map (<c>|x_j| + s &lt;= 1</c>), so the regions start
     /// different. The last layer's bias starts at zero.
