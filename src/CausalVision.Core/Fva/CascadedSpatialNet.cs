@@ -28,7 +28,10 @@ namespace CausalVision.Fva;
 /// <para>The paper writes the region as <c>T_theta(F_v, H_{j-1})</c>; like the authors' code, the grid samples the
 /// backbone's spatial feature map X (not the image), and the GRU input is the pooled region r_j. The last theta
 /// layer's bias starts at <c>[s, 0, 0, 0, s, 0]</c> (s = <see cref="FvaOptions.InitialScale"/>, default 0.5:
-/// a centred half-size crop) and, by default, its weight at zero, as in the code.</para>
+/// a centred half-size crop) and, by default, its weight at zero, as in the code. With
+/// <see cref="FvaOptions.RegionInit"/> = <see cref="RegionInit.Distinct"/> (ours) theta_j gets a learnable per-step offset
+/// <c>b_j</c> (<c>theta_j = Linear(...) + b_j</c>) whose shifts start on a grid inside the map, and the last layer's weight
+/// starts small and random, so the regions differ across steps and images from the start.</para>
 /// <para>Defaults: J = 10, H = D, W = 128, H_0 = 0, average pooling, zero padding, bilinear sampling.</para>
 /// <para>Shapes:</para>
 /// <list type="bullet">
@@ -38,7 +41,8 @@ namespace CausalVision.Fva;
 /// <c>[B, J, D]</c>, hidden states <c>[B, J, H]</c>, tag logits <c>[B, J, M]</c>.</description></item>
 /// </list>
 /// <para>State-dict keys: <c>gru.*</c>, <c>fc_loc.0.*</c>, <c>fc_loc.2.*</c>, <c>word_classifier.*</c> and, when learnable,
-/// <c>h0</c> (the authors' names, without their <c>word_decoder.STN.</c> prefixes).</para>
+/// <c>h0</c> (the authors' names, without their <c>word_decoder.STN.</c> prefixes), and <c>step_offset</c> with distinct
+/// regions.</para>
 /// </remarks>
 public sealed class CascadedSpatialNet : nn.Module<Tensor, Tensor, CascadedSpatialNetOutput>
 {
@@ -53,6 +57,9 @@ public sealed class CascadedSpatialNet : nn.Module<Tensor, Tensor, CascadedSpati
 
     [ComponentName(Name = "h0")]
     private readonly Parameter? initialHidden;
+
+    [ComponentName(Name = "step_offset")]
+    private readonly Parameter? stepOffset;
 
     private readonly FvaOptions options;
 
@@ -89,6 +96,11 @@ public sealed class CascadedSpatialNet : nn.Module<Tensor, Tensor, CascadedSpati
         if (this.options.LearnableInitialHidden)
         {
             initialHidden = new Parameter(zeros(1, HiddenSize));
+        }
+
+        if (this.options.RegionInit == RegionInit.Distinct)
+        {
+            stepOffset = new Parameter(zeros(this.options.Steps, 6));
         }
 
         reset_parameters();
@@ -137,12 +149,40 @@ public sealed class CascadedSpatialNet : nn.Module<Tensor, Tensor, CascadedSpati
 
     /// <summary>Re-initialises the parameters as the authors' code: first theta layer and tag head weights
     /// <c>N(0, LinearInitStd)</c>, last theta layer weight zero (or <c>N(0, LinearInitStd)</c>) and bias
-    /// <c>[s, 0, 0, 0, s, 0]</c>, learnable H_0 zero; the GRU keeps PyTorch's uniform initialisation.</summary>
+    /// <c>[s, 0, 0, 0, s, 0]</c>, learnable H_0 zero; the GRU keeps PyTorch's uniform initialisation. With
+    /// <see cref="RegionInit.Distinct"/> the first theta layer keeps PyTorch's default initialisation, the last one's weight
+    /// is <c>N(0, ThetaOutputInitStd)</c>, its bias zero, and the per-step offsets start at <c>[s, 0, x_j, 0, s, y_j]</c> on
+    /// a grid.</summary>
     public void reset_parameters()
     {
         using var noGrad = no_grad();
         var std = options.LinearInitStd;
-        nn.init.normal_(thetaRegressor.Hidden.weight, 0, std);
+        if (stepOffset is null)
+        {
+            nn.init.normal_(thetaRegressor.Hidden.weight, 0, std);
+        }
+        else
+        {
+            // Distinct regions: PyTorch's default (Kaiming-uniform) for the first theta layer, so that theta's dependence
+            // on the image is not scaled down twice (N(0, 0.01) weights in both layers make it ~1e-4).
+            nn.init.kaiming_uniform_(thetaRegressor.Hidden.weight, Math.Sqrt(5));
+        }
+
+        nn.init.normal_(tagHead.weight, 0, std);
+        if (initialHidden is not null)
+        {
+            nn.init.zeros_(initialHidden);
+        }
+
+        if (stepOffset is not null)
+        {
+            nn.init.normal_(thetaRegressor.Output.weight, 0, options.ThetaOutputInitStd);
+            nn.init.zeros_(thetaRegressor.Output.bias!);
+            using var offsets = tensor(DistinctOffsets(options.Steps, options.InitialScale), new long[] { options.Steps, 6 });
+            stepOffset.copy_(offsets);
+            return;
+        }
+
         if (options.ZeroInitThetaWeight)
         {
             nn.init.zeros_(thetaRegressor.Output.weight);
@@ -157,12 +197,32 @@ public sealed class CascadedSpatialNet : nn.Module<Tensor, Tensor, CascadedSpati
         {
             thetaRegressor.Output.bias!.copy_(bias);
         }
+    }
 
-        nn.init.normal_(tagHead.weight, 0, std);
-        if (initialHidden is not null)
+    /// <summary>
+    /// The initial per-step offsets of <see cref="RegionInit.Distinct"/>: scale s on the diagonal and centres spread over a
+    /// g x g grid (g = ceil(sqrt(J))) of cell centres inside <c>[-(1 - s), 1 - s]</c>, step j taking cell
+    /// <c>floor(j g^2 / J)</c> so the J centres cover the grid evenly; a single step gets the centre.
+    /// </summary>
+    /// <param name="steps">J.</param>
+    /// <param name="scale">s.</param>
+    /// <returns>Row-major <c>[J, 6]</c> values <c>[s, 0, x_j, 0, s, y_j]</c>.</returns>
+    internal static float[] DistinctOffsets(int steps, double scale)
+    {
+        var g = (int)Math.Ceiling(Math.Sqrt(steps));
+        var span = 1.0 - scale;
+        var values = new float[steps * 6];
+        for (var j = 0; j < steps; j++)
         {
-            nn.init.zeros_(initialHidden);
+            var cell = (int)((long)j * g * g / steps);
+            double Centre(int k) => g == 1 ? 0.0 : -span + (2.0 * span * (k + 0.5) / g);
+            values[(j * 6) + 0] = (float)scale;
+            values[(j * 6) + 2] = (float)Centre(cell % g);
+            values[(j * 6) + 4] = (float)scale;
+            values[(j * 6) + 5] = (float)Centre(cell / g);
         }
+
+        return values;
     }
 
     /// <summary>Runs the J cascaded steps (eq. 1-2).</summary>
@@ -197,7 +257,13 @@ public sealed class CascadedSpatialNet : nn.Module<Tensor, Tensor, CascadedSpati
         var hiddens = new Tensor[Steps];
         for (var j = 0; j < Steps; j++)
         {
-            var theta = thetaRegressor.call(cat(new[] { globalFeature, hidden }, 1)).view(batch, 2, 3);
+            var raw = thetaRegressor.call(cat(new[] { globalFeature, hidden }, 1));
+            if (stepOffset is not null)
+            {
+                raw = raw + stepOffset[j];
+            }
+
+            var theta = raw.view(batch, 2, 3);
             var sampled = Sample(featureMap, theta, options.SamplerPadding);
             var region = options.RegionPooling == RegionPooling.Average
                 ? sampled.mean(new long[] { 2, 3 })
@@ -234,6 +300,7 @@ public sealed class CascadedSpatialNet : nn.Module<Tensor, Tensor, CascadedSpati
             thetaRegressor.Dispose();
             tagHead.Dispose();
             initialHidden?.Dispose();
+            stepOffset?.Dispose();
         }
 
         base.Dispose(disposing);
@@ -254,6 +321,8 @@ public sealed class CascadedSpatialNet : nn.Module<Tensor, Tensor, CascadedSpati
         ThetaLeakySlope = o.ThetaLeakySlope,
         InitialScale = o.InitialScale,
         ZeroInitThetaWeight = o.ZeroInitThetaWeight,
+        RegionInit = o.RegionInit,
+        ThetaOutputInitStd = o.ThetaOutputInitStd,
         LearnableInitialHidden = o.LearnableInitialHidden,
         RegionPooling = o.RegionPooling,
         SamplerPadding = o.SamplerPadding,

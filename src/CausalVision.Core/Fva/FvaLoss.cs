@@ -190,7 +190,10 @@ public sealed class FvaLoss
                 locTerms.OutlierScale.MoveToOuterDisposeScope(),
                 locTerms.Rotation.MoveToOuterDisposeScope(),
                 locTerms.ScaleUpper.MoveToOuterDisposeScope(),
-                locTerms.ScaleLower.MoveToOuterDisposeScope()));
+                locTerms.ScaleLower.MoveToOuterDisposeScope())
+            {
+                Containment = locTerms.Containment?.MoveToOuterDisposeScope(),
+            });
     }
 
     private void CheckClassInputs(Tensor? classLogits, Tensor? labels, long batch)

@@ -27,6 +27,27 @@ public enum TagHeadInput
     Region,
 }
 
+/// <summary>How the regions of the <see cref="CascadedSpatialNet"/> start.</summary>
+public enum RegionInit
+{
+    /// <summary>
+    /// The authors' code: the last theta layer's bias is <c>[s, 0, 0, 0, s, 0]</c> and its weight is zero (or normal with
+    /// <see cref="FvaOptions.ZeroInitThetaWeight"/> off), shared by every step, so all J regions start as one centred crop
+    /// for every image.
+    /// </summary>
+    Shared,
+
+    /// <summary>
+    /// Ours, following common STN / RA-CNN practice: the last theta layer's weight is drawn from
+    /// <c>N(0, FvaOptions.ThetaOutputInitStd)</c> and the first layer keeps PyTorch's default initialisation (so theta depends
+    /// on the image from the first step on) and each step j
+    /// adds its own learnable offset <c>b_j = [s, 0, x_j, 0, s, y_j]</c> (state-dict key <c>step_offset</c>, <c>[J, 6]</c>),
+    /// with the centres <c>(x_j, y_j)</c> spread on a grid inside the map (<c>|x_j| + s &lt;= 1</c>), so the regions start
+    /// different. The last layer's bias starts at zero.
+    /// </summary>
+    Distinct,
+}
+
 /// <summary>
 /// Options of the <see cref="CascadedSpatialNet"/> (eq. 1-2) and its stage-1 objective (eq. 3, 4, 15).
 /// </summary>
@@ -70,6 +91,17 @@ public sealed class FvaOptions
     /// theta layer receives no gradient until the last layer has moved away from zero (one optimiser step).</value>
     public bool ZeroInitThetaWeight { get; set; } = true;
 
+    /// <summary>Gets or sets how the regions start (shared centred crop as the authors' code, or distinct per step).</summary>
+    /// <value>Default <see cref="Fva.RegionInit.Shared"/> (the authors' code; the paper is silent). With the code's locating
+    /// loss this collapses every region onto one crop; <see cref="Fva.RegionInit.Distinct"/> with
+    /// <see cref="LocatingLossOptions.Bounded"/> keeps them apart (see <see cref="Localising"/>).</value>
+    public RegionInit RegionInit { get; set; } = RegionInit.Shared;
+
+    /// <summary>Gets or sets the standard deviation of the last theta layer's weight with <see cref="Fva.RegionInit.Distinct"/>.</summary>
+    /// <value>Default 0.01 (small: theta starts near the per-step offsets but already depends on the image).</value>
+    [Range(0.0, 10.0)]
+    public double ThetaOutputInitStd { get; set; } = 0.01;
+
     /// <summary>Gets or sets a value indicating whether the initial hidden state <c>H_0</c> is a learnable parameter.</summary>
     /// <value>Default <see langword="false"/>: <c>H_0 = 0</c> as the paper states under eq. 1. The authors' code uses a
     /// learnable <c>h0_de</c> initialised at zero (set <see langword="true"/> for that).</value>
@@ -103,6 +135,19 @@ public sealed class FvaOptions
     /// <value>Default: a new <see cref="FvaLossOptions"/>.</value>
     public FvaLossOptions Loss { get; set; } = new();
 
+    /// <summary>
+    /// Creates options whose regions are meant to localise (ours): <see cref="Fva.RegionInit.Distinct"/> regions and the
+    /// <see cref="LocatingLossOptions.Bounded"/> locating loss (pairwise diversity, regions kept inside the map, scales in
+    /// [0.2, 0.6], no batch-wide anti-outlier pull). Everything else keeps its default.
+    /// </summary>
+    /// <returns>New options.</returns>
+    public static FvaOptions Localising() => new()
+    {
+        RegionInit = RegionInit.Distinct,
+        InitialScale = 0.4,
+        Loss = new FvaLossOptions { Locating = LocatingLossOptions.Bounded() },
+    };
+
     /// <summary>Checks every option.</summary>
     /// <exception cref="ArgumentException">An option is out of range; the message names it.</exception>
     public void Validate()
@@ -117,6 +162,8 @@ public sealed class FvaOptions
         OptionChecks.Range(ThetaLeakySlope, 0.0, 1.0, nameof(ThetaLeakySlope));
         OptionChecks.Range(InitialScale, 1e-3, 1.0, nameof(InitialScale));
         OptionChecks.Defined(RegionPooling, nameof(RegionPooling));
+        OptionChecks.Defined(RegionInit, nameof(RegionInit));
+        OptionChecks.Range(ThetaOutputInitStd, 0.0, 10.0, nameof(ThetaOutputInitStd));
         OptionChecks.Defined(SamplerPadding, nameof(SamplerPadding));
         OptionChecks.Defined(TagHeadInput, nameof(TagHeadInput));
         OptionChecks.Range(TagHeadDropout, 0.0, 0.99, nameof(TagHeadDropout));

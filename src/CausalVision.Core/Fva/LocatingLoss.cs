@@ -17,12 +17,14 @@ namespace CausalVision.Fva;
 /// <code>
 /// diversity  = w_d * mean_b exp(-sum_{i&lt;j in b} (|x_i - x_j| + |y_i - y_j|))           (Code form)
 ///            = w_d * mean_b sum_{j in b} exp(-|x_j - x̄_b| - |y_j - ȳ_b|)                (PaperEquation4 form, eq. 4)
+///            = w_d * mean_b mean_{i&lt;j in b} exp(-|x_i - x_j| - |y_i - y_j|)             (Pairwise form, ours)
 /// outlier    = w_os * (mean|x - mean x| + mean|y - mean y|) + w_oc * (mean|s_x - mean s_x| + mean|s_y - mean s_y|)
 /// rotation   = w_r * mean (|theta_12| + |theta_21|) / 2                                   (Code form)
 ///            = w_r * mean_b sum_{j in b} (|theta_12| + |theta_21|)                         (PaperEquation4 form)
 /// scaleUpper = w_u * mean (max(|s_x| - u, 0) + max(|s_y| - u, 0))
 /// scaleLower = w_l * mean (max(l - s_x, 0) + max(l - s_y, 0))
-/// L_l        = diversity + outlier + rotation + scaleUpper + scaleLower
+/// contain    = w_c * mean (max(|x| + |s_x| - 1, 0) + max(|y| + |s_y| - 1, 0))              (ours; weight 0 by default)
+/// L_l        = diversity + outlier + rotation + scaleUpper + scaleLower + contain
 /// </code>
 /// <para>An optional step mask restricts every term to the considered steps (the authors' code uses only the steps that
 /// have a tag target). In the Code form an image with fewer than two considered steps contributes the constant
@@ -85,7 +87,16 @@ public sealed class LocatingLoss
 
         Tensor diversity;
         Tensor rotation;
-        if (options.Form == LocatingLossForm.Code)
+        if (options.Form == LocatingLossForm.Pairwise)
+        {
+            var pair = (m.unsqueeze(2) * m.unsqueeze(1)).triu(1);
+            var dx = (x.unsqueeze(2) - x.unsqueeze(1)).abs();
+            var dy = (y.unsqueeze(2) - y.unsqueeze(1)).abs();
+            var pairs = pair.sum().clamp_min(1.0);
+            diversity = (exp(-(dx + dy)) * pair).sum() / pairs;
+            rotation = MaskedMean((r12.abs() + r21.abs()) * 0.5);
+        }
+        else if (options.Form == LocatingLossForm.Code)
         {
             var pair = m.unsqueeze(2) * m.unsqueeze(1);
             var dx = (x.unsqueeze(2) - x.unsqueeze(1)).abs();
@@ -108,13 +119,15 @@ public sealed class LocatingLoss
         var upper = MaskedMean(F.relu(sx.abs() - options.ScaleUpperBound) + F.relu(sy.abs() - options.ScaleUpperBound));
         var lower = MaskedMean(F.relu(options.ScaleLowerBound - sx) + F.relu(options.ScaleLowerBound - sy));
 
+        var contain = MaskedMean(F.relu(x.abs() + sx.abs() - 1.0) + F.relu(y.abs() + sy.abs() - 1.0));
         var wDiversity = diversity * options.DiversityWeight;
         var wShift = outlierShift * options.OutlierShiftWeight;
         var wScale = outlierScale * options.OutlierScaleWeight;
         var wRotation = rotation * options.RotationWeight;
         var wUpper = upper * options.ScaleUpperWeight;
         var wLower = lower * options.ScaleLowerWeight;
-        var total = wDiversity + wShift + wScale + wRotation + wUpper + wLower;
+        var wContain = contain * options.ContainmentWeight;
+        var total = wDiversity + wShift + wScale + wRotation + wUpper + wLower + wContain;
         return new LocatingLossTerms(
             total.MoveToOuterDisposeScope(),
             wDiversity.MoveToOuterDisposeScope(),
@@ -122,7 +135,10 @@ public sealed class LocatingLoss
             wScale.MoveToOuterDisposeScope(),
             wRotation.MoveToOuterDisposeScope(),
             wUpper.MoveToOuterDisposeScope(),
-            wLower.MoveToOuterDisposeScope());
+            wLower.MoveToOuterDisposeScope())
+        {
+            Containment = wContain.MoveToOuterDisposeScope(),
+        };
     }
 }
 
@@ -136,6 +152,9 @@ public sealed class LocatingLoss
 /// <param name="ScaleLower">Scale lower-bound term times its weight.</param>
 public sealed record LocatingLossTerms(Tensor Total, Tensor Diversity, Tensor OutlierShift, Tensor OutlierScale, Tensor Rotation, Tensor ScaleUpper, Tensor ScaleLower) : IDisposable
 {
+    /// <summary>Gets the containment term times its weight (a scalar; null when built without it).</summary>
+    public Tensor? Containment { get; init; }
+
     /// <summary>Disposes every term.</summary>
     public void Dispose()
     {
@@ -146,5 +165,6 @@ public sealed record LocatingLossTerms(Tensor Total, Tensor Diversity, Tensor Ou
         Rotation.Dispose();
         ScaleUpper.Dispose();
         ScaleLower.Dispose();
+        Containment?.Dispose();
     }
 }

@@ -19,6 +19,14 @@ public enum LocatingLossForm
     /// rotation <c>sum_j (|theta_12| + |theta_21|)</c>; both averaged over the batch.
     /// </summary>
     PaperEquation4,
+
+    /// <summary>
+    /// Ours: diversity = mean over images and over pairs i &lt; j of <c>exp(-(|x_i - x_j| + |y_i - y_j|))</c> (a mean, so it
+    /// keeps a gradient however many regions there are, where the code's exp of a sum vanishes once a few pairs are
+    /// apart); rotation as the Code form. Use it with <see cref="LocatingLossOptions.ContainmentWeight"/> so the regions
+    /// repel each other but stay on the map.
+    /// </summary>
+    Pairwise,
 }
 
 /// <summary>
@@ -79,6 +87,34 @@ public sealed class LocatingLossOptions
     [Range(0.0, 1e6)]
     public double ScaleLowerWeight { get; set; } = 1.0;
 
+    /// <summary>
+    /// Gets or sets the weight of the containment term (ours): <c>mean(max(|x| + |s_x| - 1, 0) + max(|y| + |s_y| - 1, 0))</c>,
+    /// zero exactly when the region lies inside the map (normalised coordinates, -1..1).
+    /// </summary>
+    /// <value>Default 0 (neither the paper nor the authors' code has it; eq. 4 alone sends regions off the map).</value>
+    [Range(0.0, 1e6)]
+    public double ContainmentWeight { get; set; }
+
+    /// <summary>
+    /// Creates the bounded form (ours): <see cref="LocatingLossForm.Pairwise"/> diversity (weight 1), containment (weight
+    /// 10), rotation weight 1, scales bounded to [0.2, 0.6] (weights 1), and no anti-outlier terms (with weight 100 they pull
+    /// every region of every image to the batch mean, i.e. one crop).
+    /// </summary>
+    /// <returns>New options.</returns>
+    public static LocatingLossOptions Bounded() => new()
+    {
+        Form = LocatingLossForm.Pairwise,
+        DiversityWeight = 1.0,
+        OutlierShiftWeight = 0.0,
+        OutlierScaleWeight = 0.0,
+        RotationWeight = 1.0,
+        ScaleUpperBound = 0.6,
+        ScaleLowerBound = 0.2,
+        ScaleUpperWeight = 1.0,
+        ScaleLowerWeight = 1.0,
+        ContainmentWeight = 10.0,
+    };
+
     /// <summary>Creates options for eq. 4 alone: paper form, diversity and rotation weight 1, no anti-outlier or scale terms.</summary>
     /// <returns>New options.</returns>
     public static LocatingLossOptions PaperEquation4() => new()
@@ -105,5 +141,6 @@ public sealed class LocatingLossOptions
         OptionChecks.Range(ScaleLowerBound, -10.0, 10.0, nameof(ScaleLowerBound));
         OptionChecks.Range(ScaleUpperWeight, 0.0, 1e6, nameof(ScaleUpperWeight));
         OptionChecks.Range(ScaleLowerWeight, 0.0, 1e6, nameof(ScaleLowerWeight));
+        OptionChecks.Range(ContainmentWeight, 0.0, 1e6, nameof(ContainmentWeight));
     }
 }

@@ -11,7 +11,8 @@ namespace CausalVision.Har;
 
 /// <summary>
 /// Refines the Cascaded Spatial Net's tag predictions with the tag distribution t_r of the matched visual prototypes:
-/// <c>t_f = (1 - alpha_f) softmax(t) + alpha_f softmax(t_r)</c> (eq. 7), then keeps the top-k tags.
+/// <c>t_f = (1 - alpha_f) softmax(t) + alpha_f softmax(t_r / τ)</c> (eq. 7; τ = 1 as the paper writes it, see
+/// <see cref="TagRefinementOptions.PrototypeTemperature"/>), then keeps the top-k tags.
 /// </summary>
 /// <remarks>
 /// <para>With <see cref="TagStepAggregation.PerStep"/> (default) each step's logits <c>t_j</c> are refined with
@@ -21,7 +22,7 @@ namespace CausalVision.Har;
 /// the maximum over steps gives one score per tag; a per-step <c>t_r</c> is summed over steps (the code's sum of one-hot
 /// matched tags). Note that softmax is applied to these scores as eq. 7 says, so the code's t_r is a count vector and
 /// softmax(t_r) is not a multi-hot mask.</para>
-/// <para>Defaults: alpha_f = 0.1, per step, top k = 9.</para>
+/// <para>Defaults: alpha_f = 0.1, τ = 1, per step, top k = 9.</para>
 /// <para>Shapes: logits <c>[B, J, M]</c>; t_r <c>[B, M]</c> or <c>[B, J, M]</c>; refined <c>[B, J, M]</c> (per step) or
 /// <c>[B, M]</c>; top-k ids and scores <c>[..., k]</c>, highest first.</para>
 /// </remarks>
@@ -112,7 +113,8 @@ public sealed class TagRefinement
         }
 
         var alpha = options.AlphaF;
-        var refined = (F.softmax(scores, -1) * (1.0 - alpha)) + (F.softmax(reference, -1) * alpha);
+        var tau = options.PrototypeTemperature;
+        var refined = (F.softmax(scores, -1) * (1.0 - alpha)) + (F.softmax(tau == 1.0 ? reference : reference / tau, -1) * alpha);
         var tagCount = refined.shape[^1];
         var k = options.TopK == 0 ? tagCount : Math.Min(options.TopK, tagCount);
         var (values, indices) = refined.topk((int)k, dim: -1, largest: true, sorted: true);

@@ -24,6 +24,16 @@ public sealed class TagRefinementOptions
     [Range(0.0, 1.0)]
     public double AlphaF { get; set; } = 0.1;
 
+    /// <summary>
+    /// Gets or sets the temperature τ of the prototypes' tag distribution: eq. 7 becomes
+    /// <c>t_f = (1 - alpha_f) softmax(t) + alpha_f softmax(t_r / τ)</c>.
+    /// </summary>
+    /// <value>Default 1 (eq. 7 as written). t_r is a probability vector, so <c>softmax(t_r)</c> has max/min at most e and is
+    /// nearly flat over M tags: at alpha_f = 0.1 it cannot move the ranking of tags whose probabilities differ by more than
+    /// about <c>alpha_f (e - 1) / M</c>. A small τ (e.g. 0.05, ours) makes it follow t_r's peaks.</value>
+    [Range(1e-4, 1e4)]
+    public double PrototypeTemperature { get; set; } = 1.0;
+
     /// <summary>Gets or sets how the per-step predictions are aggregated.</summary>
     /// <value>Default <see cref="TagStepAggregation.PerStep"/> (the paper refines each region's tags);
     /// <see cref="TagStepAggregation.MinMaxThenMax"/> is the authors' code.</value>
@@ -40,6 +50,7 @@ public sealed class TagRefinementOptions
     {
         OptionChecks.Range(AlphaF, 0.0, 1.0, nameof(AlphaF));
         OptionChecks.Defined(StepAggregation, nameof(StepAggregation));
+        OptionChecks.Range(PrototypeTemperature, 1e-4, 1e4, nameof(PrototypeTemperature));
         OptionChecks.Range(TopK, 0, int.MaxValue, nameof(TopK));
     }
 }

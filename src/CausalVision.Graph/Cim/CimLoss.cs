@@ -39,7 +39,23 @@ public sealed class CimLoss
         KlWeight = options.KlWeight;
         CausalWeight = options.CausalWeight;
         InterventionWeight = options.InterventionWeight;
+        TrivialObjective = options.TrivialObjective;
+        GceQ = options.GceQ;
+        MaskBudget = options.MaskBudget;
+        MaskBudgetWeight = options.MaskBudgetWeight;
     }
+
+    /// <summary>Gets the objective of the non-causal branch.</summary>
+    public CimTrivialObjective TrivialObjective { get; }
+
+    /// <summary>Gets the generalized cross-entropy exponent q.</summary>
+    public double GceQ { get; }
+
+    /// <summary>Gets the node-mask budget r.</summary>
+    public double MaskBudget { get; }
+
+    /// <summary>Gets the weight of the mask budget term.</summary>
+    public double MaskBudgetWeight { get; }
 
     /// <summary>Gets the number of classes C.</summary>
     public int Classes { get; }
@@ -67,7 +83,26 @@ public sealed class CimLoss
     public CimLossResult Compute(CimOutput output, Tensor labels)
     {
         ArgumentNullException.ThrowIfNull(output);
-        return Compute(output.CausalLogits, output.TrivialLogits, output.InterventionLogits, labels);
+        return Compute(output.CausalLogits, output.TrivialLogits, output.InterventionLogits, labels, output.NodeMask);
+    }
+
+    /// <summary>Computes L_gf from the three logits and, for the budget term, the node mask.</summary>
+    /// <param name="causalLogits">f_c(F_c) [B, C].</param>
+    /// <param name="trivialLogits">f_n(F_n) [B, C].</param>
+    /// <param name="interventionLogits">f_m(F_m) [B, C].</param>
+    /// <param name="labels">Class indices [B] or multi-hot targets [B, C].</param>
+    /// <param name="nodeMask">The node mask [B, N, 2] (<see cref="CimOutput.NodeMask"/>; zero rows on padding), or null
+    /// (then the budget term is 0).</param>
+    /// <returns>The terms and the weighted total (owned by the caller).</returns>
+    /// <exception cref="ArgumentException">Bad labels, logits or mask.</exception>
+    public CimLossResult Compute(Tensor causalLogits, Tensor trivialLogits, Tensor interventionLogits, Tensor labels, Tensor? nodeMask)
+    {
+        if (nodeMask is not null && (nodeMask.Dimensions != 3 || nodeMask.shape[2] != 2 || nodeMask.shape[0] != causalLogits.shape[0]))
+        {
+            throw new ArgumentException($"nodeMask must have shape [B, N, 2] with B = {causalLogits.shape[0]}, got [{string.Join(", ", nodeMask.shape)}].", nameof(nodeMask));
+        }
+
+        return ComputeCore(causalLogits, trivialLogits, interventionLogits, labels, nodeMask);
     }
 
     /// <summary>Computes L_gf from the three logits.</summary>
@@ -77,7 +112,39 @@ public sealed class CimLoss
     /// <param name="labels">Class indices [B] or multi-hot targets [B, C].</param>
     /// <returns>The terms and the weighted total (owned by the caller).</returns>
     /// <exception cref="ArgumentException">Bad labels or logits (shape, range, NaN/Inf).</exception>
-    public CimLossResult Compute(Tensor causalLogits, Tensor trivialLogits, Tensor interventionLogits, Tensor labels)
+    public CimLossResult Compute(Tensor causalLogits, Tensor trivialLogits, Tensor interventionLogits, Tensor labels) =>
+        ComputeCore(causalLogits, trivialLogits, interventionLogits, labels, null);
+
+    /// <summary>
+    /// The budget term on the causal node mask: the mean over graphs of <c>max(mean_nodes(m) - r, 0)</c>, m = column 1 of
+    /// <paramref name="nodeMask"/> over the graph's real nodes. Ours: a one-sided form of GSAT's budget (Miao et al., ICML
+    /// 2022, which pulls every node's mask to r with <c>KL(Bern(m) ‖ Bern(r))</c>) and of GNNExplainer's mask-size penalty
+    /// (Ying et al., NeurIPS 2019). Keeping more than the budget costs; which nodes stay is left to the causal term.
+    /// </summary>
+    /// <param name="nodeMask">[B, N, 2], zero rows on padding.</param>
+    /// <param name="budget">r in (0, 1).</param>
+    /// <returns>Scalar.</returns>
+    /// <exception cref="ArgumentException">Bad shape or budget.</exception>
+    public static Tensor MaskBudgetTerm(Tensor nodeMask, double budget)
+    {
+        ArgumentNullException.ThrowIfNull(nodeMask);
+        if (nodeMask.Dimensions != 3 || nodeMask.shape[2] != 2)
+        {
+            throw new ArgumentException($"nodeMask must have shape [B, N, 2], got [{string.Join(", ", nodeMask.shape)}].", nameof(nodeMask));
+        }
+
+        if (!(budget > 0 && budget < 1))
+        {
+            throw new ArgumentException($"budget must lie in (0, 1), got {budget}.", nameof(budget));
+        }
+
+        using var scope = NewDisposeScope();
+        var real = nodeMask.sum(-1).gt(0.5).to(nodeMask.dtype);
+        var kept = (nodeMask[.., .., 1] * real).sum(1) / real.sum(1).clamp_min(1.0);
+        return nn.functional.relu(kept - budget).mean().MoveToOuterDisposeScope();
+    }
+
+    private CimLossResult ComputeCore(Tensor causalLogits, Tensor trivialLogits, Tensor interventionLogits, Tensor labels, Tensor? nodeMask)
     {
         CheckLogits(causalLogits, nameof(causalLogits), Classes);
         var b = causalLogits.shape[0];
@@ -93,11 +160,42 @@ public sealed class CimLoss
         }
 
         using var scope = NewDisposeScope();
-        var kl = KlUnchecked(trivialLogits, KlDirection);
-        var causal = SupervisedUnchecked(causalLogits, labels, Kind);
-        var intervened = SupervisedUnchecked(interventionLogits, labels, Kind);
+        Tensor kl, causal, intervened;
+        if (TrivialObjective == CimTrivialObjective.KlToUniform)
+        {
+            kl = KlUnchecked(trivialLogits, KlDirection);
+            causal = SupervisedUnchecked(causalLogits, labels, Kind);
+            intervened = SupervisedUnchecked(interventionLogits, labels, Kind);
+        }
+        else
+        {
+            // DisC: the bias branch learns the easy (shortcut) samples by GCE; the causal terms weight each sample by
+            // its relative difficulty W = CE_n / (CE_c + CE_n), detached.
+            kl = GeneralizedCrossEntropyUnchecked(trivialLogits, labels, GceQ);
+            Tensor weights;
+            using (no_grad())
+            {
+                var ceN = PerSample(trivialLogits.detach(), labels, CimLossKind.CrossEntropy);
+                var ceC = PerSample(causalLogits.detach(), labels, CimLossKind.CrossEntropy);
+                weights = ceN / (ceC + ceN + 1e-8);
+            }
+
+            causal = (PerSample(causalLogits, labels, Kind) * weights).mean();
+            intervened = (PerSample(interventionLogits, labels, Kind) * weights).mean();
+        }
+
         var total = (kl * KlWeight) + (causal * CausalWeight) + (intervened * InterventionWeight);
-        return new CimLossResult(kl.MoveToOuterDisposeScope(), causal.MoveToOuterDisposeScope(), intervened.MoveToOuterDisposeScope(), total.MoveToOuterDisposeScope());
+        Tensor? budgetTerm = null;
+        if (MaskBudgetWeight > 0 && nodeMask is not null)
+        {
+            budgetTerm = MaskBudgetTerm(nodeMask, MaskBudget);
+            total = total + (budgetTerm * MaskBudgetWeight);
+        }
+
+        return new CimLossResult(kl.MoveToOuterDisposeScope(), causal.MoveToOuterDisposeScope(), intervened.MoveToOuterDisposeScope(), total.MoveToOuterDisposeScope())
+        {
+            Budget = budgetTerm?.MoveToOuterDisposeScope(),
+        };
     }
 
     /// <summary>KL divergence between softmax(logits) and the uniform distribution, batch mean.</summary>
@@ -145,6 +243,49 @@ public sealed class CimLoss
             ? (logp.exp() * (logp + logC)).sum(1)
             : (-logp).mean(new long[] { 1 }) - logC;
         return perSample.mean().MoveToOuterDisposeScope();
+    }
+
+    private static Tensor GeneralizedCrossEntropyUnchecked(Tensor logits, Tensor labels, double q)
+    {
+        using var scope = NewDisposeScope();
+        Tensor p;
+        if (labels.is_floating_point())
+        {
+            var y = labels.to(logits.dtype);
+            var s = logits.sigmoid();
+            p = (y * s) + ((1 - y) * (1 - s));
+        }
+        else
+        {
+            p = logits.softmax(1).gather(1, labels.to(ScalarType.Int64).unsqueeze(1)).squeeze(1);
+        }
+
+        return ((1 - p.clamp_min(1e-8).pow(q)) / q).mean().MoveToOuterDisposeScope();
+    }
+
+    // The supervised loss per sample [B]: its batch mean is SupervisedUnchecked.
+    private static Tensor PerSample(Tensor logits, Tensor labels, CimLossKind kind)
+    {
+        using var scope = NewDisposeScope();
+        var multiLabel = labels.is_floating_point();
+        Tensor loss;
+        if (kind == CimLossKind.L2)
+        {
+            var target = multiLabel
+                ? labels.to(logits.dtype) / labels.to(logits.dtype).sum(1, keepdim: true)
+                : nn.functional.one_hot(labels.to(ScalarType.Int64), logits.shape[1]).to(logits.dtype);
+            loss = (logits.softmax(1) - target).square().sum(1);
+        }
+        else if (multiLabel)
+        {
+            loss = nn.functional.binary_cross_entropy_with_logits(logits, labels.to(logits.dtype), reduction: nn.Reduction.None).mean(new long[] { 1 });
+        }
+        else
+        {
+            loss = nn.functional.nll_loss(nn.functional.log_softmax(logits, 1), labels.to(ScalarType.Int64), reduction: nn.Reduction.None);
+        }
+
+        return loss.MoveToOuterDisposeScope();
     }
 
     private static Tensor SupervisedUnchecked(Tensor logits, Tensor labels, CimLossKind kind)

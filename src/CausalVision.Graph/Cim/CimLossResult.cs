@@ -19,7 +19,8 @@ public sealed class CimLossResult : IDisposable
         Total = total ?? throw new ArgumentNullException(nameof(total));
     }
 
-    /// <summary>Gets KL(f_n(F_n), U), unweighted, batch mean (scalar).</summary>
+    /// <summary>Gets KL(f_n(F_n), U), unweighted, batch mean (scalar); with
+    /// <see cref="CimTrivialObjective.GeneralizedCrossEntropy"/> the GCE of f_n instead.</summary>
     public Tensor Kl { get; }
 
     /// <summary>Gets loss(f_c(F_c), y), unweighted (scalar).</summary>
@@ -28,7 +29,10 @@ public sealed class CimLossResult : IDisposable
     /// <summary>Gets loss(f_m(F_m), y), unweighted (scalar).</summary>
     public Tensor Intervened { get; }
 
-    /// <summary>Gets L_gf = w_kl·Kl + w_c·Causal + w_m·Intervened (scalar; call backward on this).</summary>
+    /// <summary>Gets the mask budget term, unweighted (scalar), or null when it is off or no mask was given.</summary>
+    public Tensor? Budget { get; init; }
+
+    /// <summary>Gets L_gf = w_kl·Kl + w_c·Causal + w_m·Intervened (+ w_b·Budget) (scalar; call backward on this).</summary>
     public Tensor Total { get; }
 
     /// <inheritdoc/>
@@ -38,5 +42,6 @@ public sealed class CimLossResult : IDisposable
         Causal.Dispose();
         Intervened.Dispose();
         Total.Dispose();
+        Budget?.Dispose();
     }
 }

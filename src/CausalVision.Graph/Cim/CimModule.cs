@@ -35,7 +35,10 @@ namespace CausalVision.Graph.Cim;
 /// encoders (CAL does not detach either side).</para>
 /// <para><b>Prediction.</b> CIM's class prediction is f_c(F_c) (CAL evaluates its causal branch);
 /// VSCNet fuses F_c with the global feature F_v (eq. 14, <see cref="Fusion.MultiViewFusion"/>).</para>
-/// <para>State-dict keys: <c>mask_encoder.*</c> (absent when 0 layers), <c>split.*</c>,
+/// <para><b>Mask placement.</b> With <see cref="CimMaskPlacement.AfterNorm"/> X is normalised once over the real nodes
+/// (<c>input_norm</c>) before the masks multiply it, and the branch encoders skip their first normalisation, so a mask
+/// of 0 removes a node instead of turning it into <c>-mean / std</c>.</para>
+/// <para>State-dict keys: <c>mask_encoder.*</c> (absent when 0 layers), <c>input_norm.*</c> (masks after the norm only), <c>split.*</c>,
 /// <c>causal_encoder.*</c>, <c>trivial_encoder.*</c>, <c>causal_head.*</c>, <c>trivial_head.*</c>,
 /// <c>intervention_head.*</c>.</para>
 /// Shapes:
@@ -55,6 +58,7 @@ public sealed class CimModule : nn.Module<HeteroGraphBatch, Tensor?, CimOutput>
     private readonly nn.Module<Tensor, Tensor> causal_head;
     private readonly nn.Module<Tensor, Tensor> trivial_head;
     private readonly nn.Module<Tensor, Tensor> intervention_head;
+    private readonly nn.Module<Tensor, Tensor>? input_norm;
     private Generator? generator;
 
     /// <summary>Initializes a new instance of the <see cref="CimModule"/> class.</summary>
@@ -85,8 +89,18 @@ public sealed class CimModule : nn.Module<HeteroGraphBatch, Tensor?, CimOutput>
 
         MaskFeatures = options.MaskEncoderLayers > 0 ? options.HiddenFeatures : options.InFeatures;
         split = new CausalGraphSplit(MaskFeatures, device, dtype);
-        causal_encoder = new GcnEncoder(options.EncoderOptions(options.Layers), device, dtype);
-        trivial_encoder = new GcnEncoder(options.EncoderOptions(options.Layers), device, dtype);
+        MaskPlacement = options.MaskPlacement;
+        NormKind = options.Norm;
+        var afterNorm = options.MaskPlacement == CimMaskPlacement.AfterNorm && options.Norm != GcnNorm.None;
+        if (afterNorm)
+        {
+            input_norm = options.Norm == GcnNorm.BatchNorm
+                ? GcnEncoder.InitBatchNorm(nn.BatchNorm1d(options.InFeatures, device: device, dtype: dtype))
+                : nn.LayerNorm(options.InFeatures, device: device, dtype: dtype);
+        }
+
+        causal_encoder = new GcnEncoder(options.EncoderOptions(options.Layers, normalizeInput: !afterNorm), device, dtype);
+        trivial_encoder = new GcnEncoder(options.EncoderOptions(options.Layers, normalizeInput: !afterNorm), device, dtype);
         var h = options.HiddenFeatures;
         causal_head = CreateHead(options.Head, h, h, options.Classes, device, dtype);
         trivial_head = CreateHead(options.Head, h, h, options.Classes, device, dtype);
@@ -101,6 +115,12 @@ public sealed class CimModule : nn.Module<HeteroGraphBatch, Tensor?, CimOutput>
 
     /// <summary>Gets the node feature width D.</summary>
     public long InFeatures { get; }
+
+    /// <summary>Gets where the node mask acts relative to the normalisation.</summary>
+    public CimMaskPlacement MaskPlacement { get; }
+
+    /// <summary>Gets the normalisation kind of the encoders (and of the shared input norm with masks after it).</summary>
+    public GcnNorm NormKind { get; }
 
     /// <summary>Gets the width H of F_c and F_n.</summary>
     public long HiddenFeatures { get; }
@@ -185,7 +205,14 @@ public sealed class CimModule : nn.Module<HeteroGraphBatch, Tensor?, CimOutput>
 
         // The split result and its graphs (aliases of graph's types and mask included) belong to
         // this scope; only the masks are moved out.
-        var parts = split.call(graph, h);
+        var toSplit = graph;
+        if (input_norm is not null)
+        {
+            // Masks after the normalisation: normalise X over the real nodes once, then let the split mask it.
+            toSplit = graph.With(GcnEncoder.ApplyNorm(NormKind, input_norm, graph.X, graph.Mask), graph.Adjacency.alias());
+        }
+
+        var parts = split.call(toSplit, h);
         var fc = causal_encoder.call(parts.Causal);
         var fn = trivial_encoder.call(parts.Trivial);
         var zc = causal_head.call(fc);
@@ -240,6 +267,7 @@ public sealed class CimModule : nn.Module<HeteroGraphBatch, Tensor?, CimOutput>
             causal_head.Dispose();
             trivial_head.Dispose();
             intervention_head.Dispose();
+            input_norm?.Dispose();
             generator?.Dispose();
             generator = null;
         }

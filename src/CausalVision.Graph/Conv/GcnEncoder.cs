@@ -13,7 +13,8 @@ namespace CausalVision.Graph.Conv;
 /// L layers of (norm → <see cref="GcnConv"/> → ReLU) followed by a padding-aware readout.
 /// </summary>
 /// <remarks>
-/// <c>h⁰ = x; hˡ = ReLU(GcnConv_l(Norm_l(hˡ⁻¹), A, mask)); F = Readout(hᴸ, mask)</c>.
+/// <c>h⁰ = x; hˡ = ReLU(GcnConv_l(Norm_l(hˡ⁻¹), A, mask)); F = Readout(hᴸ, mask)</c>
+/// (Norm_1 = identity with <see cref="GcnEncoderOptions.NormalizeInput"/> off).
 /// BatchNorm statistics use real nodes only (padding is excluded), and BatchNorm starts at
 /// weight 1, bias 1e-4 as in CAL. See <see cref="GcnEncoderOptions"/> for defaults.
 /// Shapes: x [B, N, F_in], adj [B, N, N], mask [B, N] bool or null → [B, Hidden];
@@ -43,7 +44,7 @@ public sealed class GcnEncoder : nn.Module<Tensor, Tensor, Tensor?, Tensor>
         var width = options.InFeatures;
         for (var l = 0; l < options.Layers; l++)
         {
-            norms.Add(options.Norm switch
+            norms.Add((l == 0 && !options.NormalizeInput ? GcnNorm.None : options.Norm) switch
             {
                 GcnNorm.BatchNorm => InitBatchNorm(nn.BatchNorm1d(width, device: device, dtype: dtype)),
                 GcnNorm.LayerNorm => nn.LayerNorm(width, device: device, dtype: dtype),
@@ -85,7 +86,7 @@ public sealed class GcnEncoder : nn.Module<Tensor, Tensor, Tensor?, Tensor>
         var h = x;
         for (var l = 0; l < convs.Count; l++)
         {
-            h = ApplyNorm(norms[l], h, mask);
+            h = norms[l] is Identity ? h : ApplyNorm(Norm, norms[l], h, mask);
             h = nn.functional.relu(convs[l].call(h, adj, mask));
         }
 
@@ -126,7 +127,7 @@ public sealed class GcnEncoder : nn.Module<Tensor, Tensor, Tensor?, Tensor>
         base.Dispose(disposing);
     }
 
-    private static BatchNorm1d InitBatchNorm(BatchNorm1d bn)
+    internal static BatchNorm1d InitBatchNorm(BatchNorm1d bn)
     {
         using var noGrad = no_grad();
         bn.weight!.fill_(1.0);
@@ -136,16 +137,16 @@ public sealed class GcnEncoder : nn.Module<Tensor, Tensor, Tensor?, Tensor>
 
     // BatchNorm sees only the real nodes (flattened to [M, F]) so padding never shifts the
     // statistics; the result is scattered back with zeros on padding.
-    private Tensor ApplyNorm(nn.Module<Tensor, Tensor> norm, Tensor h, Tensor? mask)
+    internal static Tensor ApplyNorm(GcnNorm kind, nn.Module<Tensor, Tensor> norm, Tensor h, Tensor? mask)
     {
-        if (Norm == GcnNorm.None)
+        if (kind == GcnNorm.None)
         {
             return h;
         }
 
-        if (Norm == GcnNorm.LayerNorm || mask is null)
+        if (kind == GcnNorm.LayerNorm || mask is null)
         {
-            var y = Norm == GcnNorm.BatchNorm
+            var y = kind == GcnNorm.BatchNorm
                 ? norm.call(h.reshape(-1, h.shape[2])).reshape(h.shape)
                 : norm.call(h);
             return mask is null ? y : y * mask.unsqueeze(2).to(y.dtype);

@@ -27,6 +27,12 @@ public sealed class GcnEncoderOptions
     /// <value>Default <see cref="GcnNorm.BatchNorm"/> (CAL).</value>
     public GcnNorm Norm { get; set; } = GcnNorm.BatchNorm;
 
+    /// <summary>Gets or sets a value indicating whether the first layer normalises its input.</summary>
+    /// <value>Default <c>true</c> (CAL). Set <c>false</c> when the input is already normalised and then masked (CIM's
+    /// <see cref="Cim.CimMaskPlacement.AfterNorm"/>): a BatchNorm after the mask would undo a uniform mask scaling and turn
+    /// a node masked to zero into <c>-mean / std</c>. Later layers always normalise (with <see cref="Norm"/>).</value>
+    public bool NormalizeInput { get; set; } = true;
+
     /// <summary>Gets or sets the graph readout.</summary>
     /// <value>Default <see cref="ReadoutKind.Sum"/> (CAL's global_add_pool).</value>
     public ReadoutKind Readout { get; set; } = ReadoutKind.Sum;

@@ -140,6 +140,11 @@ public sealed class VscNet : nn.Module<Tensor, VscNetOutput>
                         CausalWeight = options.Cim.CausalWeight,
                         InterventionWeight = options.Cim.InterventionWeight,
                         EvaluationConfounders = options.Cim.InterveneAtEvaluation ? CimConfounders.RandomPermutation : CimConfounders.None,
+                        MaskEncoderLayers = options.Cim.MaskEncoderLayers,
+                        MaskPlacement = options.Cim.MaskPlacement,
+                        TrivialObjective = options.Cim.TrivialObjective,
+                        MaskBudget = options.Cim.MaskBudget,
+                        MaskBudgetWeight = options.Cim.MaskBudgetWeight,
                     };
                     cim = new CimModule(CimOptions);
                 }
@@ -152,7 +157,7 @@ public sealed class VscNet : nn.Module<Tensor, VscNetOutput>
             if (Has(VscNetAblation.Knowledge))
             {
                 prototypeProjection = Has(VscNetAblation.Graph) ? nn.Linear(2L * csnet.HiddenSize, w) : null;
-                refinement = new TagRefinement(new TagRefinementOptions { AlphaF = options.Har.AlphaF, StepAggregation = TagStepAggregation.PerStep, TopK = Math.Min(options.Har.TopTags, m) });
+                refinement = new TagRefinement(new TagRefinementOptions { AlphaF = options.Har.AlphaF, PrototypeTemperature = options.Har.PrototypeTemperature, StepAggregation = TagStepAggregation.PerStep, TopK = Math.Min(options.Har.TopTags, m) });
                 vote = new ClassVote(options.Har.Vote);
             }
 
@@ -455,11 +460,20 @@ public sealed class VscNet : nn.Module<Tensor, VscNetOutput>
         }
 
         var withVote = Has(VscNetAblation.Fusion);
+        Tensor logits;
+        Tensor probs;
+        if (options.Fusion.Prediction == VscPredictionHead.CausalClassifier)
+        {
+            // The causal classifier alone: f_c(F_c), without F_v or P_k.
+            logits = causalLogits!.alias();
+            probs = MultiLabel ? logits.sigmoid() : logits.softmax(-1);
+            return Keep(Output(logits, probs));
+        }
+
         using var fused = fusion!.call(graphFeature, fv, withVote ? knowledge!.to(fv.device) : null);
-        var logits = fused.Logits.alias();
+        logits = fused.Logits.alias();
         var we = options.Fusion.EvidenceWeight;
         var wk = withVote ? options.Fusion.KnowledgeWeight : 0.0;
-        Tensor probs;
         if (!MultiLabel)
         {
             // eq. 14's sum w_e softmax(P_e) + w_k P_k, rescaled to a distribution.
@@ -471,7 +485,9 @@ public sealed class VscNet : nn.Module<Tensor, VscNetOutput>
             probs = pk is null ? logits.sigmoid() : ((logits.sigmoid() * we) + (pk * wk)) / (we + wk);
         }
 
-        return Keep(new VscNetOutput
+        return Keep(Output(logits, probs));
+
+        VscNetOutput Output(Tensor logits, Tensor probs) => new()
         {
             Logits = logits,
             Probabilities = probs,
@@ -492,7 +508,7 @@ public sealed class VscNet : nn.Module<Tensor, VscNetOutput>
             TrivialLogits = trivialLogits,
             InterventionLogits = interventionLogits,
             Permutation = permutation,
-        });
+        };
     }
 
     /// <summary>Runs the model in evaluation mode without gradients and returns one explanation per image.</summary>

@@ -121,7 +121,7 @@ public static class VscNetLoss
         }
 
         var c = model.Options.Cim;
-        using var terms = new CimLoss(model.CimOptions!).Compute(output.CausalLogits, output.TrivialLogits!, output.InterventionLogits!, labels);
+        using var terms = new CimLoss(model.CimOptions!).Compute(output.CausalLogits, output.TrivialLogits!, output.InterventionLogits!, labels, output.NodeMask);
         var kl = terms.Kl * c.KlWeight;
         var causal = terms.Causal * c.CausalWeight;
         var intervened = terms.Intervened * c.InterventionWeight;

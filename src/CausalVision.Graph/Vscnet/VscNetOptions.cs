@@ -7,6 +7,7 @@ using System.ComponentModel.DataAnnotations;
 using CausalVision.Backbones;
 using CausalVision.Clustering.Hierarchy;
 using CausalVision.Fva;
+using CausalVision.Graph.Cim;
 using CausalVision.Graph.Conv;
 using CausalVision.Graph.Hetero;
 using CausalVision.Har;
@@ -168,6 +169,10 @@ public sealed class VscNetOptions
         Needs(VscNetAblation.Graph, VscNetAblation.Locating, "the graph's nodes are the located regions and their tags");
         Needs(VscNetAblation.Causal, VscNetAblation.Graph, "the masks act on the graph");
         Needs(VscNetAblation.Fusion, VscNetAblation.Knowledge, "P_k is the hierarchy's class vote");
+        if (Fusion is not null && Fusion.Prediction == VscPredictionHead.CausalClassifier && !Ablation.HasFlag(VscNetAblation.Causal))
+        {
+            p.Add($"Fusion.Prediction {VscPredictionHead.CausalClassifier} requires {VscNetAblation.Causal} (f_c is CIM's classifier).");
+        }
         return p;
     }
 }
@@ -223,6 +228,12 @@ public sealed class VscHarOptions
     [Range(0.1, 0.5)]
     public double AlphaF { get; set; } = 0.1;
 
+    /// <summary>Gets or sets the temperature τ of the prototypes' tag distribution in eq. 7, <c>softmax(t_r / τ)</c>
+    /// (see <see cref="TagRefinementOptions.PrototypeTemperature"/>).</summary>
+    /// <value>Default 1 (eq. 7 as written, which barely moves the ranking); 0.05 lets the prototypes re-rank tags.</value>
+    [Range(1e-4, 1e4)]
+    public double PrototypeTemperature { get; set; } = 1.0;
+
     /// <summary>Gets or sets how many refined tags are kept per region for explanations; the graph's own tag count is
     /// <see cref="VseGraphOptions.TopTags"/>.</summary>
     /// <value>Default 9 (the authors' <c>topk</c>).</value>
@@ -259,6 +270,11 @@ public sealed class VscHarOptions
         if (CandidateTags < 1 || CandidateTags > 1024)
         {
             throw new ArgumentException($"Har.CandidateTags must lie in [1, 1024] but is {CandidateTags}.", nameof(CandidateTags));
+        }
+
+        if (!(PrototypeTemperature >= 1e-4 && PrototypeTemperature <= 1e4))
+        {
+            throw new ArgumentException($"Har.PrototypeTemperature must lie in [1e-4, 1e4] but is {PrototypeTemperature}.", nameof(PrototypeTemperature));
         }
 
         if (!(AlphaF >= 0.1 && AlphaF <= 0.5))
@@ -355,18 +371,62 @@ public sealed class VscCimOptions
     [Range(0.0, 1e6)]
     public double InterventionWeight { get; set; } = 1.0;
 
+    /// <summary>Gets or sets the number of GCN layers whose node states the masks read (0 = the node features X).</summary>
+    /// <value>Default 1 (CAL). A GCN over a dense graph gives every node nearly the same state, hence the same mask; 0
+    /// lets the masks tell nodes apart (<see cref="Selective"/>).</value>
+    [Range(0, 64)]
+    public int MaskEncoderLayers { get; set; } = 1;
+
+    /// <summary>Gets or sets where the node mask acts relative to the encoders' normalisation.</summary>
+    /// <value>Default <see cref="CimMaskPlacement.BeforeNorm"/> (eq. 10-11 literally);
+    /// <see cref="CimMaskPlacement.AfterNorm"/> lets the mask survive BatchNorm.</value>
+    public CimMaskPlacement MaskPlacement { get; set; } = CimMaskPlacement.BeforeNorm;
+
+    /// <summary>Gets or sets the objective of the non-causal branch (with GCE, <see cref="KlWeight"/> weights the GCE term).</summary>
+    /// <value>Default <see cref="CimTrivialObjective.KlToUniform"/> (eq. 13); DisC's GCE is the alternative.</value>
+    public CimTrivialObjective TrivialObjective { get; set; } = CimTrivialObjective.KlToUniform;
+
+    /// <summary>Gets or sets the node-mask budget r (share of a graph's nodes G_c may keep before the budget term costs).</summary>
+    /// <value>Default 0.3 (used only when <see cref="MaskBudgetWeight"/> &gt; 0).</value>
+    [Range(1e-3, 0.999)]
+    public double MaskBudget { get; set; } = 0.3;
+
+    /// <summary>Gets or sets the weight of the node-mask budget term (see <see cref="CimOptions.MaskBudgetWeight"/>).</summary>
+    /// <value>Default 0 (neither the paper nor CAL has it).</value>
+    [Range(0.0, 1e6)]
+    public double MaskBudgetWeight { get; set; }
+
     /// <summary>Gets or sets a value indicating whether the intervention also pairs each causal feature with another
     /// sample's non-causal feature at evaluation (a random permutation); otherwise F_m = F_c at evaluation.</summary>
     /// <value>Default <see langword="false"/> (CAL intervenes only in training).</value>
     public bool InterveneAtEvaluation { get; set; }
 
+    /// <summary>
+    /// Creates CIM options whose masks select (ours; see <see cref="CimOptions.Selective"/>): masks read X, act after the
+    /// normalisation, node-mask budget r = 0.3 with weight 1, cross-entropy supervised terms, eq. 13's KL on f_n.
+    /// </summary>
+    /// <returns>New options.</returns>
+    public static VscCimOptions Selective() => new()
+    {
+        LossKind = CausalLossKind.CrossEntropy,
+        MaskEncoderLayers = 0,
+        MaskPlacement = CimMaskPlacement.AfterNorm,
+        MaskBudget = 0.3,
+        MaskBudgetWeight = 1.0,
+    };
+
     /// <summary>Checks the options.</summary>
     /// <exception cref="ArgumentException">An option is out of range.</exception>
     public void Validate()
     {
-        if (!Enum.IsDefined(LossKind))
+        if (!Enum.IsDefined(LossKind) || !Enum.IsDefined(MaskPlacement) || !Enum.IsDefined(TrivialObjective))
         {
-            throw new ArgumentException($"Cim.LossKind {(int)LossKind} is not defined.", nameof(LossKind));
+            throw new ArgumentException($"Cim.LossKind, MaskPlacement or TrivialObjective is not defined.", nameof(LossKind));
+        }
+
+        if (MaskEncoderLayers < 0 || MaskEncoderLayers > 64 || !(MaskBudget >= 1e-3 && MaskBudget <= 0.999) || !(MaskBudgetWeight >= 0 && MaskBudgetWeight <= 1e6))
+        {
+            throw new ArgumentException($"Cim.MaskEncoderLayers must lie in [0, 64], MaskBudget in [0.001, 0.999] and MaskBudgetWeight in [0, 1e6]; got {MaskEncoderLayers}, {MaskBudget}, {MaskBudgetWeight}.", nameof(MaskBudget));
         }
 
         foreach (var (v, n) in new[] { (KlWeight, nameof(KlWeight)), (CausalWeight, nameof(CausalWeight)), (InterventionWeight, nameof(InterventionWeight)) })
@@ -377,6 +437,21 @@ public sealed class VscCimOptions
             }
         }
     }
+}
+
+/// <summary>What VSCNet predicts from in stage 2.</summary>
+public enum VscPredictionHead
+{
+    /// <summary>Eq. 14: <c>P_e = phi(W_c F_c + W_v F_v)</c>, blended with the class vote P_k under +F. F_v (the global
+    /// feature) and P_k can carry the context shortcut.</summary>
+    Fusion,
+
+    /// <summary>
+    /// Ours (CAL evaluates its causal branch this way): the causal classifier alone, <c>f_c(F_c)</c>, with F_c the
+    /// encoding of the masked graph G_c; no F_v, no P_k. Requires +C. The stage-2 class loss then trains f_c (besides
+    /// eq. 13's causal term); the fusion module is kept but unused.
+    /// </summary>
+    CausalClassifier,
 }
 
 /// <summary>Options of the multi-view fusion (eq. 14).</summary>
@@ -403,6 +478,11 @@ public sealed class VscFusionOptions
     /// near-uniform (our reading; set <see langword="true"/> for eq. 14 literally).</value>
     public bool SoftmaxKnowledge { get; set; }
 
+    /// <summary>Gets or sets what the stage-2 prediction is made from.</summary>
+    /// <value>Default <see cref="VscPredictionHead.Fusion"/> (eq. 14, the paper). Choose between it and
+    /// <see cref="VscPredictionHead.CausalClassifier"/> by validation accuracy on an OOD-like validation split.</value>
+    public VscPredictionHead Prediction { get; set; } = VscPredictionHead.Fusion;
+
     /// <summary>Checks the options.</summary>
     /// <exception cref="ArgumentException">An option is out of range.</exception>
     public void Validate()
@@ -415,6 +495,11 @@ public sealed class VscFusionOptions
         if (!(EvidenceWeight >= 0 && EvidenceWeight <= 1e6) || !(KnowledgeWeight >= 0 && KnowledgeWeight <= 1e6))
         {
             throw new ArgumentException($"Fusion weights must lie in [0, 1e6] but are {EvidenceWeight} and {KnowledgeWeight}.", nameof(EvidenceWeight));
+        }
+
+        if (!Enum.IsDefined(Prediction))
+        {
+            throw new ArgumentException($"Fusion.Prediction {(int)Prediction} is not defined.", nameof(Prediction));
         }
 
         if (EvidenceWeight + KnowledgeWeight <= 0)
