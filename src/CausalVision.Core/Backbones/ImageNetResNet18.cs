@@ -16,7 +16,7 @@ namespace CausalVision.Backbones;
 /// <remarks>
 /// <para>The ONNX file is not embedded: add the package that ships it to any project
 /// (<c>dotnet add package Microsoft.ML.DnnImageFeaturizer.ResNet18 --version 0.24.0</c>; nothing of
-/// ML.NET is loaded, only the file is read) and the default <see cref="FindModelPath"/> locates it in
+/// ML.NET is loaded, only the file is read) and the default <see cref="FindModelPath()"/> locates it in
 /// the NuGet package folder (<c>NUGET_PACKAGES</c>, else <c>~/.nuget/packages</c>), or pass its path
 /// as <see cref="BackboneOptions.PretrainedPath"/>. The preprocessing graph
 /// <c>ResNetPreprocess.onnx</c> is read from the same package folder for its mean image.</para>
@@ -84,17 +84,32 @@ public sealed class ImageNetResNet18 : Backbone
 
     /// <summary>Returns the model file in the user's NuGet package folder, or null when the package is not there.</summary>
     /// <returns>The full path of <c>ResNet18.onnx</c>, or null.</returns>
-    public static string? FindModelPath()
+    public static string? FindModelPath() => FindModelPath(null);
+
+    /// <summary>Gets the package folder searched by <see cref="FindModelPath()"/> (<c>NUGET_PACKAGES</c>, else <c>~/.nuget/packages</c>).</summary>
+    /// <returns>The folder <c>.../microsoft.ml.dnnimagefeaturizer.resnet18/0.24.0</c> (it may not exist).</returns>
+    public static string PackageFolder() => PackageFolder(null);
+
+    /// <summary>Builds the backbone from <see cref="BackboneOptions.PretrainedPath"/> (a <c>ResNet18.onnx</c>) or the NuGet package folder.</summary>
+    /// <param name="options">Options: PretrainedPath, NumClasses, InChannels (must be 3), Seed (head only).</param>
+    /// <returns>The backbone in training mode (BatchNorm uses batch statistics until <c>eval()</c>).</returns>
+    /// <exception cref="FileNotFoundException">The ONNX file is not found; the message names the package to add.</exception>
+    /// <exception cref="InvalidDataException">The file is not a valid ONNX model.</exception>
+    /// <exception cref="OnnxImportException">The graph is not one the importer supports.</exception>
+    public static ImageNetResNet18 Create(BackboneOptions? options = null) => Create(options, null);
+
+    internal static string? FindModelPath(string? packagesRoot)
     {
-        var path = Path.Combine(PackageFolder(), ModelPathInPackage);
+        var path = Path.Combine(PackageFolder(packagesRoot), ModelPathInPackage);
         return File.Exists(path) ? path : null;
     }
 
-    /// <summary>Gets the package folder searched by <see cref="FindModelPath"/> (<c>NUGET_PACKAGES</c>, else <c>~/.nuget/packages</c>).</summary>
-    /// <returns>The folder <c>.../microsoft.ml.dnnimagefeaturizer.resnet18/0.24.0</c> (it may not exist).</returns>
-    public static string PackageFolder()
+    /// <summary>The package folder under <paramref name="root"/> (null: <c>NUGET_PACKAGES</c>, else <c>~/.nuget/packages</c>).</summary>
+    /// <param name="root">The NuGet packages root, or null.</param>
+    /// <returns>The versioned package folder.</returns>
+    internal static string PackageFolder(string? root)
     {
-        var root = Environment.GetEnvironmentVariable("NUGET_PACKAGES");
+        root ??= Environment.GetEnvironmentVariable("NUGET_PACKAGES");
         if (string.IsNullOrWhiteSpace(root))
         {
             root = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
@@ -103,13 +118,11 @@ public sealed class ImageNetResNet18 : Backbone
         return Path.Combine(root, PackageId.ToLowerInvariant(), PackageVersion);
     }
 
-    /// <summary>Builds the backbone from <see cref="BackboneOptions.PretrainedPath"/> (a <c>ResNet18.onnx</c>) or the NuGet package folder.</summary>
-    /// <param name="options">Options: PretrainedPath, NumClasses, InChannels (must be 3), Seed (head only).</param>
-    /// <returns>The backbone in training mode (BatchNorm uses batch statistics until <c>eval()</c>).</returns>
-    /// <exception cref="FileNotFoundException">The ONNX file is not found; the message names the package to add.</exception>
-    /// <exception cref="InvalidDataException">The file is not a valid ONNX model.</exception>
-    /// <exception cref="OnnxImportException">The graph is not one the importer supports.</exception>
-    public static ImageNetResNet18 Create(BackboneOptions? options = null)
+    /// <summary>Builds the backbone, searching the package under <paramref name="packagesRoot"/>.</summary>
+    /// <param name="options">Options.</param>
+    /// <param name="packagesRoot">The NuGet packages root; null for the default.</param>
+    /// <returns>The backbone.</returns>
+    internal static ImageNetResNet18 Create(BackboneOptions? options, string? packagesRoot)
     {
         options ??= new BackboneOptions();
         options.Validate();
@@ -118,9 +131,9 @@ public sealed class ImageNetResNet18 : Backbone
             throw new ArgumentException($"{RegistryName} is pretrained on 3-channel images; InChannels = {options.InChannels} is not supported.", nameof(options));
         }
 
-        var modelPath = options.PretrainedPath ?? FindModelPath()
+        var modelPath = options.PretrainedPath ?? FindModelPath(packagesRoot)
             ?? throw new FileNotFoundException(
-                $"{RegistryName} needs {ModelPathInPackage} from the NuGet package {PackageId} {PackageVersion}, which was not found in '{PackageFolder()}'. "
+                $"{RegistryName} needs {ModelPathInPackage} from the NuGet package {PackageId} {PackageVersion}, which was not found in '{PackageFolder(packagesRoot)}'. "
                 + $"Add it to your project (dotnet add package {PackageId} --version {PackageVersion}) and restore, or set BackboneOptions.PretrainedPath to the .onnx file.");
         var preprocessPath = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelPath))!, "..", "ResNetPrepOnnx", "ResNetPreprocess.onnx"));
         if (!File.Exists(preprocessPath))
