@@ -64,6 +64,14 @@ public sealed class OnnxModule : nn.Module<Tensor, Tensor>
     /// <returns>The first graph output, a new tensor.</returns>
     public override Tensor forward(Tensor input) => Forward(input, [OutputNames[0]])[OutputNames[0]];
 
+    private void CheckMode()
+    {
+        if (training && FoldedBatchNorms > 0)
+        {
+            throw new InvalidOperationException($"This module's BatchNormalization layers were folded into its convolutions (inference only); it cannot run in training mode. Import the model again to fine-tune it.");
+        }
+    }
+
     /// <summary>Runs the graph as far as needed and returns the named values (graph outputs or intermediates).</summary>
     /// <param name="input">The data input (not disposed).</param>
     /// <param name="outputs">Value names from <see cref="ValueNames"/>, <see cref="OutputNames"/> or <see cref="InputName"/>.</param>
@@ -73,6 +81,7 @@ public sealed class OnnxModule : nn.Module<Tensor, Tensor>
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(outputs);
+        CheckMode();
         var wanted = new HashSet<string>(outputs, StringComparer.Ordinal);
         var produced = new HashSet<string>(ValueNames, StringComparer.Ordinal) { InputName };
         foreach (var name in wanted.Where(w => !produced.Contains(w)))
@@ -136,6 +145,63 @@ public sealed class OnnxModule : nn.Module<Tensor, Tensor>
                 values[name].Dispose();
             }
         }
+    }
+
+    /// <summary>Gets the number of BatchNormalization nodes folded into their convolutions by <see cref="FoldBatchNorm"/>.</summary>
+    public int FoldedBatchNorms { get; private set; }
+
+    /// <summary>
+    /// Folds every BatchNormalization that reads only a Conv's output into that convolution, for inference:
+    /// W' = W * g / sqrt(v + eps), b' = (b - m) * g / sqrt(v + eps) + beta. The folded BN layers stay
+    /// registered (the state dict keeps its keys) but no longer run, so the module is inference-only
+    /// afterwards: <see cref="forward"/> refuses training mode.
+    /// </summary>
+    /// <returns>The number of BN nodes folded.</returns>
+    /// <exception cref="InvalidOperationException">The module is in training mode.</exception>
+    public int FoldBatchNorm()
+    {
+        if (training)
+        {
+            throw new InvalidOperationException("FoldBatchNorm is for inference: call eval() first (folding uses the running statistics).");
+        }
+
+        var folded = 0;
+        using var _ = no_grad();
+        for (var i = 0; i + 1 < steps.Count; i++)
+        {
+            if (steps[i].Op is not ConvOp conv || steps[i].Node.Outputs.Count != 1)
+            {
+                continue;
+            }
+
+            var value = steps[i].Node.Outputs[0];
+            var readers = steps.Where(s => s.Inputs.Contains(value)).ToList();
+            var bnIndex = steps.FindIndex(s => s.Op is BatchNormOp && s.Inputs.Length > 0 && s.Inputs[0] == value);
+            if (readers.Count != 1 || bnIndex < 0 || OutputNames.Contains(value))
+            {
+                continue;
+            }
+
+            var bn = ((BatchNormOp)steps[bnIndex].Op).Layer;
+            conv.FoldScaleShift(bn);
+            var bnNode = steps[bnIndex].Node;
+            var renamed = new OnnxNode(steps[i].Node.Name, steps[i].Node.OpType, steps[i].Node.Domain, steps[i].Node.Inputs, bnNode.Outputs, steps[i].Node.Attributes);
+            steps[i] = (renamed, conv, steps[i].Inputs);
+            steps.RemoveAt(bnIndex);
+            folded++;
+        }
+
+        lastUse.Clear();
+        for (var i = 0; i < steps.Count; i++)
+        {
+            foreach (var name in steps[i].Inputs.Where(n => n.Length > 0))
+            {
+                lastUse[name] = i;
+            }
+        }
+
+        FoldedBatchNorms += folded;
+        return folded;
     }
 
     /// <summary>Adds a node's executable form (import time only).</summary>

@@ -54,6 +54,25 @@ internal abstract class OnnxOp
 /// </remarks>
 internal sealed class ConvOp(Conv2d conv, long[] pads, long[] kernel, long[] strides, long[] dilations) : OnnxOp
 {
+    /// <summary>Folds an inference BatchNorm that follows this convolution into its weight and bias.</summary>
+    /// <param name="bn">The BatchNorm (its running statistics and affine parameters are read).</param>
+    public void FoldScaleShift(BatchNorm2d bn)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var scale = bn.weight! / (bn.running_var! + bn.eps).sqrt();
+        var shift = bn.bias! - (bn.running_mean! * scale);
+        if (conv.bias is { } b)
+        {
+            shift = shift + (b * scale);
+        }
+
+        conv.weight!.mul_(scale.reshape(-1, 1, 1, 1));
+        var bias = new TorchSharp.Modules.Parameter(shift.detach().clone(), requires_grad: false);
+        bias.MoveToOuterDisposeScope();
+        conv.bias = bias;
+    }
+
     public override Tensor[] Run(IReadOnlyList<Tensor?> inputs)
     {
         var x = inputs[0]!;
@@ -117,6 +136,9 @@ internal sealed class PoolOp(bool max, long[] pads, long[] kernel, long[] stride
 /// <summary>BatchNormalization over dim 1 through an imported <see cref="BatchNorm2d"/> (4-D inputs).</summary>
 internal sealed class BatchNormOp(BatchNorm2d bn) : OnnxOp
 {
+    /// <summary>Gets the imported layer.</summary>
+    public BatchNorm2d Layer => bn;
+
     public override Tensor[] Run(IReadOnlyList<Tensor?> inputs) => [bn.call(inputs[0]!)];
 }
 
