@@ -11,7 +11,7 @@ namespace CausalVision.Compare;
 internal static class OnnxResNet18Case
 {
     /// <summary>
-    /// <c>onnx-resnet18 --impl torchsharp|ort --batch 32 --steps 5 --warmup 2 --threads 1 [--fold-bn true] [--model PATH]</c>:
+    /// <c>onnx-resnet18 --impl torchsharp|ort --batch 32 --steps 5 --warmup 2 --threads 1 [--fold-bn true] [--channels-last true] [--model PATH]</c>:
     /// one forward pass (eval, no grad) per step on a fixed random batch at 224 px; prints per-step ms.
     /// </summary>
     public static int Run(Args a)
@@ -52,6 +52,12 @@ internal static class OnnxResNet18Case
                 module.FoldBatchNorm();
             }
 
+            var channelsLast = a.String("channels-last", "false") == "true";
+            if (channelsLast)
+            {
+                module.UseChannelsLast();
+            }
+
             using var x = tensor(data, shape);
             var last = 0f;
             times = Result.TimeSteps(warmup, steps, () =>
@@ -60,7 +66,7 @@ internal static class OnnxResNet18Case
                 last = module.call(x).sum().item<float>();
             });
             checksum = last;
-            name = Result.TorchSharpImpl + (fold ? " (BN folded)" : string.Empty);
+            name = Result.TorchSharpImpl + (fold ? " (BN folded)" : string.Empty) + (channelsLast ? " (channels-last)" : string.Empty);
         }
 
         Result.Print(name, "forward_ms", times, new Dictionary<string, object> { ["checksum"] = checksum, ["batch"] = batch, ["threads"] = threads });

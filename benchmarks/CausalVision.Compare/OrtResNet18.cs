@@ -70,7 +70,7 @@ public sealed class OrtResNet18 : IDisposable
             var graph = new MemoryStream();
             foreach (var (gf, gw, graw, gpayload) in Fields(payload))
             {
-                if ((gf == 11 || gf == 12) && gw == 2 && PatchValueInfo(gpayload, names) is { } patched)
+                if ((gf == 11 || gf == 12 || gf == 13) && gw == 2 && PatchValueInfo(gpayload, names) is { } patched)
                 {
                     WriteLengthDelimited(graph, gf, patched);
                 }

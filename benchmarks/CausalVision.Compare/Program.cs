@@ -6,7 +6,7 @@
 //   CausalVision.Compare vscnet-step --batch 16 --size 32 --steps 10 --warmup 3 --threads 1 [--work DIR] [--export-weights DIR]
 //   CausalVision.Compare kmeans --data X.f32 --rows N --dim D --k 80 --init file|kmeans++ [--centres C.f32] [--seed 0] [--seeds 1]
 //   CausalVision.Compare art --impl naive|batched|tensor --rows 5000 --dim 64
-//   CausalVision.Compare onnx-resnet18 --impl torchsharp|ort --batch 32 --steps 5 --warmup 2 --threads 1 [--fold-bn true] [--model ResNet18.onnx]
+//   CausalVision.Compare onnx-resnet18 --impl torchsharp|ort --batch 32 --steps 5 --warmup 2 --threads 1 [--fold-bn true] [--channels-last true] [--model ResNet18.onnx]
 //   CausalVision.Compare soak [--model resnet18|vscnet] [--data loader|fixed] [--steps 1000] [--every 50] [--warmup 100] [--tolerance 0.05] [--out artifacts/soak]
 using CausalVision.Compare;
 using CausalVision.Runtime;

@@ -164,6 +164,20 @@ public sealed class ImageNetResNet18 : Backbone
         }
     }
 
+    /// <summary>
+    /// Prepares the backbone for inference only: eval mode, BatchNorm folded into the convolutions and
+    /// channels-last convolutions (<see cref="OnnxModule.FoldBatchNorm"/>, <see cref="OnnxModule.UseChannelsLast"/>).
+    /// Training mode is refused afterwards; create a new instance to fine-tune.
+    /// </summary>
+    /// <returns>This instance.</returns>
+    public ImageNetResNet18 OptimizeForInference()
+    {
+        eval();
+        network.FoldBatchNorm();
+        network.UseChannelsLast();
+        return this;
+    }
+
     /// <summary>Applies the preprocessing of <c>ResNetPreprocess.onnx</c> (resized mean image at other sizes).</summary>
     /// <param name="images">Images [B, 3, H, W], normalised or in [0, 1] per <see cref="NormalizedInput"/>.</param>
     /// <returns>BGR 0..255 minus the mean image, a new tensor.</returns>
@@ -196,6 +210,11 @@ public sealed class ImageNetResNet18 : Backbone
         using var scope = NewDisposeScope();
         var input = Preprocess(images);
         var map = network.Forward(input, [mapName])[mapName];
+        if (network.ChannelsLast)
+        {
+            map = map.contiguous();
+        }
+
         var pooled = map.mean([2, 3]);
         var tokens = map.flatten(2).transpose(1, 2);
         return new BackboneFeatures(pooled, map, tokens).MoveToOuterDisposeScope();

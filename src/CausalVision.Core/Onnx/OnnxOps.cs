@@ -54,6 +54,16 @@ internal abstract class OnnxOp
 /// </remarks>
 internal sealed class ConvOp(Conv2d conv, long[] pads, long[] kernel, long[] strides, long[] dilations) : OnnxOp
 {
+    /// <summary>Replaces the weight by a channels-last (NHWC-strided) copy with the same values.</summary>
+    public void ToChannelsLast()
+    {
+        using var _ = no_grad();
+        var old = conv.weight!;
+        using var nhwc = old.permute(0, 2, 3, 1).contiguous();
+        conv.weight = new TorchSharp.Modules.Parameter(nhwc.permute(0, 3, 1, 2), requires_grad: old.requires_grad);
+        old.Dispose();
+    }
+
     /// <summary>Folds an inference BatchNorm that follows this convolution into its weight and bias.</summary>
     /// <param name="bn">The BatchNorm (its running statistics and affine parameters are read).</param>
     public void FoldScaleShift(BatchNorm2d bn)

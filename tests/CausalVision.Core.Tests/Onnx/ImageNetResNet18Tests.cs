@@ -176,6 +176,25 @@ public sealed class ImageNetResNet18Tests(ImageNetResNet18Fixture fx, Xunit.Abst
     }
 
     [Fact]
+    public void OptimizeForInference_EightDecodedImages_StillMatchesOnnxRuntime()
+    {
+        using var backbone = ImageNetResNet18.Create().OptimizeForInference();
+        Assert.Equal(22, backbone.Network.FoldedBatchNorms);
+        using var images = fx.Batch(normalized: true);
+        TensorLeaks.AssertNone(() =>
+        {
+            using var _ = no_grad();
+            using var f = backbone.call(images);
+            using var expected = fx.ReferenceBatch("Pooling395_Output_0");
+            using var pooled = expected.flatten(1);
+            var diff = MaxAbs(pooled, f.Pooled);
+            output.WriteLine($"optimized pooled: {diff:E2}");
+            Assert.True(diff <= 1e-4, $"pooled differs by {diff:E2}");
+            Assert.True(f.Map.is_contiguous());
+        });
+    }
+
+    [Fact]
     public void Create_PackageMissing_MessageNamesThePackageToAdd()
     {
         var empty = Directory.CreateTempSubdirectory("cv-nuget-").FullName;

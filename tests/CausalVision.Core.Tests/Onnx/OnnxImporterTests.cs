@@ -145,6 +145,38 @@ public sealed class OnnxImporterTests : IDisposable
     }
 
     [Fact]
+    public void FoldBatchNormAndChannelsLast_TinyGraph_SameOutputsAndTrainingRefused()
+    {
+        var bytes = TinyModel();
+        using var plain = OnnxImporter.Import(OnnxModel.Parse(bytes, "plain"));
+        using var fast = OnnxImporter.Import(OnnxModel.Parse(bytes, "fast"));
+        plain.eval();
+        Assert.Throws<InvalidOperationException>(() => fast.FoldBatchNorm());
+        fast.eval();
+        Assert.Equal(1, fast.FoldBatchNorm());
+        fast.UseChannelsLast();
+        Assert.True(fast.ChannelsLast);
+        Assert.DoesNotContain("bn1", fast.Nodes.Select(n => n.Name));
+        using var x = tensor(Random(14, 2 * 3 * 9 * 11), InputShape);
+        TensorLeaks.AssertNone(() =>
+        {
+            using var _ = no_grad();
+            var names = fast.ValueNames.ToArray();
+            Assert.DoesNotContain("c1", names);
+            var a = plain.Forward(x, names);
+            var b = fast.Forward(x, names);
+            foreach (var name in names)
+            {
+                using var ya = a[name];
+                using var yb = b[name];
+                TensorAssert.Close(ya, yb, atol: 1e-5, rtol: 1e-5);
+            }
+        });
+        fast.train();
+        Assert.Throws<InvalidOperationException>(() => fast.call(x));
+    }
+
+    [Fact]
     public void Import_StateDictRoundTrip_RestoresOutputs()
     {
         var bytes = TinyModel();
