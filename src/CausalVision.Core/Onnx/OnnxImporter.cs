@@ -14,7 +14,8 @@ namespace CausalVision.Onnx;
 /// (inference statistics imported as buffers, trainable afterwards), Relu, Add, Sub, Mul, Div (numpy
 /// broadcasting), MaxPool and AveragePool (2-D, pads, count_include_pad), GlobalAveragePool, Gemm
 /// (transA = 0, constant B), MatMul, Flatten, Concat, Reshape (constant shape), Split, Identity and
-/// Constant, in the standard domain, with exactly one data input and float32 weights.
+/// Constant, in the standard domain, with exactly one data input and float32 weights. Conv, pools and
+/// BatchNormalization are the 2-D (4-D tensor) forms.
 /// Anything else raises one <see cref="OnnxImportException"/> naming the node, op and attribute.
 /// </remarks>
 public static class OnnxImporter
