@@ -8,13 +8,15 @@
 //   CausalVision.Compare art --impl naive|batched|tensor --rows 5000 --dim 64
 //   (every case but art and soak takes --device cpu|cuda; timers synchronise the device)
 //   CausalVision.Compare parity --device cuda   (every CPU/CUDA parity case of the test suite; exit 1 on a mismatch)
+//   CausalVision.Compare onnx-resnet18 --impl torchsharp|ort --batch 32 --steps 5 --warmup 2 --threads 1 [--fold-bn true] [--channels-last true] [--model ResNet18.onnx]
+//   CausalVision.Compare onnx-probe --backbone resnet18-imagenet|resnet18 [--train 2000 --test 500 --size 64 --steps 300 --lr 0.01 --seed 0]
 //   CausalVision.Compare soak [--model resnet18|vscnet] [--data loader|fixed] [--steps 1000] [--every 50] [--warmup 100] [--tolerance 0.05] [--out artifacts/soak]
 using CausalVision.Compare;
 using CausalVision.Runtime;
 
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: CausalVision.Compare <resnet18-step|vscnet-step|causal-head-step|kmeans|art|soak|parity> [--options]");
+    Console.Error.WriteLine("usage: CausalVision.Compare <resnet18-step|vscnet-step|causal-head-step|kmeans|art|onnx-resnet18|onnx-probe|soak|parity> [--options]");
     return 2;
 }
 
@@ -41,6 +43,8 @@ try
         "art" => Cases.ArtFit(a),
         "soak" => Cases.Soak(a),
         "parity" => ParityCommand.Run(a),
+        "onnx-resnet18" => OnnxResNet18Case.Run(a),
+        "onnx-probe" => OnnxProbeCase.Run(a),
         _ => throw new ArgumentException($"Unknown case '{args[0]}'."),
     };
 }

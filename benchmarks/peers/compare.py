@@ -108,6 +108,16 @@ def cases(a):
         common = ["--rows", str(a.art_rows), "--dim", "64", "--threads", t]
         out.append(("AM-ART fit, %d x 64 (batched vs naive per-cluster loop)" % a.art_rows,
                     OURS + ["art", "--impl", "batched"] + common, OURS + ["art", "--impl", "naive"] + common, None))
+    if "onnx" in a.cases:
+        # Imported ML.NET ResNet-18 (ResNet18.onnx, 224 px) inference: TorchSharp vs ONNX Runtime on the same file.
+        for batch, steps, warmup in ((1, 20, 3), (32, 3, 1)):
+            common = ["--batch", str(batch), "--steps", str(steps), "--warmup", str(warmup), "--threads", t]
+            ort = OURS + ["onnx-resnet18", "--impl", "ort"] + common
+            out.append(("ResNet-18 ONNX inference, batch %d, 224x224, BN folded + channels-last vs ONNX Runtime" % batch,
+                        OURS + ["onnx-resnet18", "--impl", "torchsharp", "--fold-bn", "true", "--channels-last", "true"] + common,
+                        ort, None))
+            out.append(("ResNet-18 ONNX inference, batch %d, 224x224, as imported (NCHW, BN run) vs ONNX Runtime" % batch,
+                        OURS + ["onnx-resnet18", "--impl", "torchsharp"] + common, ort, None))
     return out
 
 
@@ -139,7 +149,7 @@ def equivalence_checks(a, env):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--cases", default="resnet18,vscnet,causal-head,kmeans,art")
+    p.add_argument("--cases", default="resnet18,vscnet,causal-head,kmeans,art,onnx")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--batch", type=int, default=32)
@@ -168,6 +178,10 @@ def main():
                 res[side].append(run(cmd, env))
         med = {s: statistics.median([v for x in res[s] for v in x["values"]]) for s in res}
         extra = {}
+        for s in res:
+            # The range of all timed values, so that noise can be told from a difference.
+            vals = [v for x in res[s] for v in x["values"]]
+            extra[f"{s}_range"] = "%.4g-%.4g" % (min(vals), max(vals))
         for s in res:
             # Side facts (inertia, clusters, per-phase medians ...): the median over rounds when numeric.
             for key in ("inertia", "iterations", "clusters", "params", "fwd_ms", "bwd_ms", "opt_ms", "faults_per_step", "gpu_peak_mib", "gpu_live_mib"):

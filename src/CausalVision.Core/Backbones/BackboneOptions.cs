@@ -7,7 +7,7 @@ namespace CausalVision.Backbones;
 public sealed class BackboneOptions
 {
     /// <summary>Gets or sets a weights file loaded after construction (<c>.safetensors</c>, else TorchSharp's own format).</summary>
-    /// <value>Default <c>null</c> (random initialisation). Head keys (<c>fc.*</c>, <c>head.*</c>) are dropped when <see cref="NumClasses"/> is 0; everything else must match (strict).</value>
+    /// <value>Default <c>null</c> (random initialisation). Head keys (<c>fc.*</c>, <c>head.*</c>) are dropped when <see cref="NumClasses"/> is 0; everything else must match (strict). For <c>resnet18-imagenet</c> it is the <c>ResNet18.onnx</c> file (null: found in the NuGet package folder).</value>
     public string? PretrainedPath { get; set; }
 
     /// <summary>Gets or sets a value indicating whether ResNets use the CIFAR-style stem (3x3 stride-1 conv, no max-pool) for 32-64 px images.</summary>

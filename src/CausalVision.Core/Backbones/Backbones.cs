@@ -7,7 +7,8 @@ namespace CausalVision.Backbones;
 
 /// <summary>
 /// Creates backbones by name: <c>resnet18</c>, <c>resnet50</c>, <c>vit_tiny_patch16</c>,
-/// <c>vit_small_patch16</c>, <c>vit_base_patch16</c>, plus any registered with <see cref="Register"/>.
+/// <c>vit_small_patch16</c>, <c>vit_base_patch16</c>, the pretrained <c>resnet18-imagenet</c>
+/// (<see cref="ImageNetResNet18"/>, whose PretrainedPath is its ONNX file), plus any registered with <see cref="Register"/>.
 /// Names are case-insensitive; timm aliases such as <c>vit_tiny_patch16_224</c> or tagged names such as
 /// <c>resnet50.tv_in1k</c> resolve to the canonical name.
 /// </summary>
@@ -26,6 +27,7 @@ public static class Backbones
         ["vit_tiny_patch16"] = o => VisionTransformer.VitTiny(o),
         ["vit_small_patch16"] = o => VisionTransformer.VitSmall(o),
         ["vit_base_patch16"] = o => VisionTransformer.VitBase(o),
+        [ImageNetResNet18.RegistryName] = o => ImageNetResNet18.Create(o),
     };
 
     private static readonly HashSet<string> BuiltIn = new(Factories.Keys, StringComparer.OrdinalIgnoreCase);
@@ -68,7 +70,7 @@ public static class Backbones
         }
 
         var backbone = factory(options) ?? throw new InvalidOperationException($"The factory registered for backbone '{name}' returned null.");
-        if (options.PretrainedPath is { } path)
+        if (options.PretrainedPath is { } path && backbone is not ImageNetResNet18)
         {
             try
             {

@@ -13,7 +13,7 @@ public sealed class BackbonesTests : IDisposable
     [Fact]
     public void Names_BuiltIns_AreTheFiveCanonicalNames()
     {
-        Assert.Equal(["resnet18", "resnet50", "vit_base_patch16", "vit_small_patch16", "vit_tiny_patch16"], Registry.Names);
+        Assert.Equal(["resnet18", "resnet18-imagenet", "resnet50", "vit_base_patch16", "vit_small_patch16", "vit_tiny_patch16"], Registry.Names);
     }
 
     [Theory]
@@ -46,7 +46,7 @@ public sealed class BackbonesTests : IDisposable
     {
         var ex = Assert.Throws<ArgumentException>(() => Registry.Create("vgg16"));
         Assert.Contains("'vgg16'", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("resnet18, resnet50, vit_base_patch16, vit_small_patch16, vit_tiny_patch16", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("resnet18, resnet18-imagenet, resnet50, vit_base_patch16, vit_small_patch16, vit_tiny_patch16", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
