@@ -50,7 +50,7 @@ public sealed class CausalLabelHead : nn.Module<Tensor, Tensor>
         baseline = new GroupWiseLinear(o.NumLabels, o.ModelDim);
         if (o.UseIntervention)
         {
-            intervention = new ConfounderIntervention(o.NumLabels, o.ModelDim, o.Heads, o.NumConfounders, o.EffectiveConfounderDim, o.NormalizeConfoundedMemory, o.Dropout);
+            intervention = new ConfounderIntervention(o.NumLabels, o.ModelDim, o.Heads, o.NumConfounders, o.EffectiveConfounderDim, o.InterventionForm, o.Dropout);
             if (o.Fusion == CausalFusion.LearnedWeight)
             {
                 fusionWeight = new Parameter(torch.zeros(1));
