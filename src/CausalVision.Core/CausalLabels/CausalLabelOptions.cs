@@ -50,7 +50,7 @@ public enum CausalFusion
     /// <summary>logits = baseline + causal (default).</summary>
     SumLogits,
 
-    /// <summary>sigmoid(logits) = (sigmoid(baseline) + sigmoid(causal)) / 2; returned as its logit (clamped to [1e-6, 1 - 1e-6]).</summary>
+    /// <summary>sigmoid(logits) = (sigmoid(baseline) + sigmoid(causal)) / 2; returned as its logit, computed in log space without a clamp (no ties at saturation).</summary>
     AverageProbabilities,
 
     /// <summary>logits = (1 - w) baseline + w causal with w = sigmoid(a), a learnable scalar initialised to 0 (w = 0.5).</summary>

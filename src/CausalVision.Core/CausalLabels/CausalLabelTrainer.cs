@@ -243,7 +243,7 @@ public sealed class CausalLabelTrainer : IDisposable
                 using var scope = NewDisposeScope();
                 var device = model.parameters().First().device;
                 using var parts = model.ForwardParts(b.Images.to(device), intervene);
-                var p = parts.Logits.sigmoid().cpu().to(float64).data<double>().ToArray();
+                var p = parts.Logits.cpu().to(float64).data<double>().ToArray();
                 var t = b.LabelTargets.cpu().data<float>().ToArray();
                 if (b.LabelTargets.shape[1] != l)
                 {
@@ -265,7 +265,8 @@ public sealed class CausalLabelTrainer : IDisposable
             model.train(wasTraining);
         }
 
-        return CausalLabelEvaluation.Compute(scores, targets, pairs);
+        // Ranked by the logits: float32 sigmoids tie at exactly 1 above logit ~16.6.
+        return CausalLabelEvaluation.ComputeFromLogits(scores, targets, pairs);
     }
 
     /// <summary>The multi-label loss of the options on logits.</summary>
