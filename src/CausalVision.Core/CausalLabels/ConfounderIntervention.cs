@@ -105,7 +105,6 @@ public sealed class ConfounderIntervention : nn.Module<Tensor, Tensor, Tensor>
         NumLabels = numLabels;
         Form = form;
         Dim = dim;
-        NumConfounders = numConfounders;
         ConfounderDim = dc;
         crossAttn = new LabelAttention(dim, heads, dropout);
         fc2 = new GroupWiseLinear(numLabels, dim);
@@ -135,8 +134,8 @@ public sealed class ConfounderIntervention : nn.Module<Tensor, Tensor, Tensor>
     /// <summary>Gets how the dictionary enters the intervention.</summary>
     public InterventionForm Form { get; }
 
-    /// <summary>Gets the number of confounders K.</summary>
-    public int NumConfounders { get; }
+    /// <summary>Gets the number of confounders K (the dictionary's current size; see <see cref="SwapDictionary"/>).</summary>
+    public int NumConfounders => (int)Centres.shape[0];
 
     /// <summary>Gets the dictionary's feature dimension Dc.</summary>
     public int ConfounderDim { get; }
@@ -209,6 +208,30 @@ public sealed class ConfounderIntervention : nn.Module<Tensor, Tensor, Tensor>
         using var noGrad = torch.no_grad();
         Centres.copy_(centres);
         Prior.copy_(prior);
+    }
+
+    /// <summary>
+    /// Replaces the dictionary by one of any size K' (same Dc), e.g. for a test-time swap to a random
+    /// dictionary or to a single centre at E_P[c]: the learned weights do not depend on K. The
+    /// buffers take the new shape (so does the state dict).
+    /// </summary>
+    /// <param name="centres">Centres [K', Dc].</param>
+    /// <param name="prior">Prior [K'], summing to 1.</param>
+    /// <exception cref="ArgumentException">See <see cref="ValidateDictionary"/> (with K = K').</exception>
+    public void SwapDictionary(Tensor centres, Tensor prior)
+    {
+        ArgumentNullException.ThrowIfNull(centres);
+        if (centres.dim() != 2 || centres.shape[0] < 1)
+        {
+            throw new ArgumentException($"Confounder centres must be [K, Dc] with K >= 1; got shape [{string.Join(", ", centres.shape)}].", nameof(centres));
+        }
+
+        ValidateDictionary(centres, prior, (int)centres.shape[0], ConfounderDim);
+        using var noGrad = torch.no_grad();
+        using var c = centres.detach().to(Centres.dtype, Centres.device).clone();
+        using var p = prior.detach().to(Prior.dtype, Prior.device).clone();
+        Centres.set_(c);
+        Prior.set_(p);
     }
 
     /// <summary>The batched intervention: all K confounders in one pass.</summary>
