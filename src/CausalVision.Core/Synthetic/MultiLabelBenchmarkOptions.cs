@@ -111,6 +111,11 @@ public sealed class MultiLabelBenchmarkOptions
     [Range(1, 10_000_000)]
     public int TestSize { get; set; } = 2000;
 
+    /// <summary>Gets or sets a value indicating whether each split keeps its rendered images in memory
+    /// after the first read (12 KiB floats per 64 px image; worth it when a split is read many times).</summary>
+    /// <value>Default false.</value>
+    public bool CacheImages { get; set; }
+
     /// <summary>Gets or sets the seed (objects, pairs and every sample derive from it).</summary>
     /// <value>Default 0.</value>
     public int Seed { get; set; }

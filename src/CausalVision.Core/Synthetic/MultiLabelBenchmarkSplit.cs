@@ -11,6 +11,7 @@ public sealed class MultiLabelBenchmarkSplit : IImageDataset
     private readonly MultiLabelBenchmark owner;
     private readonly int stream;
     private readonly bool biased;
+    private readonly float[]?[]? cache;
 
     internal MultiLabelBenchmarkSplit(MultiLabelBenchmark owner, string name, int stream, int count, bool biased)
     {
@@ -19,6 +20,7 @@ public sealed class MultiLabelBenchmarkSplit : IImageDataset
         this.biased = biased;
         Name = name;
         Count = count;
+        cache = owner.Options.CacheImages ? new float[]?[count] : null;
     }
 
     /// <summary>Gets the split name: train, validation or test.</summary>
@@ -67,8 +69,18 @@ public sealed class MultiLabelBenchmarkSplit : IImageDataset
     {
         var info = Describe(index);
         var size = owner.Options.ImageSize;
-        var buffer = new float[3 * size * size];
-        owner.Render(info, buffer);
+        var buffer = cache?[index]?.ToArray();
+        if (buffer is null)
+        {
+            buffer = new float[3 * size * size];
+            owner.Render(info, buffer);
+            if (cache is not null)
+            {
+                // A race renders the same image twice; both copies are identical.
+                Volatile.Write(ref cache[index], buffer.ToArray());
+            }
+        }
+
         var image = torch.tensor(buffer, [3L, size, size]);
         return new ImageSample($"{Name}/{index.ToString("D6", CultureInfo.InvariantCulture)}", image, -1, info.Labels, info.Tags);
     }
