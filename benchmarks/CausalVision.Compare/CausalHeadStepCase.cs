@@ -62,6 +62,9 @@ internal static class CausalHeadStepCase
             Heads = a.Int("heads", 8),
             DecoderLayers = a.Int("layers", 2),
             FeedForwardDim = a.Int("ffn", 1024),
+
+            // The Python peer implements the LayerNorm form of the intervention.
+            InterventionForm = InterventionForm.LayerNorm,
         };
         if (batch < 1 || size < 1)
         {

@@ -14,8 +14,9 @@
 //   - backbone: SmallConvNet (3 strided conv blocks, 4x4x128 features) trained from scratch.
 //   - Decouple = stage 1 of the two-stage model (decoder + group-wise classifier); the Causal rows
 //     copy those stage-1 weights, build the K-means dictionary from the frozen backbone's spatial
-//     features (stage 2) and train the intervention head (stage 3, backbone frozen). So Causal
-//     gets CausalEpochs more head epochs than Decouple: not a compute-matched comparison.
+//     features (stage 2) and train the intervention head (stage 3, backbone frozen). The "+Decouple"
+//     row here is stage 1 only, so Causal gets CausalEpochs more head epochs: not compute-matched.
+//     --headroom runs the equal-budget experiment instead (HeadroomExperiment.cs).
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -36,6 +37,11 @@ catch (InvalidOperationException ex)
 {
     Console.Error.WriteLine(ex.Message);
     return 3;
+}
+
+if (args.Contains("--headroom"))
+{
+    return HeadroomExperiment.Run(args);
 }
 
 var quick = args.Contains("--quick");
@@ -91,6 +97,9 @@ for (var seed = 0; seed < seeds; seed++)
         BatchSize = 32,
         LearningRate = 1e-3,
         Seed = seed,
+
+        // Stage 1 only: the causal rows copy these weights (the --headroom mode is the equal-budget comparison).
+        MatchDecoupleBudget = false,
     };
 
     // Table 3, row 1: pooled feature + linear classifier.

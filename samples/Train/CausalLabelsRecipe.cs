@@ -33,6 +33,7 @@ public sealed class CausalLabelsRecipe : IModelRecipe
         }
 
         var cross = CrossDatasetEvaluation.Prepare(context);
+        var pairs = BiasedPairSelection.Resolve(context);
 
         // The trainer batches the dataset's images as they are: give every sample the evaluation transform's size.
         var train = new TransformedImageDataset(data.Train, context.EvalTransform, a.Seed);
@@ -58,6 +59,7 @@ public sealed class CausalLabelsRecipe : IModelRecipe
                 CheckpointDirectory = a.Out,
                 Resume = a.Resume,
             },
+            pairs,
             progress: context.Progress);
         var metrics = new Dictionary<string, IReadOnlyDictionary<string, double>> { ["test"] = evaluation.ToDictionary() };
         if (cross is not null)

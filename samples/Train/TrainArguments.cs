@@ -31,6 +31,9 @@ public sealed class TrainArguments
           --resume             continue from DIR/last.ckpt when it exists
           --label-map FILE     cross-dataset evaluation (baseline, causal-labels; multi-label): "train_label,test_label" lines mapping
                                this model's labels onto the labels of --cross-data (--cross-layout, --cross-split)
+          --pairs FILE         multi-label: biased pairs "b,c" (class names or indices) for the exclusive / co-occur AP;
+                               default: chosen from the training co-occurrence (ContextualBias-style, P(c|b) >= 0.1)
+          --pair-count N       multi-label: how many pairs to choose from the training co-occurrence (default 20)
           --multi-label        synthetic only: the multi-label variant (labels = objects present; for causal-labels)
           --augment NAME       auto | none | flip | crop+flip | imagenet (default auto: flip for fixed-size, multi-label or
                                tagged data, so no labelled object is cropped out; imagenet for single-label photos)
@@ -43,7 +46,7 @@ public sealed class TrainArguments
     [
         "--data", "--layout", "--split-train", "--split-test", "--model", "--backbone", "--epochs", "--batch",
         "--lr", "--image-size", "--seed", "--device", "--workers", "--train-limit", "--test-limit", "--export", "--out",
-        "--label-map", "--cross-data", "--cross-layout", "--cross-split",
+        "--label-map", "--cross-data", "--cross-layout", "--cross-split", "--pairs", "--pair-count",
         "--augment", "--crop-scale",
     ];
 
@@ -54,6 +57,12 @@ public sealed class TrainArguments
     public string? SplitTrain { get; private init; }
 
     public string? SplitTest { get; private init; }
+
+    /// <summary>Gets the biased-pair file (multi-label), or null to choose pairs from the training co-occurrence.</summary>
+    public string? Pairs { get; private init; }
+
+    /// <summary>Gets how many pairs to choose from the training co-occurrence.</summary>
+    public int PairCount { get; private init; } = 20;
 
     public string Model { get; private init; } = "baseline";
 
@@ -197,6 +206,8 @@ public sealed class TrainArguments
             CrossData = Str("--cross-data"),
             CrossLayout = Str("--cross-layout"),
             CrossSplit = Str("--cross-split"),
+            Pairs = Str("--pairs"),
+            PairCount = Int("--pair-count", 1) ?? 20,
             Resume = flags.Contains("--resume"),
             MultiLabel = flags.Contains("--multi-label"),
             Help = flags.Contains("--help") || flags.Contains("-h"),

@@ -38,6 +38,30 @@ public sealed record CausalLabelEvaluation(double Map, PrecisionRecallScores Thr
         return new CausalLabelEvaluation(map, pr, top3, ex, co, probabilities.GetLength(0));
     }
 
+    /// <summary>
+    /// Computes the metrics from logits: AP ranks the raw logits (no saturation ties), the threshold
+    /// metrics use logit 0 (= probability 0.5) and top-3 the logit order (ML-GCN util.py).
+    /// </summary>
+    /// <param name="logits">Logits [N, L].</param>
+    /// <param name="targets">Targets [N, L].</param>
+    /// <param name="pairs">Biased pairs; null or empty leaves Exclusive / CoOccur NaN.</param>
+    /// <returns>The evaluation.</returns>
+    public static CausalLabelEvaluation ComputeFromLogits(double[,] logits, bool[,] targets, IReadOnlyList<BiasedPair>? pairs = null)
+    {
+        var map = MultiLabelMetrics.MeanAveragePrecision(logits, targets).Map;
+        var pr = MultiLabelMetrics.PrecisionRecall(logits, targets, 0.0);
+        var top3 = MultiLabelMetrics.PrecisionRecallTopK(logits, targets, Math.Min(3, logits.GetLength(1)), 0.0);
+        double ex = double.NaN, co = double.NaN;
+        if (pairs is { Count: > 0 })
+        {
+            var e = BiasedPairs.Evaluate(logits, targets, pairs);
+            ex = e.MeanExclusive;
+            co = e.MeanCoOccur;
+        }
+
+        return new CausalLabelEvaluation(map, pr, top3, ex, co, logits.GetLength(0));
+    }
+
     /// <summary>Flattens the evaluation to name/value pairs (for <c>TrainingProgress.Metrics</c> and checkpoints).</summary>
     /// <returns>mAP, CP, CR, CF1, OP, OR, OF1, their top-3 variants (suffix <c>@3</c>), exclusive, co-occur.</returns>
     public IReadOnlyDictionary<string, double> ToDictionary() => new Dictionary<string, double>

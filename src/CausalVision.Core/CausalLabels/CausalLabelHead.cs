@@ -50,7 +50,7 @@ public sealed class CausalLabelHead : nn.Module<Tensor, Tensor>
         baseline = new GroupWiseLinear(o.NumLabels, o.ModelDim);
         if (o.UseIntervention)
         {
-            intervention = new ConfounderIntervention(o.NumLabels, o.ModelDim, o.Heads, o.NumConfounders, o.EffectiveConfounderDim, o.NormalizeConfoundedMemory, o.Dropout);
+            intervention = new ConfounderIntervention(o.NumLabels, o.ModelDim, o.Heads, o.NumConfounders, o.EffectiveConfounderDim, o.InterventionForm, o.Dropout);
             if (o.Fusion == CausalFusion.LearnedWeight)
             {
                 fusionWeight = new Parameter(torch.zeros(1));
@@ -139,7 +139,7 @@ public sealed class CausalLabelHead : nn.Module<Tensor, Tensor>
             logits = options.Fusion switch
             {
                 CausalFusion.SumLogits => baseLogits + causal,
-                CausalFusion.AverageProbabilities => torch.logit((baseLogits.sigmoid() + causal.sigmoid()) * 0.5, 1e-6),
+                CausalFusion.AverageProbabilities => AverageInProbability(baseLogits, causal),
                 CausalFusion.LearnedWeight => Mix(baseLogits, causal),
                 CausalFusion.CausalOnly => causal.alias(),
                 _ => throw new InvalidOperationException($"Unknown fusion {options.Fusion}."),
@@ -161,6 +161,18 @@ public sealed class CausalLabelHead : nn.Module<Tensor, Tensor>
         }
 
         base.Dispose(disposing);
+    }
+
+    /// <summary>
+    /// logit((sigmoid(a) + sigmoid(b)) / 2) in log space, log(s(a) + s(b)) - log(s(-a) + s(-b)),
+    /// so that no clamp creates ties at saturation.
+    /// </summary>
+    private static Tensor AverageInProbability(Tensor a, Tensor b)
+    {
+        using var scope = NewDisposeScope();
+        var positive = torch.logaddexp(nn.functional.logsigmoid(a), nn.functional.logsigmoid(b));
+        var negative = torch.logaddexp(nn.functional.logsigmoid(-a), nn.functional.logsigmoid(-b));
+        return (positive - negative).MoveToOuterDisposeScope();
     }
 
     private Tensor Mix(Tensor baseLogits, Tensor causal)

@@ -193,6 +193,29 @@ public sealed class CausalLabelModel : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
+    /// Replaces the installed dictionary by one of any size K' with the same feature dimension (a
+    /// test-time dictionary swap or a dictionary control; see <see cref="ConfounderIntervention.SwapDictionary"/>).
+    /// </summary>
+    /// <param name="dictionary">The new dictionary.</param>
+    /// <exception cref="InvalidOperationException">The variant has no intervention.</exception>
+    /// <exception cref="ArgumentException">Another feature dimension.</exception>
+    public void SwapDictionary(ConfounderDictionary dictionary)
+    {
+        ArgumentNullException.ThrowIfNull(dictionary);
+        if (Intervention is null)
+        {
+            throw new InvalidOperationException($"The {Variant} model has no intervention branch; only the Causal variant takes a confounder dictionary.");
+        }
+
+        if (dictionary.Dim != ConfounderDim)
+        {
+            throw new ArgumentException($"The confounder dictionary has feature dimension {dictionary.Dim} but this model expects {ConfounderDim}.", nameof(dictionary));
+        }
+
+        Intervention.SwapDictionary(dictionary.Centres, dictionary.Prior);
+    }
+
+    /// <summary>
     /// Copies the stage-1 weights (backbone, decoder, group-wise classifier) of another model with
     /// the same backbone, labels and decoder, e.g. to try several K from one stage-1 run (Table 4).
     /// The intervention and fusion weights are left alone.

@@ -5,6 +5,25 @@ using System.ComponentModel.DataAnnotations;
 
 namespace CausalVision.CausalLabels;
 
+/// <summary>How the confounder dictionary enters <see cref="ConfounderIntervention"/>.</summary>
+public enum InterventionForm
+{
+    /// <summary>
+    /// z_i = x_i + sum_c softmax_c(W_q x_i . W_k c / sqrt(d)) P(c) W_v c per label feature, then
+    /// each label query cross-attends over z_1..z_L (VC R-CNN z_dic; the default).
+    /// </summary>
+    Grounded,
+
+    /// <summary>
+    /// The slides read literally: sum_c P(c) fc2(CA(q, X + c, X + c)). Depends on the dictionary
+    /// only through E_P[c] (the softmax ignores a constant added to every key).
+    /// </summary>
+    Literal,
+
+    /// <summary>sum_c P(c) fc2(CA(q, LN(X + c), LN(X + c))): the literal form with a LayerNorm patch.</summary>
+    LayerNorm,
+}
+
 /// <summary>Where the decoder layers put LayerNorm.</summary>
 public enum NormPlacement
 {
@@ -31,7 +50,7 @@ public enum CausalFusion
     /// <summary>logits = baseline + causal (default).</summary>
     SumLogits,
 
-    /// <summary>sigmoid(logits) = (sigmoid(baseline) + sigmoid(causal)) / 2; returned as its logit (clamped to [1e-6, 1 - 1e-6]).</summary>
+    /// <summary>sigmoid(logits) = (sigmoid(baseline) + sigmoid(causal)) / 2; returned as its logit, computed in log space without a clamp (no ties at saturation).</summary>
     AverageProbabilities,
 
     /// <summary>logits = (1 - w) baseline + w causal with w = sigmoid(a), a learnable scalar initialised to 0 (w = 0.5).</summary>
@@ -110,14 +129,15 @@ public sealed class CausalLabelOptions
     public InterventionQuery Query { get; set; } = InterventionQuery.LabelEmbedding;
 
     /// <summary>
-    /// Gets or sets a value indicating whether Z_c = X + c is layer-normalised before the
-    /// cross-attention (choice, default true). Without it, softmax(q (W_k(X + c))^T) does not depend
-    /// on c (the added term is constant along the key axis) and the attention output shifts by
-    /// W_o W_v c, so the NWGM sum collapses to a per-label bias from E[c]; normalising the
-    /// confounded memory makes each confounder change where the labels attend.
+    /// Gets or sets how the confounder dictionary enters the intervention (see
+    /// <see cref="ConfounderIntervention"/>). <see cref="InterventionForm.Grounded"/> (default) lets
+    /// each label feature query the dictionary, as VC R-CNN's z_dic does;
+    /// <see cref="InterventionForm.Literal"/> and <see cref="InterventionForm.LayerNorm"/> add one
+    /// centre to every key and are kept for the ablation (the literal form depends on the
+    /// dictionary only through E_P[c]).
     /// </summary>
-    /// <value>Default true.</value>
-    public bool NormalizeConfoundedMemory { get; set; } = true;
+    /// <value>Default <see cref="InterventionForm.Grounded"/>.</value>
+    public InterventionForm InterventionForm { get; set; } = InterventionForm.Grounded;
 
     /// <summary>Gets or sets how the causal prediction fuses with the baseline.</summary>
     /// <value>Default <see cref="CausalFusion.SumLogits"/> (choice; the slides name f_merge but not the final fusion).</value>
@@ -146,9 +166,9 @@ public sealed class CausalLabelOptions
             throw new ArgumentException($"CausalLabelOptions.ModelDim ({ModelDim}) must be divisible by Heads ({Heads}).", nameof(Heads));
         }
 
-        if (!Enum.IsDefined(Norm) || !Enum.IsDefined(Query) || !Enum.IsDefined(Fusion))
+        if (!Enum.IsDefined(Norm) || !Enum.IsDefined(Query) || !Enum.IsDefined(Fusion) || !Enum.IsDefined(InterventionForm))
         {
-            throw new ArgumentException($"CausalLabelOptions has an undefined enum value (Norm {Norm}, Query {Query}, Fusion {Fusion}).");
+            throw new ArgumentException($"CausalLabelOptions has an undefined enum value (Norm {Norm}, Query {Query}, Fusion {Fusion}, InterventionForm {InterventionForm}).");
         }
 
         if (!UseIntervention && Fusion != CausalFusion.SumLogits)

@@ -127,6 +127,18 @@ public sealed class CausalLabelTrainer : IDisposable
             resumeFromFile = false;
         }
 
+        if (model.Variant == CausalLabelVariant.Decouple && options.MatchDecoupleBudget && !options.FreezeDecoderInCausalStage && options.CausalEpochs > 0)
+        {
+            // Equal budget: the same stage-3 epochs without the intervention.
+            if (State.Stage < 3)
+            {
+                State = State with { Stage = 3, Epoch = 0 };
+            }
+
+            RunStage(3, options.CausalEpochs, train, validation, pairs, resumeFromFile && State.Epoch > 0, cancellationToken);
+            return State;
+        }
+
         if (model.Variant != CausalLabelVariant.Causal)
         {
             return State;
@@ -146,7 +158,7 @@ public sealed class CausalLabelTrainer : IDisposable
             }
 
             dictionary = ConfounderDictionary.Load(DictionaryPath);
-            model.SetDictionary(dictionary);
+            model.SwapDictionary(dictionary);
         }
 
         RunStage(3, options.CausalEpochs, train, validation, pairs, resumeFromFile, cancellationToken);
@@ -171,9 +183,22 @@ public sealed class CausalLabelTrainer : IDisposable
         try
         {
             var built = dictionaryBuilder.Build(FeatureStream(train, cancellationToken));
+            if (options.DictionaryControl != DictionaryControl.None)
+            {
+                using var original = built;
+                built = DictionaryControls.Apply(options.DictionaryControl, original, options.Seed);
+            }
+
             try
             {
-                model.SetDictionary(built);
+                if (options.DictionaryControl == DictionaryControl.None)
+                {
+                    model.SetDictionary(built);
+                }
+                else
+                {
+                    model.SwapDictionary(built);
+                }
             }
             catch
             {
@@ -218,6 +243,17 @@ public sealed class CausalLabelTrainer : IDisposable
     /// <param name="intervene">Whether to run the intervention; default true.</param>
     /// <returns>The metric suite.</returns>
     public static CausalLabelEvaluation Evaluate(CausalLabelModel model, IImageDataset test, int batchSize = 64, IReadOnlyList<BiasedPair>? pairs = null, bool intervene = true)
+        => Evaluate(model, test, batchSize, pairs, intervene ? CausalLabelScores.Fused : CausalLabelScores.Baseline);
+
+    /// <summary>Evaluates any model on a test set with the chosen logits.</summary>
+    /// <param name="model">The model.</param>
+    /// <param name="test">The test set.</param>
+    /// <param name="batchSize">The batch size.</param>
+    /// <param name="pairs">Biased pairs for exclusive / co-occur; optional.</param>
+    /// <param name="scores">Which logits are scored: fused (default), the causal branch alone, or the group-wise baseline.</param>
+    /// <returns>The metric suite.</returns>
+    /// <exception cref="InvalidOperationException">Causal-only scores of a model without intervention.</exception>
+    public static CausalLabelEvaluation Evaluate(CausalLabelModel model, IImageDataset test, int batchSize, IReadOnlyList<BiasedPair>? pairs, CausalLabelScores scores)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(test);
@@ -227,8 +263,14 @@ public sealed class CausalLabelTrainer : IDisposable
             throw new ArgumentException("The test set is empty.", nameof(test));
         }
 
+        if (scores == CausalLabelScores.CausalOnly && model.Intervention is null)
+        {
+            throw new InvalidOperationException($"The {model.Variant} model has no causal branch to score.");
+        }
+
+        var intervene = scores != CausalLabelScores.Baseline;
         var l = model.NumLabels;
-        var scores = new double[test.Count, l];
+        var logits = new double[test.Count, l];
         var targets = new bool[test.Count, l];
         var wasTraining = model.training;
         model.eval();
@@ -243,7 +285,8 @@ public sealed class CausalLabelTrainer : IDisposable
                 using var scope = NewDisposeScope();
                 var device = model.parameters().First().device;
                 using var parts = model.ForwardParts(b.Images.to(device), intervene);
-                var p = parts.Logits.sigmoid().cpu().to(float64).data<double>().ToArray();
+                var chosen = scores == CausalLabelScores.CausalOnly ? parts.CausalLogits! : parts.Logits;
+                var p = chosen.cpu().to(float64).data<double>().ToArray();
                 var t = b.LabelTargets.cpu().data<float>().ToArray();
                 if (b.LabelTargets.shape[1] != l)
                 {
@@ -254,7 +297,7 @@ public sealed class CausalLabelTrainer : IDisposable
                 {
                     for (var j = 0; j < l; j++)
                     {
-                        scores[row, j] = p[(i * l) + j];
+                        logits[row, j] = p[(i * l) + j];
                         targets[row, j] = t[(i * l) + j] > 0.5f;
                     }
                 }
@@ -265,7 +308,8 @@ public sealed class CausalLabelTrainer : IDisposable
             model.train(wasTraining);
         }
 
-        return CausalLabelEvaluation.Compute(scores, targets, pairs);
+        // Ranked by the logits: float32 sigmoids tie at exactly 1 above logit ~16.6.
+        return CausalLabelEvaluation.ComputeFromLogits(logits, targets, pairs);
     }
 
     /// <summary>The multi-label loss of the options on logits.</summary>
@@ -316,7 +360,7 @@ public sealed class CausalLabelTrainer : IDisposable
         }
 
         var loader = new DataLoader(train, new DataLoaderOptions { BatchSize = options.BatchSize, Shuffle = true, Seed = options.Seed });
-        var intervene = stage == 3;
+        var intervene = stage == 3 && model.Intervention is not null;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         for (var epoch = State.Epoch; epoch < epochs; epoch++)
         {

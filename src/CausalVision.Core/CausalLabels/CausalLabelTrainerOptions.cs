@@ -55,6 +55,24 @@ public sealed class CausalLabelTrainerOptions
     /// <value>Default false (the whole head trains in stage 3).</value>
     public bool FreezeDecoderInCausalStage { get; set; }
 
+    /// <summary>
+    /// Gets or sets a value indicating whether the Decouple variant continues after stage 1 for
+    /// <see cref="CausalEpochs"/> more epochs under the stage-3 regime (backbone frozen in eval mode,
+    /// same learning rate, batches and steps, decoder and group-wise classifier trainable, no
+    /// intervention), so that Decouple and Causal rows get the same head budget. Ignored with
+    /// <see cref="FreezeDecoderInCausalStage"/> (nothing would train).
+    /// </summary>
+    /// <value>Default true (an equal-budget comparison).</value>
+    public bool MatchDecoupleBudget { get; set; } = true;
+
+    /// <summary>
+    /// Gets or sets the ablation control applied to the stage-2 dictionary before stage 3 (Causal
+    /// variant): zero centres, one centre at E_P[c], a random dictionary with matched mean and
+    /// covariance, or a shuffled prior. The random controls use <see cref="Seed"/>.
+    /// </summary>
+    /// <value>Default <see cref="DictionaryControl.None"/>.</value>
+    public DictionaryControl DictionaryControl { get; set; } = DictionaryControl.None;
+
     /// <summary>Gets or sets the most training images streamed to the dictionary builder; 0 = all.</summary>
     /// <value>Default 0.</value>
     [Range(0, int.MaxValue)]
@@ -89,6 +107,11 @@ public sealed class CausalLabelTrainerOptions
         if (!Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true))
         {
             throw new ArgumentException("Invalid CausalLabelTrainerOptions: " + string.Join(" ", results.Select(r => r.ErrorMessage)));
+        }
+
+        if (!Enum.IsDefined(DictionaryControl))
+        {
+            throw new ArgumentException($"Invalid CausalLabelTrainerOptions: unknown dictionary control {DictionaryControl}.", nameof(DictionaryControl));
         }
 
         if (!Enum.IsDefined(Loss))

@@ -1,11 +1,11 @@
-// The "Causal" module of paper B: backdoor adjustment P(Y|do(X)) = sum_c P(Y|X, c) P(c) with the
-// normalised weighted geometric mean (NWGM) approximation E_c[sigmoid(f)] ~ sigmoid(E_c[f]), and
-// the slides' cross-attention model of f:
-//     Z_c = X + c,   y_j = sigmoid( sum_c fc2( cross_attn(q_j, Z_c, Z_c) ) P(c) ).
-// No public code exists. Interpretation (documented on the class): X = the label-specific features
-// [B, L, d] from the label-query decoder; Z_c adds one confounder centre to every label feature;
-// the attention for label j runs over the L confounded label features (that is how the slides'
-// f_merge over P(Y_j | do(X_1..X_N)) becomes one cross-attention); q_j is the label query.
+// The "Causal" module of paper B: backdoor adjustment P(Y|do(X)) = sum_c P(Y|X, c) P(c), with the
+// dictionary entering per label feature the way the public reference implementations let it in
+// (VC R-CNN CausalPredictor.z_dic: softmax over the K confounders of W_y x . W_z c / sqrt(d),
+// times the prior P(c), summed over the confounders; IFSL get_d_feature; CCD_MLIC tde_classifier):
+//     z_i = x_i + sum_c softmax_c(W_q x_i . W_k c / sqrt(d)) P(c) W_v c,
+//     y_j = sigmoid( fc2_j( cross_attn(q_j, Z, Z) ) ),   Z = [z_1 .. z_L].
+// The slides' literal form Z_c = X + c (one centre added to every key) and its LayerNorm patch are
+// kept as InterventionForm.Literal and InterventionForm.LayerNorm for the ablation.
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -14,32 +14,42 @@ using static TorchSharp.torch;
 namespace CausalVision.CausalLabels;
 
 /// <summary>
-/// Confounder intervention (paper B, "Effective modeling by cross-attention"):
-/// s_j = sum_c P(c) fc2_j(CA(q_j, M_c, M_c)), M_c = LN(X + P_c c) (LN optional), y_j = sigmoid(s_j).
-/// Returns the logits s [B, L]; all K confounders are evaluated in one batched pass (K folded into
-/// the batch dimension).
+/// Confounder intervention (paper B, "Effective modeling by cross-attention"). The default
+/// <see cref="InterventionForm.Grounded"/> form:
+/// z_i = x_i + sum_c softmax_c(W_q x_i . W_k c / sqrt(d)) P(c) W_v c, s_j = fc2_j(CA(q_j, Z, Z)).
+/// The ablation forms: <see cref="InterventionForm.Literal"/>
+/// s_j = sum_c P(c) fc2_j(CA(q_j, X + c, X + c)) and <see cref="InterventionForm.LayerNorm"/>
+/// s_j = sum_c P(c) fc2_j(CA(q_j, LN(X + c), LN(X + c))); all K confounders are evaluated in one
+/// batched pass. Returns the logits s [B, L].
 /// </summary>
 /// <remarks>
 /// <para>Interpretation and choices (the slides leave them open):</para>
 /// <list type="bullet">
-/// <item>X is the label-specific feature matrix [B, L, d] ("Where X denote the label-specific
-/// features"); q_j (the slides' y_j inside f_cross_atten) is label j's learnable query embedding by
-/// default, or x_j itself (<see cref="InterventionQuery"/>); the caller passes the queries.</item>
+/// <item>X is the label-specific feature matrix [B, L, d]; q_j is label j's learnable query
+/// embedding by default, or x_j itself (<see cref="InterventionQuery"/>); the caller passes the
+/// queries.</item>
 /// <item>The dictionary (centres C [K, Dc], prior P(c) [K]) is fixed data, held in buffers
-/// <c>centres</c> and <c>prior</c> so it travels with the state dict. K-means on spatial features
-/// of a pre-trained backbone, P(c) from cluster sizes (the authors' answer to a reviewer).
-/// Before <see cref="SetDictionary"/> the centres are zero and P(c) uniform.</item>
-/// <item>When Dc != d a learnable bias-free projection <c>conf_proj</c> maps centres to d.</item>
-/// <item><c>memory_norm</c>: LayerNorm of Z_c (default on). Without it the confounder cannot change
-/// the attention weights (q . W_k c is constant over the keys) and the output only shifts by
-/// W_o W_v c, so the sum collapses to fc2(CA(q, X, X)) plus a bias from E[c].</item>
-/// <item>fc2 is a group-wise linear layer (one weight vector per label, like the baseline);
-/// because it is affine and sum P(c) = 1, applying it before or after the sum is the same.</item>
+/// <c>centres</c> and <c>prior</c> so it travels with the state dict. Before
+/// <see cref="SetDictionary"/> the centres are zero and P(c) uniform.</item>
+/// <item>Grounded form: as in VC R-CNN's z_dic the attention weights over the K confounders are a
+/// softmax of the scaled dot product, multiplied by P(c) and NOT renormalised, so
+/// sum_c softmax_c P(c) &lt;= max_c P(c). W_q (d -&gt; d, bias) and W_k (Dc -&gt; d, bias) follow
+/// VC R-CNN's Wy and Wz; W_v (Dc -&gt; d, no bias) maps the centres to the feature space (VC R-CNN
+/// uses the raw entries because its dictionary has the feature dimension). The confounder term
+/// differs per label feature, so it does not cancel in the cross-attention softmax, and the
+/// cluster structure enters through weights that depend on x.</item>
+/// <item>Literal form: adding the same c to every key shifts each score row by a constant, so the
+/// softmax ignores it, the output shifts by W_o W_v c, and with sum P(c) = 1 the result equals
+/// fc2(CA(q, X, X)) + w . W_o W_v E_P[c] for any dictionary with the same prior mean. The
+/// LayerNorm form breaks that identity only at second order. A learnable bias-free
+/// <c>conf_proj</c> maps Dc to d in these two forms when Dc != d.</item>
+/// <item>fc2 is a group-wise linear layer (one weight vector per label, like the baseline).</item>
 /// <item>Dropout inside the attention applies in training only; the batched and the
 /// per-confounder paths agree in evaluation mode.</item>
 /// </list>
 /// <para>Shapes: features [B, L, d]; queries [L, d] or [B, L, d] -&gt; logits [B, L]. Memory: the
-/// batched pass holds K copies of the features, [B K, L, d], and the attention weights [B K, h, L, L].</para>
+/// grounded form holds the weights [B, L, K]; the literal and LayerNorm forms hold K copies of the
+/// features, [B K, L, d], and the attention weights [B K, h, L, L].</para>
 /// </remarks>
 public sealed class ConfounderIntervention : nn.Module<Tensor, Tensor, Tensor>
 {
@@ -48,6 +58,15 @@ public sealed class ConfounderIntervention : nn.Module<Tensor, Tensor, Tensor>
 
     [ComponentName(Name = "memory_norm")]
     private readonly LayerNorm? memoryNorm;
+
+    [ComponentName(Name = "w_q")]
+    private readonly Linear? wq;
+
+    [ComponentName(Name = "w_k")]
+    private readonly Linear? wk;
+
+    [ComponentName(Name = "w_v")]
+    private readonly Linear? wv;
 
     [ComponentName(Name = "cross_attn")]
     private readonly LabelAttention crossAttn;
@@ -61,10 +80,10 @@ public sealed class ConfounderIntervention : nn.Module<Tensor, Tensor, Tensor>
     /// <param name="heads">Attention heads; default 8.</param>
     /// <param name="numConfounders">Confounders K; default 80.</param>
     /// <param name="confounderDim">Dictionary dimension Dc; default null (= d).</param>
-    /// <param name="normalizeMemory">LayerNorm on Z_c; default true.</param>
+    /// <param name="form">How the dictionary enters; default <see cref="InterventionForm.Grounded"/>.</param>
     /// <param name="dropout">Attention dropout in training; default 0.1.</param>
     /// <exception cref="ArgumentException">Non-positive sizes or heads not dividing d.</exception>
-    public ConfounderIntervention(int numLabels, int dim, int heads = 8, int numConfounders = 80, int? confounderDim = null, bool normalizeMemory = true, double dropout = 0.1)
+    public ConfounderIntervention(int numLabels, int dim, int heads = 8, int numConfounders = 80, int? confounderDim = null, InterventionForm form = InterventionForm.Grounded, double dropout = 0.1)
         : base(nameof(ConfounderIntervention))
     {
         if (numConfounders < 1)
@@ -78,14 +97,29 @@ public sealed class ConfounderIntervention : nn.Module<Tensor, Tensor, Tensor>
             throw new ArgumentOutOfRangeException(nameof(confounderDim), confounderDim, "The confounder dimension must be at least 1.");
         }
 
+        if (!Enum.IsDefined(form))
+        {
+            throw new ArgumentOutOfRangeException(nameof(form), form, "Unknown intervention form.");
+        }
+
         NumLabels = numLabels;
+        Form = form;
         Dim = dim;
-        NumConfounders = numConfounders;
         ConfounderDim = dc;
         crossAttn = new LabelAttention(dim, heads, dropout);
         fc2 = new GroupWiseLinear(numLabels, dim);
-        confProj = dc == dim ? null : nn.Linear(dc, dim, hasBias: false);
-        memoryNorm = normalizeMemory ? nn.LayerNorm(dim) : null;
+        if (form == InterventionForm.Grounded)
+        {
+            wq = nn.Linear(dim, dim);
+            wk = nn.Linear(dc, dim);
+            wv = nn.Linear(dc, dim, hasBias: false);
+        }
+        else
+        {
+            confProj = dc == dim ? null : nn.Linear(dc, dim, hasBias: false);
+            memoryNorm = form == InterventionForm.LayerNorm ? nn.LayerNorm(dim) : null;
+        }
+
         register_buffer("centres", torch.zeros(numConfounders, dc));
         register_buffer("prior", torch.full(numConfounders, 1.0 / numConfounders));
         RegisterComponents();
@@ -97,8 +131,11 @@ public sealed class ConfounderIntervention : nn.Module<Tensor, Tensor, Tensor>
     /// <summary>Gets the feature dimension d.</summary>
     public int Dim { get; }
 
-    /// <summary>Gets the number of confounders K.</summary>
-    public int NumConfounders { get; }
+    /// <summary>Gets how the dictionary enters the intervention.</summary>
+    public InterventionForm Form { get; }
+
+    /// <summary>Gets the number of confounders K (the dictionary's current size; see <see cref="SwapDictionary"/>).</summary>
+    public int NumConfounders => (int)Centres.shape[0];
 
     /// <summary>Gets the dictionary's feature dimension Dc.</summary>
     public int ConfounderDim { get; }
@@ -173,6 +210,30 @@ public sealed class ConfounderIntervention : nn.Module<Tensor, Tensor, Tensor>
         Prior.copy_(prior);
     }
 
+    /// <summary>
+    /// Replaces the dictionary by one of any size K' (same Dc), e.g. for a test-time swap to a random
+    /// dictionary or to a single centre at E_P[c]: the learned weights do not depend on K. The
+    /// buffers take the new shape (so does the state dict).
+    /// </summary>
+    /// <param name="centres">Centres [K', Dc].</param>
+    /// <param name="prior">Prior [K'], summing to 1.</param>
+    /// <exception cref="ArgumentException">See <see cref="ValidateDictionary"/> (with K = K').</exception>
+    public void SwapDictionary(Tensor centres, Tensor prior)
+    {
+        ArgumentNullException.ThrowIfNull(centres);
+        if (centres.dim() != 2 || centres.shape[0] < 1)
+        {
+            throw new ArgumentException($"Confounder centres must be [K, Dc] with K >= 1; got shape [{string.Join(", ", centres.shape)}].", nameof(centres));
+        }
+
+        ValidateDictionary(centres, prior, (int)centres.shape[0], ConfounderDim);
+        using var noGrad = torch.no_grad();
+        using var c = centres.detach().to(Centres.dtype, Centres.device).clone();
+        using var p = prior.detach().to(Prior.dtype, Prior.device).clone();
+        Centres.set_(c);
+        Prior.set_(p);
+    }
+
     /// <summary>The batched intervention: all K confounders in one pass.</summary>
     /// <param name="features">Label-specific features X [B, L, d].</param>
     /// <param name="queries">Label queries [L, d] or [B, L, d].</param>
@@ -183,6 +244,12 @@ public sealed class ConfounderIntervention : nn.Module<Tensor, Tensor, Tensor>
         var (b, shared) = Check(features, queries);
         using var scope = NewDisposeScope();
         var q = shared ? queries.unsqueeze(0) : queries;
+        if (Form == InterventionForm.Grounded)
+        {
+            var grounded = GroundedMemory(features);                              // [B, L, d]
+            return fc2.call(crossAttn.call(q, grounded, grounded)).MoveToOuterDisposeScope();
+        }
+
         var k = NumConfounders;
         var c = ProjectedCentres();                                               // [K, d]
         var z = features.unsqueeze(1) + c.view(1, k, 1, Dim);                     // [B, K, L, d]
@@ -205,6 +272,12 @@ public sealed class ConfounderIntervention : nn.Module<Tensor, Tensor, Tensor>
         var (_, shared) = Check(features, queries);
         using var scope = NewDisposeScope();
         var q = shared ? queries.unsqueeze(0) : queries;
+        if (Form == InterventionForm.Grounded)
+        {
+            var grounded = GroundedMemoryPerConfounder(features);
+            return fc2.call(crossAttn.ForwardExplicit(q, grounded, grounded)).MoveToOuterDisposeScope();
+        }
+
         var c = ProjectedCentres();
         var prior = Prior;
         Tensor? sum = null;
@@ -226,11 +299,70 @@ public sealed class ConfounderIntervention : nn.Module<Tensor, Tensor, Tensor>
         {
             confProj?.Dispose();
             memoryNorm?.Dispose();
+            wq?.Dispose();
+            wk?.Dispose();
+            wv?.Dispose();
             crossAttn.Dispose();
             fc2.Dispose();
         }
 
         base.Dispose(disposing);
+    }
+
+    /// <summary>
+    /// The grounded memory z_i = x_i + sum_c softmax_c(W_q x_i . W_k c / sqrt(d)) P(c) W_v c.
+    /// </summary>
+    /// <param name="features">X [B, L, d].</param>
+    /// <returns>Z [B, L, d] (a fresh tensor).</returns>
+    /// <exception cref="InvalidOperationException">The form is not grounded.</exception>
+    public Tensor GroundedMemory(Tensor features)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        if (Form != InterventionForm.Grounded)
+        {
+            throw new InvalidOperationException($"The grounded memory exists only in the grounded form; this module is {Form}.");
+        }
+
+        using var scope = NewDisposeScope();
+        var centres = Centres.to(features.dtype);                                 // [K, Dc]
+        var keys = wk!.call(centres);                                             // [K, d]
+        var values = wv!.call(centres);                                           // [K, d]
+        var scores = torch.matmul(wq!.call(features), keys.t()) / Math.Sqrt(Dim); // [B, L, K]
+        var weights = scores.softmax(-1) * Prior.to(features.dtype);              // [B, L, K]
+        return (features + torch.matmul(weights, values)).MoveToOuterDisposeScope();
+    }
+
+    private Tensor GroundedMemoryPerConfounder(Tensor features)
+    {
+        var centres = Centres.to(features.dtype);
+        var query = wq!.call(features);                                           // [B, L, d]
+        var scale = 1.0 / Math.Sqrt(Dim);
+        var scores = new Tensor[NumConfounders];
+        Tensor? max = null;
+        for (var i = 0; i < NumConfounders; i++)
+        {
+            var key = wk!.call(centres[i].unsqueeze(0)).squeeze(0);               // [d]
+            scores[i] = (query * key).sum(-1) * scale;                            // [B, L]
+            max = max is null ? scores[i] : torch.maximum(max, scores[i]);
+        }
+
+        Tensor? denominator = null;
+        var exps = new Tensor[NumConfounders];
+        for (var i = 0; i < NumConfounders; i++)
+        {
+            exps[i] = (scores[i] - max!).exp();
+            denominator = denominator is null ? exps[i] : denominator + exps[i];
+        }
+
+        var z = features.alias();
+        for (var i = 0; i < NumConfounders; i++)
+        {
+            var value = wv!.call(centres[i].unsqueeze(0)).squeeze(0);             // [d]
+            var weight = exps[i] / denominator! * Prior[i].to(features.dtype);    // [B, L]
+            z = z + weight.unsqueeze(-1) * value;
+        }
+
+        return z;
     }
 
     private Tensor ProjectedCentres()

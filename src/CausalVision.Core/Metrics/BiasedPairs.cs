@@ -168,9 +168,13 @@ public static class BiasedPairs
     /// <param name="targets">Test labels [N, C].</param>
     /// <param name="pairs">The pairs, e.g. from <see cref="Select"/>.</param>
     /// <param name="metric">AP (default) or top-3 recall (DeepFashion).</param>
+    /// <param name="noPositives">AP of a subset without a positive b: 0 (default, scikit-learn and
+    /// ContextualBias) or NaN, left out of the mean (the earlier behaviour).</param>
+    /// <param name="ties">How tied scores are ranked for AP; default <see cref="TiedScores.Grouped"/> (scikit-learn).
+    /// Pass logits or float64 probabilities so that saturation creates no ties.</param>
     /// <returns>Per-pair scores and means.</returns>
     /// <exception cref="ArgumentException">Bad inputs or a pair naming a class outside [0, C).</exception>
-    public static BiasedPairEvaluation Evaluate(double[,] scores, bool[,] targets, IReadOnlyList<BiasedPair> pairs, BiasedPairMetric metric = BiasedPairMetric.AveragePrecision)
+    public static BiasedPairEvaluation Evaluate(double[,] scores, bool[,] targets, IReadOnlyList<BiasedPair> pairs, BiasedPairMetric metric = BiasedPairMetric.AveragePrecision, NoPositivePolicy noPositives = NoPositivePolicy.CountAsZero, TiedScores ties = TiedScores.Grouped)
     {
         MetricGuard.Pair(scores, targets);
         ArgumentNullException.ThrowIfNull(pairs);
@@ -215,13 +219,13 @@ public static class BiasedPairs
                 }
             }
 
-            results.Add(new BiasedPairScore(pair, Score(scores, targets, exclusive, pair.Biased, metric), Score(scores, targets, cooccur, pair.Biased, metric)));
+            results.Add(new BiasedPairScore(pair, Score(scores, targets, exclusive, pair.Biased, metric, noPositives, ties), Score(scores, targets, cooccur, pair.Biased, metric, noPositives, ties)));
         }
 
         return new BiasedPairEvaluation(results, MeanOrNaN(results.Select(r => r.Exclusive)), MeanOrNaN(results.Select(r => r.CoOccur)));
     }
 
-    private static double Score(double[,] scores, bool[,] targets, List<int> rows, int b, BiasedPairMetric metric)
+    private static double Score(double[,] scores, bool[,] targets, List<int> rows, int b, BiasedPairMetric metric, NoPositivePolicy noPositives, TiedScores ties)
     {
         if (rows.Count == 0)
         {
@@ -230,7 +234,8 @@ public static class BiasedPairs
 
         if (metric == BiasedPairMetric.AveragePrecision)
         {
-            return MultiLabelMetrics.AveragePrecision(rows.Select(i => scores[i, b]).ToArray(), rows.Select(i => targets[i, b]).ToArray());
+            var ap = MultiLabelMetrics.AveragePrecision(rows.Select(i => scores[i, b]).ToArray(), rows.Select(i => targets[i, b]).ToArray(), ties);
+            return double.IsNaN(ap) && noPositives == NoPositivePolicy.CountAsZero ? 0.0 : ap;
         }
 
         var c = scores.GetLength(1);

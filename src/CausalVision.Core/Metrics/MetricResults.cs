@@ -4,7 +4,7 @@ namespace CausalVision.Metrics;
 /// <summary>mAP with the per-class APs it averages.</summary>
 /// <param name="Map">Mean of <paramref name="PerClass"/> over classes with at least one positive; NaN when no class has one.</param>
 /// <param name="PerClass">AP per class; NaN for a class with no positive image.</param>
-/// <param name="ClassesWithoutPositives">Classes left out of the mean because no image has them.</param>
+/// <param name="ClassesWithoutPositives">Classes no image has (counted as AP 0 or left out of the mean, per <see cref="NoPositivePolicy"/>).</param>
 public sealed record MeanAveragePrecisionResult(double Map, IReadOnlyList<double> PerClass, IReadOnlyList<int> ClassesWithoutPositives);
 
 /// <summary>Per-class (C*) and overall (O*) precision, recall and F1 (ML-GCN definitions).</summary>

@@ -10,20 +10,25 @@ namespace CausalVision.Metrics;
 public static class MultiLabelMetrics
 {
     /// <summary>
-    /// Non-interpolated average precision of one class (ML-GCN): images sorted by score
-    /// descending; AP = (1 / P) sum over positives at rank r of (positives within the first r) / r.
+    /// Non-interpolated average precision of one class: images sorted by score descending,
+    /// AP = sum_n (R_n - R_(n-1)) P_n over the distinct score thresholds n (scikit-learn's
+    /// <c>average_precision_score</c>, used by ContextualBias). Without ties this is ML-GCN's
+    /// (1 / P) sum over positives at rank r of (positives within the first r) / r.
     /// </summary>
     /// <remarks>
-    /// Ties are ordered by image index (a stable descending sort), so a positive tied with a
-    /// negative that comes later in the input ranks first. ML-GCN's <c>torch.sort</c> leaves tie
-    /// order unspecified; scikit-learn (used by ContextualBias) instead groups tied scores into one
-    /// threshold, which can give a different value when positives and negatives tie.
+    /// With <see cref="TiedScores.Grouped"/> (default) tied scores form one threshold, as in
+    /// scikit-learn; <see cref="TiedScores.IndexOrder"/> orders ties by image index (a stable
+    /// descending sort), so a positive tied with a later negative ranks first. Pass logits (or
+    /// float64 probabilities): float32 sigmoids saturate at exactly 1 for logits above about 16.6
+    /// and create ties.
     /// </remarks>
     /// <param name="scores">Scores [N].</param>
     /// <param name="targets">Targets [N].</param>
-    /// <returns>AP in [0, 1], or NaN when there is no positive.</returns>
+    /// <param name="ties">How tied scores are ranked; default <see cref="TiedScores.Grouped"/>.</param>
+    /// <returns>AP in [0, 1], or NaN when there is no positive (scikit-learn warns and returns 0;
+    /// <see cref="MeanAveragePrecision"/> applies that rule through its policy argument).</returns>
     /// <exception cref="ArgumentException">Empty, non-finite or mismatched inputs.</exception>
-    public static double AveragePrecision(IReadOnlyList<double> scores, IReadOnlyList<bool> targets)
+    public static double AveragePrecision(IReadOnlyList<double> scores, IReadOnlyList<bool> targets, TiedScores ties = TiedScores.Grouped)
     {
         ArgumentNullException.ThrowIfNull(scores);
         ArgumentNullException.ThrowIfNull(targets);
@@ -52,29 +57,60 @@ public static class MultiLabelMetrics
             return c != 0 ? c : a.CompareTo(b);
         });
 
-        var positives = 0;
-        var sum = 0.0;
-        for (var r = 0; r < order.Length; r++)
+        var total = targets.Count(t => t);
+        if (total == 0)
         {
-            if (targets[order[r]])
-            {
-                positives++;
-                sum += (double)positives / (r + 1);
-            }
+            return double.NaN;
         }
 
-        return positives == 0 ? double.NaN : sum / positives;
+        var positives = 0;
+        var sum = 0.0;
+        if (ties == TiedScores.IndexOrder)
+        {
+            for (var r = 0; r < order.Length; r++)
+            {
+                if (targets[order[r]])
+                {
+                    positives++;
+                    sum += (double)positives / (r + 1);
+                }
+            }
+
+            return sum / positives;
+        }
+
+        // scikit-learn: one threshold per distinct score; AP = sum (R_n - R_(n-1)) P_n.
+        var previousRecall = 0.0;
+        for (var r = 0; r < order.Length; r++)
+        {
+            positives += targets[order[r]] ? 1 : 0;
+            if (r + 1 < order.Length && scores[order[r + 1]] == scores[order[r]])
+            {
+                continue;
+            }
+
+            var recall = (double)positives / total;
+            sum += (recall - previousRecall) * positives / (r + 1);
+            previousRecall = recall;
+        }
+
+        return sum;
     }
 
     /// <summary>
-    /// Mean average precision over classes (ML-GCN). Classes with no positive image have no AP;
-    /// they are left out of the mean and listed in the result (ML-GCN would give NaN).
+    /// Mean average precision over classes. Classes with no positive image count as AP 0 by
+    /// default, as scikit-learn's <c>average_precision_score</c> (1.2.1: it warns "No positive
+    /// class found in y_true" and returns 0) and hence ContextualBias count them;
+    /// <see cref="NoPositivePolicy.Exclude"/> leaves them out of the mean (the earlier
+    /// behaviour; ML-GCN would give NaN). Either way they are listed in the result.
     /// </summary>
-    /// <param name="scores">Scores [N, C].</param>
+    /// <param name="scores">Scores [N, C]; logits or float64 probabilities (see <see cref="AveragePrecision"/>).</param>
     /// <param name="targets">Targets [N, C].</param>
-    /// <returns>mAP, per-class APs and the excluded classes.</returns>
+    /// <param name="noPositives">Policy for classes without positives; default <see cref="NoPositivePolicy.CountAsZero"/>.</param>
+    /// <param name="ties">How tied scores are ranked; default <see cref="TiedScores.Grouped"/>.</param>
+    /// <returns>mAP, per-class APs (0 or NaN for classes without positives, per the policy) and those classes.</returns>
     /// <exception cref="ArgumentException">Empty, non-finite or mismatched inputs.</exception>
-    public static MeanAveragePrecisionResult MeanAveragePrecision(double[,] scores, bool[,] targets)
+    public static MeanAveragePrecisionResult MeanAveragePrecision(double[,] scores, bool[,] targets, NoPositivePolicy noPositives = NoPositivePolicy.CountAsZero, TiedScores ties = TiedScores.Grouped)
     {
         MetricGuard.Pair(scores, targets);
         var n = scores.GetLength(0);
@@ -91,10 +127,14 @@ public static class MultiLabelMetrics
                 truth[i] = targets[i, j];
             }
 
-            perClass[j] = AveragePrecision(column, truth);
+            perClass[j] = AveragePrecision(column, truth, ties);
             if (double.IsNaN(perClass[j]))
             {
                 excluded.Add(j);
+                if (noPositives == NoPositivePolicy.CountAsZero)
+                {
+                    perClass[j] = 0.0;
+                }
             }
         }
 

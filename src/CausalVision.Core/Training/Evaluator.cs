@@ -56,7 +56,8 @@ public static class Evaluator
                             nameof(model));
                     }
 
-                    var probs = multiLabel ? torch.sigmoid(logits) : torch.softmax(logits, 1);
+                    // float64: float32 sigmoids tie at exactly 1 above logit ~16.6, which changes AP.
+                    var probs = multiLabel ? torch.sigmoid(logits.to(float64)) : torch.softmax(logits, 1);
                     var block = MetricTensors.ToScores(probs);
                     var t = MetricTensors.ToTargets(batch.LabelTargets);
                     for (var i = 0; i < batch.Size; i++)

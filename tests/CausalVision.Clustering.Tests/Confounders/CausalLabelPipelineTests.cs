@@ -32,6 +32,38 @@ public sealed class CausalLabelPipelineTests
         Assert.True(model.Intervention.Centres.abs().sum().item<float>() > 0); // K-means centres replaced the zero initial ones
     }
 
+    [Fact]
+    public void Controls_TinyModel_EveryRowFromOneCheckpointWithSwapRows()
+    {
+        var bench = SyntheticBenchmark.Generate(new SyntheticBenchmarkOptions
+        {
+            MultiLabel = true, ImageSize = 32, ShapeCount = 2, ColorCount = 2, MaxObjectsPerImage = 3,
+            BiasedPairCount = 1, TrainSize = 8, TestIidSize = 1, TestOodSize = 8, Seed = 2,
+        });
+        var pair = bench.BiasedPairs[0];
+        CausalLabelModel Build(CausalLabelVariant variant, InterventionForm form, int k)
+        {
+            manual_seed(0);
+            return new CausalLabelModelBuilder()
+                .WithBackbone(new PatchBackbone()).WithLabels(bench.Info.Classes)
+                .WithConfounders(k).WithModelDim(8).WithHeads(2).WithDecoderLayers(1).WithSeed(0)
+                .Configure(o => o.InterventionForm = form).WithVariant(variant)
+                .Build();
+        }
+
+        var rows = CausalLabelControls.Run(
+            Build, bench.Train, bench.TestOod, [new CausalVision.Metrics.BiasedPair(pair.B, pair.C, double.NaN, double.NaN)],
+            new CausalLabelTrainerOptions { Stage1Epochs = 1, CausalEpochs = 1, BatchSize = 4 },
+            new CausalLabelControlSet { K = 3, Forms = [InterventionForm.Grounded], Controls = [DictionaryControl.PriorMean], SweepK = [2] });
+        Assert.Equal(
+            ["Decouple (stage 1)", "Decouple +1 epochs", "Causal Grounded K=3", "Causal Grounded K=3, test-time swap to random, matched mean/cov",
+             "Causal Grounded K=3, test-time swap to K = 1 at E_P[c]", "Causal Grounded K=3 control: K = 1 at E_P[c]", "Causal Grounded K=2"],
+            rows.Select(r => r.Name).ToArray());
+        Assert.Null(rows[0].CausalOnly);
+        Assert.All(rows.Skip(2), r => Assert.InRange(r.CausalOnly!.Map, 0, 1));
+        Assert.All(rows, r => Assert.Equal(8, r.Fused.Images));
+    }
+
     /// <summary>A 4x4-stride patch conv: 32x32 images give 64 tokens of 6 dims.</summary>
     private sealed class PatchBackbone : Backbone
     {

@@ -21,7 +21,7 @@ public sealed class CausalLabelOptionsTests
         Assert.Null(o.ConfounderDim);
         Assert.Equal(256, o.EffectiveConfounderDim);
         Assert.Equal(InterventionQuery.LabelEmbedding, o.Query);
-        Assert.True(o.NormalizeConfoundedMemory);
+        Assert.Equal(InterventionForm.Grounded, o.InterventionForm);
         Assert.Equal(CausalFusion.SumLogits, o.Fusion);
     }
 

@@ -112,19 +112,71 @@ public sealed class CausalLabelTrainerTests : IDisposable
     {
         var bench = Bench();
         using var straight = Model(CausalLabelVariant.Decouple, seed: 3);
-        new CausalLabelTrainer(straight, TrainerOptions(stage1: 2)).Train(bench.Train);
+        new CausalLabelTrainer(straight, TrainerOptions(stage1: 2, causal: 0)).Train(bench.Train);
         using (var first = Model(CausalLabelVariant.Decouple, seed: 3))
         {
-            new CausalLabelTrainer(first, TrainerOptions(stage1: 1, dir: dir)).Train(bench.Train);
+            new CausalLabelTrainer(first, TrainerOptions(stage1: 1, causal: 0, dir: dir)).Train(bench.Train);
         }
 
         using var resumed = Model(CausalLabelVariant.Decouple, seed: 8);
-        new CausalLabelTrainer(resumed, TrainerOptions(stage1: 2, dir: dir)).Train(bench.Train);
+        new CausalLabelTrainer(resumed, TrainerOptions(stage1: 2, causal: 0, dir: dir)).Train(bench.Train);
         var expected = straight.state_dict();
         foreach (var (key, value) in resumed.state_dict())
         {
             TensorAssert.Close(expected[key], value, 1e-6, 1e-6);
         }
+    }
+
+    [Fact]
+    public void Train_DecoupleMatchedBudget_SameStepsAsCausalAndBackboneFrozen()
+    {
+        var bench = Bench();
+        using var stageOne = Model(CausalLabelVariant.Decouple, seed: 3);
+        var o = TrainerOptions(stage1: 1, causal: 2);
+        o.MatchDecoupleBudget = false;
+        var onlyStageOne = new CausalLabelTrainer(stageOne, o).Train(bench.Train);
+
+        using var decouple = Model(CausalLabelVariant.Decouple, seed: 3);
+        var matched = new CausalLabelTrainer(decouple, TrainerOptions(stage1: 1, causal: 2)).Train(bench.Train);
+        using var causal = Model(CausalLabelVariant.Causal, seed: 3);
+        var causalState = new CausalLabelTrainer(causal, TrainerOptions(stage1: 1, causal: 2), new RandomConfounderDictionaryBuilder(K, 1)).Train(bench.Train);
+
+        Assert.Equal(2, onlyStageOne.GlobalStep);
+        Assert.Equal(causalState.GlobalStep, matched.GlobalStep);
+        Assert.Equal(6, matched.GlobalStep);
+        var before = stageOne.state_dict();
+        foreach (var (key, value) in decouple.state_dict())
+        {
+            if (key.StartsWith("backbone.", StringComparison.Ordinal))
+            {
+                TensorAssert.Close(before[key], value, 0, 0);
+            }
+        }
+
+        Assert.True(Changed(decouple, Snapshot(stageOne, "head.decoder")), "The decoder did not train in the matched-budget epochs.");
+    }
+
+    [Theory]
+    [InlineData(DictionaryControl.PriorMean, 1)]
+    [InlineData(DictionaryControl.Zero, K)]
+    [InlineData(DictionaryControl.MatchedRandom, K)]
+    [InlineData(DictionaryControl.ShuffledPrior, K)]
+    public void Train_DictionaryControl_InstallsTheControlDictionary(DictionaryControl control, int expectedK)
+    {
+        var bench = Bench();
+        using var model = Model(CausalLabelVariant.Causal, seed: 3);
+        var o = TrainerOptions(stage1: 1, causal: 1);
+        o.DictionaryControl = control;
+        var recorder = new RecordingBuilder(new RandomConfounderDictionaryBuilder(K, 1));
+        using var trainer = new CausalLabelTrainer(model, o, recorder);
+        trainer.Train(bench.Train);
+        Assert.Equal(expectedK, model.NumConfounders);
+        using var built = recorder.Built!;
+        using var expected = DictionaryControls.Apply(control, built, o.Seed);
+        TensorAssert.Close(expected.Centres, model.Intervention!.Centres, 1e-6, 1e-6);
+        TensorAssert.Close(expected.Prior, model.Intervention!.Prior, 1e-6, 1e-6);
+        var e = CausalLabelTrainer.Evaluate(model, bench.TestOod, 4, null, CausalLabelScores.CausalOnly);
+        Assert.True(double.IsFinite(e.Map));
     }
 
     [Fact]
@@ -206,5 +258,20 @@ public sealed class CausalLabelTrainerTests : IDisposable
     private sealed class SyncProgress(List<TrainingProgress> sink) : IProgress<TrainingProgress>
     {
         public void Report(TrainingProgress value) => sink.Add(value);
+    }
+
+    /// <summary>Delegates to a builder and keeps a copy of what it built.</summary>
+    private sealed class RecordingBuilder(IConfounderDictionaryBuilder inner) : IConfounderDictionaryBuilder
+    {
+        public ConfounderDictionary? Built { get; private set; }
+
+        public string Name => inner.Name;
+
+        public ConfounderDictionary Build(IEnumerable<ConfounderFeatureBatch> batches)
+        {
+            var d = inner.Build(batches);
+            Built = new ConfounderDictionary(d.Centres, d.Prior);
+            return d;
+        }
     }
 }

@@ -67,6 +67,18 @@ public sealed class BiasedPairsTests
     }
 
     [Fact]
+    public void Evaluate_NoExclusivePositive_ZeroByDefaultNaNWhenExcluded()
+    {
+        // Every image with class 0 also has class 1: the exclusive subset has no positive.
+        double[,] scores = { { 0.9, 0.8 }, { 0.2, 0.7 }, { 0.4, 0.1 } };
+        bool[,] targets = { { true, true }, { false, true }, { false, false } };
+        var pair = new[] { new BiasedPair(0, 1, 1, 1) };
+        Assert.Equal(0.0, BiasedPairs.Evaluate(scores, targets, pair).Pairs[0].Exclusive);
+        Assert.True(double.IsNaN(BiasedPairs.Evaluate(scores, targets, pair, noPositives: NoPositivePolicy.Exclude).MeanExclusive));
+        Assert.Equal(1.0, BiasedPairs.Evaluate(scores, targets, pair).Pairs[0].CoOccur, 12);
+    }
+
+    [Fact]
     public void Evaluate_PairOutOfRange_Throws()
     {
         var ex = Assert.Throws<ArgumentException>(() => BiasedPairs.Evaluate(HeldOutScores, HeldOut, new[] { new BiasedPair(0, 7, 1, 1) }));

@@ -21,18 +21,44 @@ public sealed class MultiLabelMetricsTests
     [Theory]
     [InlineData(false, true, 1.0 / 3.0)] // tie 0.5/0.5: image 0 (negative) ranks before image 1 (positive)
     [InlineData(true, false, 1.0 / 2.0)] // the positive has the lower index, so it ranks first among the tie
-    public void AveragePrecision_Ties_BrokenByImageIndex(bool first, bool second, double expected)
+    public void AveragePrecision_IndexOrder_TiesBrokenByImageIndex(bool first, bool second, double expected)
     {
-        var ap = MultiLabelMetrics.AveragePrecision(new[] { 0.5, 0.5, 0.9 }, new[] { first, second, false });
+        var ap = MultiLabelMetrics.AveragePrecision(new[] { 0.5, 0.5, 0.9 }, new[] { first, second, false }, TiedScores.IndexOrder);
         Assert.Equal(expected, ap, Tol);
     }
 
     [Fact]
-    public void AveragePrecision_AllZeroScores_UsesInputOrder()
+    public void AveragePrecision_IndexOrder_AllZeroScores_UsesInputOrder()
     {
         // Ranks 2 and 3 are positive: (1/2 + 2/3) / 2.
-        var ap = MultiLabelMetrics.AveragePrecision(new[] { 0.0, 0.0, 0.0, 0.0 }, new[] { false, true, true, false });
+        var ap = MultiLabelMetrics.AveragePrecision(new[] { 0.0, 0.0, 0.0, 0.0 }, new[] { false, true, true, false }, TiedScores.IndexOrder);
         Assert.Equal((0.5 + (2.0 / 3.0)) / 2.0, ap, Tol);
+    }
+
+    // The expected values below were computed once with scikit-learn 1.2.1
+    // (sklearn.metrics.average_precision_score) and written in.
+    [Theory]
+    [InlineData(new[] { 0.5, 0.5, 0.9 }, new[] { false, true, false }, 0.3333333333333333)]
+    [InlineData(new[] { 0.5, 0.5, 0.9 }, new[] { true, false, false }, 0.3333333333333333)]
+    [InlineData(new[] { 0.0, 0.0, 0.0, 0.0 }, new[] { false, true, true, false }, 0.5)]
+    [InlineData(new[] { 1.0, 1.0, 1.0, 0.5, 0.5, 0.2 }, new[] { true, false, true, false, true, false }, 0.6444444444444444)]
+    [InlineData(new[] { 0.9, 0.8, 0.8, 0.8, 0.3, 0.3, 0.1, 0.05 }, new[] { false, true, true, false, false, true, false, true }, 0.5)]
+    [InlineData(new[] { 0.95, 0.9, 0.7, 0.6, 0.55, 0.5, 0.4, 0.3, 0.2, 0.1 }, new[] { true, false, false, true, false, true, true, false, false, false }, 0.6428571428571428)]
+    public void AveragePrecision_Default_MatchesScikitLearn(double[] scores, bool[] targets, double sklearn)
+    {
+        Assert.Equal(sklearn, MultiLabelMetrics.AveragePrecision(scores, targets), Tol);
+    }
+
+    [Fact]
+    public void AveragePrecision_SaturatedFloat32Sigmoids_TieWhereLogitsDoNot()
+    {
+        // Logits 20, 18, 17 all give float32 sigmoid 1.0; scikit-learn 1.2.1 gives 0.6111111111111112
+        // on those probabilities and 0.5555555555555556 on the logits.
+        var logits = new[] { 20.0, 18.0, 17.0, 3.0, -1.0, 2.0 };
+        var targets = new[] { false, true, true, false, true, false };
+        var p32 = new[] { 1.0, 1.0, 1.0, 0.95257413, 0.26894143, 0.880797 }; // torch.sigmoid in float32
+        Assert.Equal(0.6111111111111112, MultiLabelMetrics.AveragePrecision(p32, targets), Tol);
+        Assert.Equal(0.5555555555555556, MultiLabelMetrics.AveragePrecision(logits, targets), Tol);
     }
 
     [Fact]
@@ -42,11 +68,35 @@ public sealed class MultiLabelMetricsTests
     }
 
     [Fact]
-    public void MeanAveragePrecision_ClassWithoutPositives_ExcludedAndReported()
+    public void MeanAveragePrecision_Default_ClassWithoutPositivesCountsZeroLikeScikitLearn()
     {
+        // scikit-learn 1.2.1: per-class [1.0, 0.3333333333333333, -0.0], mean 0.4444444444444444.
         double[,] scores = { { 0.9, 0.1, 0.3 }, { 0.2, 0.8, 0.4 }, { 0.6, 0.7, 0.5 } };
         bool[,] targets = { { true, true, false }, { false, false, false }, { false, false, false } };
         var result = MultiLabelMetrics.MeanAveragePrecision(scores, targets);
+        Assert.Equal(0.0, result.PerClass[2]);
+        Assert.Equal(new[] { 2 }, result.ClassesWithoutPositives);
+        Assert.Equal(0.4444444444444444, result.Map, Tol);
+    }
+
+    [Fact]
+    public void MeanAveragePrecision_FourByThree_MatchesScikitLearnMacro()
+    {
+        // sklearn average_precision_score(Y, S, average='macro') = 0.47222222222222215 (1.2.1).
+        double[,] scores = { { 0.9, 0.2, 0.1 }, { 0.4, 0.8, 0.3 }, { 0.4, 0.3, 0.2 }, { 0.1, 0.8, 0.6 } };
+        bool[,] targets = { { true, false, false }, { false, true, false }, { true, true, false }, { false, false, false } };
+        var result = MultiLabelMetrics.MeanAveragePrecision(scores, targets);
+        Assert.Equal(0.8333333333333333, result.PerClass[0], Tol);
+        Assert.Equal(0.5833333333333333, result.PerClass[1], Tol);
+        Assert.Equal(0.47222222222222215, result.Map, Tol);
+    }
+
+    [Fact]
+    public void MeanAveragePrecision_Exclude_ClassWithoutPositivesExcludedAndReported()
+    {
+        double[,] scores = { { 0.9, 0.1, 0.3 }, { 0.2, 0.8, 0.4 }, { 0.6, 0.7, 0.5 } };
+        bool[,] targets = { { true, true, false }, { false, false, false }, { false, false, false } };
+        var result = MultiLabelMetrics.MeanAveragePrecision(scores, targets, NoPositivePolicy.Exclude);
         Assert.Equal(1.0, result.PerClass[0], Tol);
         Assert.Equal(1.0 / 3.0, result.PerClass[1], Tol); // the positive (0.1) ranks last of 3
         Assert.True(double.IsNaN(result.PerClass[2]));
@@ -55,9 +105,9 @@ public sealed class MultiLabelMetricsTests
     }
 
     [Fact]
-    public void MeanAveragePrecision_NoClassHasPositives_IsNaN()
+    public void MeanAveragePrecision_Exclude_NoClassHasPositives_IsNaN()
     {
-        var result = MultiLabelMetrics.MeanAveragePrecision(new double[,] { { 0.1, 0.2 } }, new bool[,] { { false, false } });
+        var result = MultiLabelMetrics.MeanAveragePrecision(new double[,] { { 0.1, 0.2 } }, new bool[,] { { false, false } }, NoPositivePolicy.Exclude);
         Assert.True(double.IsNaN(result.Map));
         Assert.Equal(new[] { 0, 1 }, result.ClassesWithoutPositives);
     }

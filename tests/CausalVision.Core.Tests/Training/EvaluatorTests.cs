@@ -30,7 +30,8 @@ public sealed class EvaluatorTests
         var scores = new double[,] { { 0.9, 0.4, 0.1, 0.05 }, { 0.2, 0.1, 0.8, 0.3 } };
         var targets = new bool[,] { { true, true, false, false }, { false, false, true, false } };
         var m = Evaluator.MultiLabel(new Predictions(scores, [-1, -1], targets, ["a", "b"]));
-        Assert.Equal(1.0, m[MetricNames.MeanAveragePrecision], 12); // every class with positives is ranked perfectly.
+        // Classes 0-2 are ranked perfectly; class 3 has no positive and counts as AP 0 (scikit-learn).
+        Assert.Equal(0.75, m[MetricNames.MeanAveragePrecision], 12);
         // Thresholded: predicted {0} and {2}, Nc = 2, Ng = 3. ML-GCN sets Np = 0 to 1 per class before
         // summing (classes 1 and 3 predict nothing), so Np = 4: OP = 1/2, OR = 2/3, OF1 = 4/7.
         Assert.Equal(4.0 / 7, m[MetricNames.OF1], 12);
