@@ -28,13 +28,14 @@ public sealed class TrainArguments
           --test-limit N       use only the first N images of each evaluation split (synthetic: generate N)
           --export DIR         synthetic only: write the benchmark to DIR in the manifest format and exit
           --out DIR            where metrics.json and the checkpoint go (default artifacts/train)
-          --resume             continue from DIR/last.ckpt when it exists
+          --resume             continue from DIR/last.ckpt when it exists (refused when its settings differ)
+          --force              with --resume: accept a checkpoint written with other settings
           --label-map FILE     cross-dataset evaluation (baseline, causal-labels; multi-label): "train_label,test_label" lines mapping
                                this model's labels onto the labels of --cross-data (--cross-layout, --cross-split)
           --multi-label        synthetic only: the multi-label variant (labels = objects present; for causal-labels)
         """;
 
-    private static readonly HashSet<string> Flags = ["--resume", "--multi-label", "--help", "-h"];
+    private static readonly HashSet<string> Flags = ["--resume", "--force", "--multi-label", "--help", "-h"];
 
     private static readonly HashSet<string> Known =
     [
@@ -79,6 +80,8 @@ public sealed class TrainArguments
 
     public bool Resume { get; private init; }
 
+    public bool Force { get; private init; }
+
     /// <summary>Gets the label mapping file ("train_label,test_label" lines) for cross-dataset evaluation.</summary>
     public string? LabelMap { get; private init; }
 
@@ -116,7 +119,11 @@ public sealed class TrainArguments
             }
             else if (Flags.Contains(a))
             {
-                flags.Add(a);
+                if (!flags.Add(a))
+                {
+                    throw new UsageException($"option {a} is given more than once.");
+                }
+
                 continue;
             }
             else if (Known.Contains(a))
@@ -138,7 +145,17 @@ public sealed class TrainArguments
                 throw new UsageException($"unknown option '{name}'; run with --help for the list.");
             }
 
+            if (values.TryGetValue(name, out var earlier))
+            {
+                throw new UsageException($"option {name} is given more than once ('{earlier}' and '{value}'); give it once.");
+            }
+
             values[name] = value;
+        }
+
+        if (flags.Contains("--force") && !flags.Contains("--resume"))
+        {
+            throw new UsageException("--force only applies with --resume.");
         }
 
         string? Str(string key) => values.TryGetValue(key, out var v) ? v : null;
@@ -188,6 +205,7 @@ public sealed class TrainArguments
             CrossLayout = Str("--cross-layout"),
             CrossSplit = Str("--cross-split"),
             Resume = flags.Contains("--resume"),
+            Force = flags.Contains("--force"),
             MultiLabel = flags.Contains("--multi-label"),
             Help = flags.Contains("--help") || flags.Contains("-h"),
         };
