@@ -117,7 +117,10 @@ public static class Checkpoint
         if (optimizer is not null && optimizerBytes.Length > 0)
         {
             ValidateOptimizerHeader(optimizerBytes, optimizer, path);
+            TorchSharpStateFormat.ValidateOptimizer(optimizerBytes, optimizer, path);
         }
+
+        TorchSharpStateFormat.ValidateModule(moduleBytes, path);
 
         try
         {

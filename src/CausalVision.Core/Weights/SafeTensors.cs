@@ -351,6 +351,10 @@ public static class SafeTensors
         {
             throw Bad(source, null, $"header is not valid JSON ({ex.Message}).", ex);
         }
+        catch (InvalidOperationException ex)
+        {
+            throw Bad(source, null, $"header holds text that is not valid Unicode ({ex.Message}).", ex);
+        }
 
         using (doc)
         {

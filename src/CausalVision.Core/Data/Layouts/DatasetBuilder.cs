@@ -92,7 +92,11 @@ internal sealed class DatasetBuilder
         {
             try
             {
-                ImageDecoder.ReadSize(candidate);
+                var (h, w) = ImageDecoder.ReadSize(candidate);
+                if ((long)h * w > options.MaxImagePixels)
+                {
+                    return Fail(file, line, $"image '{candidate}' is {w}x{h}, over the pixel budget of {options.MaxImagePixels:N0} (DatasetLoadOptions.MaxImagePixels).");
+                }
             }
             catch (InvalidDataException ex)
             {
@@ -235,7 +239,7 @@ internal sealed class DatasetBuilder
     public ImageFileDataset Build(DatasetInfo info)
     {
         var report = new DataLoadReport(entries.Count, [.. errors], filtered, [.. notes]);
-        return new ImageFileDataset(info, Root, entries, report, options.Grayscale);
+        return new ImageFileDataset(info, Root, entries, report, options.Grayscale) { MaxImagePixels = options.MaxImagePixels };
     }
 
     /// <summary>Reads all lines of a required file; a missing file is fatal whatever the policy.</summary>

@@ -28,6 +28,11 @@ internal static class StrictJson
         {
             throw new InvalidDataException($"{path}:{line ?? (ex.LineNumber + 1)}: invalid JSON: {ex.Message}", ex);
         }
+        catch (InvalidOperationException ex)
+        {
+            // The duplicate-key check unescapes property names; an escaped lone surrogate fails there.
+            throw NotUnicode(path, ex);
+        }
     }
 
     /// <summary>The message for a string that does not transcode (invalid UTF-8 or an escaped lone surrogate).</summary>
