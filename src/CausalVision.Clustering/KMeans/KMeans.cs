@@ -304,10 +304,10 @@ public sealed class KMeans : IDisposable
             km.Iterations = r.ReadInt32();
             km.Converged = r.ReadBoolean();
             var c = BinaryTensor.ReadTensor(r, km.device);
-            if (c.dim() != 2 || c.shape[0] != o.Clusters)
+            if (c.dim() != 2 || c.shape[0] != o.Clusters || !c.isfinite().all().item<bool>())
             {
                 c.Dispose();
-                throw new InvalidDataException($"Corrupt KMeans file: centres of shape [{string.Join(", ", c.shape)}] for K = {o.Clusters}.");
+                throw new InvalidDataException($"Corrupt KMeans file: centres of shape [{string.Join(", ", c.shape)}] for K = {o.Clusters}, or not finite.");
             }
 
             km.centers = c;
