@@ -9,6 +9,7 @@
 #   ./build.sh pack                 the three NuGet packages into artifacts/packages
 #   ./build.sh compare [args]       side by side with PyTorch / scikit-learn (installs the peers)
 #   ./build.sh soak [args]          1,000-step memory soak: live tensors and RSS must stay flat
+#   ./build.sh fuzz [--iterations N] the parser fuzz suite with N mutations per format (default 100000)
 #   ./build.sh run PROJECT [args]   any sample / tool project under samples/ or benchmarks/
 #   ./build.sh experiment NAME [--seeds N] [--out DIR] [args]   rows x seeds with paired CIs, then PNG plots
 set -euo pipefail
@@ -70,6 +71,20 @@ case "$cmd" in
   soak)
     dotnet build benchmarks/CausalVision.Compare -c Release -nologo -v quiet
     exec "$ENV" dotnet artifacts/bin/CausalVision.Compare/release/CausalVision.Compare.dll soak "$@" ;;
+  fuzz)
+    iterations=100000
+    if [ "${1:-}" = "--iterations" ]; then
+      [ $# -ge 2 ] || die "usage: ./build.sh fuzz [--iterations N]"
+      iterations=$2; shift 2
+    fi
+    [[ "$iterations" =~ ^[1-9][0-9]*$ ]] || die "--iterations must be a positive integer, got '$iterations'."
+    dotnet build tests/CausalVision.Core.Tests -c Release -nologo -v quiet
+    dotnet build tests/CausalVision.Clustering.Tests -c Release -nologo -v quiet
+    for project in tests/CausalVision.Core.Tests tests/CausalVision.Clustering.Tests; do
+      CV_FUZZ_ITERATIONS=$iterations "$ENV" dotnet test "$project" -c Release --no-build -nologo \
+        --filter 'FullyQualifiedName~FuzzTests' --logger "console;verbosity=normal" "$@" | grep -E 'mutants|Passed!|Failed!|Total tests|Passed:|Failed:'
+    done
+    ;;
   pack)
     exec dotnet pack CausalVision.sln -c Release -nologo -o artifacts/packages -p:CausalVisionSourceLink=true "$@" ;;
   help|-h|--help)

@@ -61,6 +61,6 @@ public sealed class BaselineRecipe : IModelRecipe
             metrics["cross"] = cross.Run(model);
         }
 
-        return new RecipeResult(metrics, result.Epochs, result.CheckpointPath);
+        return new RecipeResult(metrics, result.History, result.CheckpointPath);
     }
 }

@@ -42,6 +42,7 @@ public sealed record RecipeContext(TrainArguments Arguments, LoadedData Data, II
         Seed = Arguments.Seed,
         Workers = Arguments.Workers,
         CheckpointDirectory = Arguments.Out,
+        AcceptResumeMismatch = Arguments.Force,
     };
 }
 

@@ -30,8 +30,18 @@ try
         return 0;
     }
 
-    // Check the names before loading anything large.
+    // Check the names and the output folder before loading anything large.
     var recipe = ModelRecipes.Get(a.Model);
+    if (File.Exists(a.Out))
+    {
+        throw new UsageException($"--out '{a.Out}' is an existing file; give a folder for metrics.json and the checkpoint.");
+    }
+
+    if (a.Model == "baseline" && !CausalVision.Backbones.Backbones.Contains(a.Backbone))
+    {
+        throw new UsageException($"unknown backbone '{a.Backbone}'; available: {string.Join(", ", CausalVision.Backbones.Backbones.Names)}.");
+    }
+
     TorchRuntime.EnsureAvailable();
     var device = TorchRuntime.ResolveDevice(a.Device);
     if (a.Export is not null && a.Layout != "synthetic")
@@ -64,6 +74,11 @@ try
     if (data.Train.Count == 0 || data.Test.Count == 0)
     {
         throw new UsageException($"the {(data.Train.Count == 0 ? "training" : "evaluation")} split of '{a.Data ?? a.Layout}' is empty.");
+    }
+
+    if (data.Train.Info.ClassCount == 1 && !data.Train.Info.MultiLabel)
+    {
+        Console.Error.WriteLine($"train: warning: '{data.Train.Info.Name}' has a single class; every prediction is trivially right and the accuracy says nothing.");
     }
 
     // --augment (see Augmentation): by default fixed-size data (synthetic, MNIST) and multi-label or
@@ -114,7 +129,7 @@ try
     Console.WriteLine($"Metrics: {path}   checkpoint: {result.CheckpointPath}");
     return 0;
 }
-catch (Exception ex) when (ex is UsageException or ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or SampleLoadException or InvalidOperationException)
+catch (Exception ex) when (ex is UsageException or ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or SampleLoadException or InvalidOperationException or UnauthorizedAccessException or IOException)
 {
     // One line, no stack trace: the messages of the loaders and the trainer name the file, line or setting.
     if (!Console.IsOutputRedirected)

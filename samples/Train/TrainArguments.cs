@@ -28,7 +28,8 @@ public sealed class TrainArguments
           --test-limit N       use only the first N images of each evaluation split (synthetic: generate N)
           --export DIR         synthetic only: write the benchmark to DIR in the manifest format and exit
           --out DIR            where metrics.json and the checkpoint go (default artifacts/train)
-          --resume             continue from DIR/last.ckpt when it exists
+          --resume             continue from DIR/last.ckpt when it exists (refused when its settings differ)
+          --force              with --resume: accept a checkpoint written with other settings
           --label-map FILE     cross-dataset evaluation (baseline, causal-labels; multi-label): "train_label,test_label" lines mapping
                                this model's labels onto the labels of --cross-data (--cross-layout, --cross-split)
           --pairs FILE         multi-label: biased pairs "b,c" (class names or indices) for the exclusive / co-occur AP;
@@ -40,7 +41,7 @@ public sealed class TrainArguments
           --crop-scale MIN,MAX crop area bounds of crop+flip (default 0.5,1) and imagenet (default 0.08,1)
         """;
 
-    private static readonly HashSet<string> Flags = ["--resume", "--multi-label", "--help", "-h"];
+    private static readonly HashSet<string> Flags = ["--resume", "--force", "--multi-label", "--help", "-h"];
 
     private static readonly HashSet<string> Known =
     [
@@ -92,6 +93,8 @@ public sealed class TrainArguments
 
     public bool Resume { get; private init; }
 
+    public bool Force { get; private init; }
+
     /// <summary>Gets the label mapping file ("train_label,test_label" lines) for cross-dataset evaluation.</summary>
     public string? LabelMap { get; private init; }
 
@@ -135,7 +138,11 @@ public sealed class TrainArguments
             }
             else if (Flags.Contains(a))
             {
-                flags.Add(a);
+                if (!flags.Add(a))
+                {
+                    throw new UsageException($"option {a} is given more than once.");
+                }
+
                 continue;
             }
             else if (Known.Contains(a))
@@ -157,7 +164,17 @@ public sealed class TrainArguments
                 throw new UsageException($"unknown option '{name}'; run with --help for the list.");
             }
 
+            if (values.TryGetValue(name, out var earlier))
+            {
+                throw new UsageException($"option {name} is given more than once ('{earlier}' and '{value}'); give it once.");
+            }
+
             values[name] = value;
+        }
+
+        if (flags.Contains("--force") && !flags.Contains("--resume"))
+        {
+            throw new UsageException("--force only applies with --resume.");
         }
 
         string? Str(string key) => values.TryGetValue(key, out var v) ? v : null;
@@ -209,6 +226,7 @@ public sealed class TrainArguments
             Pairs = Str("--pairs"),
             PairCount = Int("--pair-count", 1) ?? 20,
             Resume = flags.Contains("--resume"),
+            Force = flags.Contains("--force"),
             MultiLabel = flags.Contains("--multi-label"),
             Help = flags.Contains("--help") || flags.Contains("-h"),
             Augment = Augmentation.Names.Contains((Str("--augment") ?? "auto").ToLowerInvariant())

@@ -369,6 +369,11 @@ public sealed class FuzzyArt : IDisposable
             var c = r.ReadInt32();
             using var w = BinaryTensor.ReadTensor(r, art.device);
             var rho = BinaryTensor.ReadDoubles(r, c);
+            if (rho.Any(v => !double.IsFinite(v) || v < 0 || v > 1))
+            {
+                throw new InvalidDataException("Corrupt FuzzyArt file: a cluster vigilance is outside [0, 1].");
+            }
+
             var cnt = BinaryTensor.ReadLongs(r, c);
             var lab = BinaryTensor.ReadLongs(r, c);
             if (w.shape[0] != c || (c > 0 && w.shape[1] != art.CodedDimension))

@@ -49,6 +49,11 @@ internal static class BinaryTensor
             reader.Dispose();
             throw new InvalidDataException($"Truncated {magic} file.", e);
         }
+        catch (Exception e) when (e is FormatException or IOException or DecoderFallbackException or OverflowException)
+        {
+            reader.Dispose();
+            throw new InvalidDataException($"Not a {magic} file ({e.Message}).", e);
+        }
         catch (InvalidDataException)
         {
             reader.Dispose();
@@ -109,13 +114,15 @@ internal static class BinaryTensor
                 throw new InvalidDataException($"Corrupt tensor header: size {shape[i]}.");
             }
 
-            n *= shape[i];
+            n = (long)Int128.Min((Int128)n * shape[i], long.MaxValue);
         }
 
         if (n > int.MaxValue)
         {
             throw new InvalidDataException("Corrupt tensor header: too many elements.");
         }
+
+        EnsureAvailable(r, n * 4, "tensor");
 
         var isDouble = r.ReadBoolean();
         if (isDouble)
@@ -161,6 +168,7 @@ internal static class BinaryTensor
             throw new InvalidDataException($"Corrupt array: length {n}" + (expected >= 0 ? $", expected {expected}." : "."));
         }
 
+        EnsureAvailable(r, (long)n * 8, "array");
         var a = new double[n];
         for (var i = 0; i < n; i++)
         {
@@ -194,6 +202,7 @@ internal static class BinaryTensor
             throw new InvalidDataException($"Corrupt array: length {n}" + (expected >= 0 ? $", expected {expected}." : "."));
         }
 
+        EnsureAvailable(r, (long)n * 8, "array");
         var a = new long[n];
         for (var i = 0; i < n; i++)
         {
@@ -217,6 +226,21 @@ internal static class BinaryTensor
         catch (EndOfStreamException e)
         {
             throw new InvalidDataException($"Truncated {magic} file.", e);
+        }
+        catch (Exception e) when (e is not InvalidDataException and not OutOfMemoryException and not OperationCanceledException)
+        {
+            // Corrupt values reach constructors, array indexing and libtorch (ExternalException): all mean a bad file.
+            throw new InvalidDataException($"Corrupt {magic} file: {e.Message.Split('\n')[0]}", e);
+        }
+    }
+
+    // Refuses a header-declared size larger than what is left in a seekable stream (no huge allocation for a tiny file).
+    private static void EnsureAvailable(BinaryReader r, long bytes, string what)
+    {
+        var s = r.BaseStream;
+        if (s.CanSeek && bytes > s.Length - s.Position)
+        {
+            throw new InvalidDataException($"Corrupt {what} header: {bytes} bytes declared, {s.Length - s.Position} left in the file.");
         }
     }
 }

@@ -7,6 +7,7 @@
 // Mini-batch: D. Sculley (2010), "Web-Scale K-Means Clustering", WWW; per-centre learning rate 1/v_c,
 //   applied in aggregate per batch: c <- (v_c c + sum of batch members) / (v_c + n_c).
 using CausalVision.Clustering.Internal;
+using CausalVision.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -303,10 +304,10 @@ public sealed class KMeans : IDisposable
             km.Iterations = r.ReadInt32();
             km.Converged = r.ReadBoolean();
             var c = BinaryTensor.ReadTensor(r, km.device);
-            if (c.dim() != 2 || c.shape[0] != o.Clusters)
+            if (c.dim() != 2 || c.shape[0] != o.Clusters || !c.isfinite().all().item<bool>())
             {
                 c.Dispose();
-                throw new InvalidDataException($"Corrupt KMeans file: centres of shape [{string.Join(", ", c.shape)}] for K = {o.Clusters}.");
+                throw new InvalidDataException($"Corrupt KMeans file: centres of shape [{string.Join(", ", c.shape)}] for K = {o.Clusters}, or not finite.");
             }
 
             km.centers = c;
@@ -443,8 +444,8 @@ public sealed class KMeans : IDisposable
             {
                 using var iterScope = NewDisposeScope();
                 var (labels, minD) = Assign(x, c);
-                var sums = zeros(new long[] { k, x.shape[1] }, x.dtype, x.device).index_add_(0, labels, x, 1.0);
-                var counts = zeros(k, x.dtype, x.device).index_add_(0, labels, ones(x.shape[0], x.dtype, x.device), 1.0);
+                var sums = ScalarSafe.IndexAdd_(zeros(new long[] { k, x.shape[1] }, x.dtype, x.device), 0, labels, x, 1.0);
+                var counts = ScalarSafe.IndexAdd_(zeros(k, x.dtype, x.device), 0, labels, ones(x.shape[0], x.dtype, x.device), 1.0);
                 RepairEmpty(x, labels, minD, sums, counts);
                 var next = sums / counts.unsqueeze(1);
                 var shift = (next - c).pow(2).sum(float64).item<double>();
@@ -481,8 +482,8 @@ public sealed class KMeans : IDisposable
         var m = far.shape[0];
         var farRows = x.index_select(0, far);
         var oldLabels = labels.index_select(0, far);
-        sums.index_add_(0, oldLabels, farRows, -1.0);
-        counts.index_add_(0, oldLabels, ones(m, counts.dtype, counts.device), -1.0);
+        ScalarSafe.IndexAdd_(sums, 0, oldLabels, farRows, -1.0);
+        ScalarSafe.IndexAdd_(counts, 0, oldLabels, ones(m, counts.dtype, counts.device), -1.0);
         var targets = emptyIdx.narrow(0, 0, m);
         sums.index_copy_(0, targets, farRows);
         counts.index_fill_(0, targets, 1.0);
@@ -569,8 +570,8 @@ public sealed class KMeans : IDisposable
 
                     var b = raw.to(device);
                     var (labels, _) = Assign(b, c);
-                    var bsum = zeros(new long[] { k, dim }, float64, device).index_add_(0, labels, b.to(float64), 1.0);
-                    var bcnt = zeros(k, float64, device).index_add_(0, labels, ones(b.shape[0], float64, device), 1.0);
+                    var bsum = ScalarSafe.IndexAdd_(zeros(new long[] { k, dim }, float64, device), 0, labels, b.to(float64), 1.0);
+                    var bcnt = ScalarSafe.IndexAdd_(zeros(k, float64, device), 0, labels, ones(b.shape[0], float64, device), 1.0);
                     var vNew = v + bcnt;
                     var updated = ((c.to(float64) * v.unsqueeze(1)) + bsum) / vNew.clamp_min(1).unsqueeze(1);
                     var next = where((bcnt > 0).unsqueeze(1), updated, c.to(float64)).to(c.dtype);
@@ -620,7 +621,7 @@ public sealed class KMeans : IDisposable
             using var scope = NewDisposeScope();
             var (labels, minD) = Assign(b.to(device), centers!);
             inertia += minD.sum(float64).item<double>();
-            var cnt = zeros(k, ScalarType.Int64, device).index_add_(0, labels, ones(labels.shape[0], ScalarType.Int64, device), 1);
+            var cnt = ScalarSafe.IndexAdd_(zeros(k, ScalarType.Int64, device), 0, labels, ones(labels.shape[0], ScalarType.Int64, device), 1);
             var host = cnt.cpu().data<long>().ToArray();
             for (var j = 0; j < k; j++)
             {

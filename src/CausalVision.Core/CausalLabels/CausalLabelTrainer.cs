@@ -146,7 +146,7 @@ public sealed class CausalLabelTrainer : IDisposable
 
         if (State.Stage <= 2)
         {
-            BuildDictionary(train, cancellationToken);
+            NativeOperationException.Guard("CausalLabelTrainer stage 2 (dictionary)", () => BuildDictionary(train, cancellationToken));
             resumeFromFile = false;
         }
         else if (dictionary is null)
@@ -229,10 +229,11 @@ public sealed class CausalLabelTrainer : IDisposable
     /// <param name="pairs">Biased pairs for exclusive / co-occur; optional.</param>
     /// <param name="intervene">Whether to use the intervention; default: when a dictionary is installed (stage 3).</param>
     /// <returns>The metric suite.</returns>
+    /// <exception cref="NativeOperationException">libtorch reported an error.</exception>
     public CausalLabelEvaluation Evaluate(IImageDataset test, IReadOnlyList<BiasedPair>? pairs = null, bool? intervene = null)
     {
         CheckDataset(test, nameof(test));
-        return Evaluate(model, test, options.BatchSize, pairs, intervene ?? State.Stage >= 3);
+        return NativeOperationException.Guard("CausalLabelTrainer evaluation", () => Evaluate(model, test, options.BatchSize, pairs, intervene ?? State.Stage >= 3));
     }
 
     /// <summary>Evaluates any model on a test set.</summary>
@@ -341,7 +342,11 @@ public sealed class CausalLabelTrainer : IDisposable
         return (-(pos + neg)).mean().MoveToOuterDisposeScope();
     }
 
-    private void RunStage(int stage, int epochs, IImageDataset train, IImageDataset? validation, IReadOnlyList<BiasedPair>? pairs, bool resumeFromFile, CancellationToken ct)
+    // Every libtorch error of a stage leaves as one NativeOperationException naming the stage.
+    private void RunStage(int stage, int epochs, IImageDataset train, IImageDataset? validation, IReadOnlyList<BiasedPair>? pairs, bool resumeFromFile, CancellationToken ct) =>
+        NativeOperationException.Guard($"CausalLabelTrainer stage {stage}", () => RunStageCore(stage, epochs, train, validation, pairs, resumeFromFile, ct));
+
+    private void RunStageCore(int stage, int epochs, IImageDataset train, IImageDataset? validation, IReadOnlyList<BiasedPair>? pairs, bool resumeFromFile, CancellationToken ct)
     {
         var parameters = ConfigureTrainable(stage);
         using var optimizer = new LeanAdamW(parameters, options.LearningRate, weight_decay: options.WeightDecay);

@@ -7,6 +7,7 @@
 // (CausalVision.Clustering.Confounders.KMeansConfounderDictionary), which returns this type; Core
 // never depends on Clustering (see IConfounderDictionaryBuilder).
 using System.Text;
+using CausalVision.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -102,8 +103,8 @@ public sealed class ConfounderDictionary : IDisposable
         }
 
         var f = features.detach().cpu().to(float64);
-        var sums = torch.zeros(k, f.shape[1], dtype: float64).index_add_(0, a, f, 1.0);
-        var counts = torch.zeros(k, dtype: float64).index_add_(0, a, torch.ones(n, dtype: float64), 1.0);
+        var sums = ScalarSafe.IndexAdd_(torch.zeros(k, f.shape[1], dtype: float64), 0, a, f, 1.0);
+        var counts = ScalarSafe.IndexAdd_(torch.zeros(k, dtype: float64), 0, a, torch.ones(n, dtype: float64), 1.0);
         var centres = sums / counts.clamp_min(1).unsqueeze(1);
         return new ConfounderDictionary(centres, counts / n);
     }

@@ -24,4 +24,12 @@ public class DatasetLoadOptions
 
     /// <summary>Gets or sets whether images decode to one luma channel instead of RGB. <value>false</value>.</summary>
     public bool Grayscale { get; set; }
+
+    /// <summary>
+    /// Gets or sets the pixel budget per image (width x height), checked from the image header before
+    /// any pixel memory is allocated; a larger image fails to load like a corrupt one (and is reported
+    /// at load time when <see cref="VerifyImages"/> is on).
+    /// </summary>
+    /// <value>Default 64,000,000 (64 megapixels, <see cref="Imaging.ImageDecoder.DefaultMaxPixels"/>).</value>
+    public long MaxImagePixels { get; set; } = Imaging.ImageDecoder.DefaultMaxPixels;
 }

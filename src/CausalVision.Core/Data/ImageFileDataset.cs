@@ -49,6 +49,10 @@ public sealed class ImageFileDataset : IRawImageDataset
     /// <summary>Gets a value indicating whether images decode to one channel.</summary>
     public bool Grayscale { get; }
 
+    /// <summary>Gets the pixel budget per image, checked from the header before decoding.</summary>
+    /// <value>Default <see cref="ImageDecoder.DefaultMaxPixels"/>.</value>
+    public long MaxImagePixels { get; init; } = ImageDecoder.DefaultMaxPixels;
+
     /// <inheritdoc />
     public int Count => entries.Length;
 
@@ -63,7 +67,7 @@ public sealed class ImageFileDataset : IRawImageDataset
     public RawImageSample GetRaw(int index)
     {
         var e = Entry(index);
-        var image = ImageDecoder.DecodeFile(e.Path, Grayscale);
+        var image = ImageDecoder.DecodeFile(e.Path, Grayscale, MaxImagePixels);
         return new RawImageSample(e.Id, image, e.Label, e.Labels, e.Tags);
     }
 

@@ -74,6 +74,10 @@ public sealed class ClassifierTrainer
     /// <returns>The per-epoch summaries and the last metrics.</returns>
     /// <exception cref="ArgumentException">A dataset is empty, the class counts of the datasets or of the model disagree, or <paramref name="resume"/> is set without a checkpoint folder.</exception>
     /// <exception cref="InvalidDataException">The checkpoint is corrupt or belongs to another architecture.</exception>
+    /// <exception cref="InvalidOperationException">A resume's checkpoint was written with other settings (each difference
+    /// is named; <see cref="TrainerOptions.AcceptResumeMismatch"/> accepts them), the loss or the weights became NaN or
+    /// infinite, or a batch of one reached BatchNorm layers.</exception>
+    /// <exception cref="NativeOperationException">libtorch reported an error (the message names the epoch).</exception>
     public TrainingResult Fit(
         IImageDataset train,
         IImageTransform? trainTransform = null,
@@ -105,24 +109,41 @@ public sealed class ClassifierTrainer
         var device = TorchRuntime.ResolveDevice(options.Device);
         TrainingLoop.MoveTo(model, device);
         using var optimizer = new LeanAdam(model.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
-        var loader = new DataLoader(train, LoaderOptions(shuffle: true), trainTransform);
+        var dropLast = options.DropLastIncompleteBatch && train.Count > options.BatchSize;
+        var loader = new DataLoader(train, LoaderOptions(shuffle: true, dropLast), trainTransform);
         var evalLoader = evaluation is null ? null : new DataLoader(evaluation, LoaderOptions(shuffle: false), evaluationTransform);
+        var configuration = Configuration(train, multiLabel, dropLast);
 
         var startEpoch = 0;
         long globalStep = 0;
         IReadOnlyDictionary<string, double> metrics = new Dictionary<string, double>();
+        var history = new List<EpochSummary>();
         var checkpoint = CheckpointPath;
         if (resume && File.Exists(checkpoint))
         {
-            var state = Checkpoint.Load(checkpoint, model, optimizer, restoreRng: true);
-            if (state.Seed != options.Seed)
+            var saved = Checkpoint.ReadState(checkpoint);
+            var differences = Checkpoint.ConfigurationDifferences(saved.Configuration, configuration).ToList();
+            if (saved.Configuration is null && saved.Seed != options.Seed)
             {
-                throw new ArgumentException($"Checkpoint '{checkpoint}' was written by a run with seed {state.Seed}, not {options.Seed}; an exact resume needs the same seed.", nameof(resume));
+                differences.Add($"Seed: checkpoint {saved.Seed}, now {options.Seed}");
             }
 
-            startEpoch = state.Epoch;
+            if (saved.Epoch > options.Epochs)
+            {
+                differences.Add($"Epochs: the checkpoint has finished {saved.Epoch} epochs, more than the {options.Epochs} asked for");
+            }
+
+            if (differences.Count > 0 && !options.AcceptResumeMismatch)
+            {
+                throw new InvalidOperationException(
+                    $"Checkpoint '{checkpoint}' was written with other settings: {string.Join("; ", differences)}. Resume with the same settings, or accept the change (TrainerOptions.AcceptResumeMismatch, --force).");
+            }
+
+            var state = Checkpoint.Load(checkpoint, model, optimizer, restoreRng: true);
+            startEpoch = Math.Min(state.Epoch, options.Epochs);
             globalStep = state.GlobalStep;
             metrics = state.Metrics;
+            history.AddRange(state.History ?? []);
         }
         else
         {
@@ -137,7 +158,7 @@ public sealed class ClassifierTrainer
             var epochWatch = Stopwatch.StartNew();
             var lr = options.StepLearningRate(epoch);
             TrainingLoop.SetLearningRate(optimizer, lr);
-            var stats = TrainingLoop.RunEpoch(
+            var stats = NativeOperationException.Guard($"ClassifierTrainer.Fit (epoch {epoch + 1})", () => TrainingLoop.RunEpoch(
                 model,
                 optimizer,
                 loader,
@@ -149,13 +170,22 @@ public sealed class ClassifierTrainer
                     return TrainingLoop.ClassificationLoss(logits, batch, multiLabel);
                 },
                 (step, steps, loss) => progress?.Report(new TrainingProgress(0, epoch + 1, options.Epochs, step, steps, loss, lr, watch.Elapsed, Empty)),
-                cancellationToken);
+                cancellationToken));
             globalStep += stats.Steps;
+            if (stats.Steps == 0 || !double.IsFinite(stats.MeanLoss))
+            {
+                throw new InvalidOperationException($"Epoch {epoch + 1} took {stats.Steps} steps with mean loss {stats.MeanLoss}; check the batch size against the {train.Count} training images.");
+            }
+
+            if (TrainingLoop.FirstNonFinite(model) is { } bad)
+            {
+                throw new InvalidOperationException($"After epoch {epoch + 1} the model's '{bad}' holds NaN or infinite values (BatchNorm statistics of a tiny batch, or a learning rate too high); nothing was checkpointed for this epoch.");
+            }
 
             var evaluate = evalLoader is not null
                 && (epoch == options.Epochs - 1 || (options.EvaluateEveryEpochs > 0 && (epoch + 1) % options.EvaluateEveryEpochs == 0));
             var epochMetrics = evaluate
-                ? Evaluator.Metrics(Evaluator.Predict(model, evalLoader!, device, multiLabel, cancellationToken), multiLabel)
+                ? NativeOperationException.Guard($"ClassifierTrainer evaluation (epoch {epoch + 1})", () => Evaluator.Metrics(Evaluator.Predict(model, evalLoader!, device, multiLabel, cancellationToken), multiLabel))
                 : Empty;
             if (evaluate)
             {
@@ -167,16 +197,18 @@ public sealed class ClassifierTrainer
                 [MetricNames.TrainLoss] = stats.MeanLoss,
                 [MetricNames.LearningRate] = lr,
             };
+            var summary = new EpochSummary(epoch + 1, stats.MeanLoss, lr, epochMetrics, epochWatch.Elapsed);
+            history.Add(summary);
             if (checkpoint is not null)
             {
-                Checkpoint.Save(checkpoint, model, optimizer, new TrainingState(0, epoch + 1, globalStep, options.Seed, saved));
+                Checkpoint.Save(checkpoint, model, optimizer, new TrainingState(0, epoch + 1, globalStep, options.Seed, saved) { Configuration = configuration, History = history });
             }
 
-            epochs.Add(new EpochSummary(epoch + 1, stats.MeanLoss, lr, epochMetrics, epochWatch.Elapsed));
+            epochs.Add(summary);
             progress?.Report(new TrainingProgress(0, epoch + 1, options.Epochs, stats.Steps, stats.Steps, stats.MeanLoss, lr, watch.Elapsed, saved));
         }
 
-        return new TrainingResult(epochs, startEpoch + 1, metrics, watch.Elapsed, checkpoint);
+        return new TrainingResult(epochs, startEpoch + 1, metrics, watch.Elapsed, checkpoint) { History = history };
     }
 
     /// <summary>Evaluates the model on <paramref name="dataset"/> with the task's metric set.</summary>
@@ -201,7 +233,7 @@ public sealed class ClassifierTrainer
         var device = TorchRuntime.ResolveDevice(options.Device);
         TrainingLoop.MoveTo(model, device);
         var loader = new DataLoader(dataset, LoaderOptions(shuffle: false), transform);
-        return Evaluator.Predict(model, loader, device, options.MultiLabel ?? dataset.Info.MultiLabel, cancellationToken);
+        return NativeOperationException.Guard("ClassifierTrainer.Predict", () => Evaluator.Predict(model, loader, device, options.MultiLabel ?? dataset.Info.MultiLabel, cancellationToken));
     }
 
     private static readonly IReadOnlyDictionary<string, double> Empty = new Dictionary<string, double>();
@@ -219,8 +251,30 @@ public sealed class ClassifierTrainer
         }
     }
 
-    private DataLoaderOptions LoaderOptions(bool shuffle) => new()
+    // The settings an exact resume must share with the run that wrote the checkpoint (Epochs may grow).
+    private Dictionary<string, string> Configuration(IImageDataset train, bool multiLabel, bool dropLast)
     {
+        static string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+        return new Dictionary<string, string>
+        {
+            ["BatchSize"] = options.BatchSize.ToString(CultureInfo.InvariantCulture),
+            ["LearningRate"] = F(options.LearningRate),
+            ["WeightDecay"] = F(options.WeightDecay),
+            ["LearningRateStepEpochs"] = options.LearningRateStepEpochs.ToString(CultureInfo.InvariantCulture),
+            ["LearningRateGamma"] = F(options.LearningRateGamma),
+            ["Seed"] = options.Seed.ToString(CultureInfo.InvariantCulture),
+            ["MultiLabel"] = multiLabel ? "true" : "false",
+            ["DropLastIncompleteBatch"] = dropLast ? "true" : "false",
+            ["Model"] = model.GetType().Name,
+            ["ModelParameters"] = model.parameters().Sum(p => p.numel()).ToString(CultureInfo.InvariantCulture),
+            ["TrainImages"] = train.Count.ToString(CultureInfo.InvariantCulture),
+            ["Classes"] = train.Info.ClassCount.ToString(CultureInfo.InvariantCulture),
+        };
+    }
+
+    private DataLoaderOptions LoaderOptions(bool shuffle, bool dropLast = false) => new()
+    {
+        DropLast = dropLast,
         BatchSize = options.BatchSize,
         Shuffle = shuffle,
         Seed = options.Seed,

@@ -70,6 +70,22 @@ public sealed class TrainerOptions
     [Range(0, 100_000)]
     public int EvaluateEveryEpochs { get; set; } = 1;
 
+    /// <summary>
+    /// Gets or sets whether training drops the last batch of an epoch when it is smaller than
+    /// <see cref="BatchSize"/> (PyTorch's <c>drop_last</c>), so BatchNorm never sees a batch of one.
+    /// The only batch of a training set smaller than one batch is kept.
+    /// </summary>
+    /// <value>Default <see langword="true"/>.</value>
+    public bool DropLastIncompleteBatch { get; set; } = true;
+
+    /// <summary>
+    /// Gets or sets whether a resume may continue a checkpoint whose stored configuration (batch size,
+    /// learning-rate schedule, seed, model, data size ...) differs from the current one, or whose
+    /// completed epochs exceed <see cref="Epochs"/>. Off, such a resume throws and names each difference.
+    /// </summary>
+    /// <value>Default <see langword="false"/>.</value>
+    public bool AcceptResumeMismatch { get; set; }
+
     /// <summary>Returns a shallow copy.</summary>
     /// <returns>The copy.</returns>
     public TrainerOptions Clone() => (TrainerOptions)MemberwiseClone();

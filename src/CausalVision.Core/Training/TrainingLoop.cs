@@ -26,7 +26,8 @@ public static class TrainingLoop
     /// <param name="cancellationToken">Stops between batches.</param>
     /// <returns>The epoch's mean loss, steps and samples.</returns>
     /// <exception cref="ArgumentException">The loss is not a scalar.</exception>
-    /// <exception cref="InvalidOperationException">The loss became NaN or infinite.</exception>
+    /// <exception cref="InvalidOperationException">The loss became NaN or infinite, or a batch of one image reached a
+    /// model with BatchNorm in training mode (its batch statistics would be undefined; drop the last incomplete batch).</exception>
     public static EpochStats RunEpoch(
         nn.Module model,
         optim.Optimizer optimizer,
@@ -44,6 +45,7 @@ public static class TrainingLoop
         ArgumentNullException.ThrowIfNull(computeLoss);
         ArgumentOutOfRangeException.ThrowIfNegative(epoch);
         model.train();
+        var hasBatchNorm = HasBatchNorm(model);
         var steps = loader.BatchCount;
         double lossSum = 0;
         long samples = 0;
@@ -53,6 +55,12 @@ public static class TrainingLoop
             using (batch)
             using (var scope = NewDisposeScope())
             {
+                if (hasBatchNorm && batch.Size == 1)
+                {
+                    throw new InvalidOperationException(
+                        $"Batch {step + 1} of epoch {epoch + 1} holds one image, but the model has BatchNorm layers, which need more than one value per channel in training mode; drop the last incomplete batch (TrainerOptions.DropLastIncompleteBatch, DataLoaderOptions.DropLast) or change the batch size.");
+                }
+
                 var onDevice = device.type == batch.Images.device_type && device.index == batch.Images.device_index ? batch : batch.To(device);
                 optimizer.zero_grad();
                 var loss = computeLoss(onDevice);
@@ -78,6 +86,41 @@ public static class TrainingLoop
         }
 
         return new EpochStats(samples == 0 ? double.NaN : lossSum / samples, step, samples);
+    }
+
+    /// <summary>Gets whether <paramref name="model"/> contains a BatchNorm layer (1-d, 2-d or 3-d).</summary>
+    /// <param name="model">The model.</param>
+    /// <returns>True when a batch of one would break its training-mode statistics.</returns>
+    public static bool HasBatchNorm(nn.Module model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return model.modules().Any(m => m is TorchSharp.Modules.BatchNorm1d or TorchSharp.Modules.BatchNorm2d or TorchSharp.Modules.BatchNorm3d);
+    }
+
+    /// <summary>Returns the name of the first parameter or floating-point buffer that holds NaN or infinity, or null.</summary>
+    /// <param name="model">The model.</param>
+    /// <returns>The offending name, or null when every value is finite.</returns>
+    public static string? FirstNonFinite(nn.Module model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        using var scope = NewDisposeScope();
+        foreach (var (name, p) in model.named_parameters())
+        {
+            if (!p.detach().isfinite().all().item<bool>())
+            {
+                return name;
+            }
+        }
+
+        foreach (var (name, b) in model.named_buffers())
+        {
+            if (b.is_floating_point() && !b.isfinite().all().item<bool>())
+            {
+                return name;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>

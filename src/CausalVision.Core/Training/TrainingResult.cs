@@ -6,4 +6,8 @@ namespace CausalVision.Training;
 /// <param name="Metrics">The last evaluation metrics (empty when there was no evaluation set).</param>
 /// <param name="Elapsed">Wall time of this call.</param>
 /// <param name="CheckpointPath">The checkpoint written each epoch, or null.</param>
-public sealed record TrainingResult(IReadOnlyList<EpochSummary> Epochs, int FirstEpoch, IReadOnlyDictionary<string, double> Metrics, TimeSpan Elapsed, string? CheckpointPath);
+public sealed record TrainingResult(IReadOnlyList<EpochSummary> Epochs, int FirstEpoch, IReadOnlyDictionary<string, double> Metrics, TimeSpan Elapsed, string? CheckpointPath)
+{
+    /// <summary>Gets every finished epoch of the run, those of earlier (resumed) calls first; equal to <see cref="Epochs"/> on a fresh start.</summary>
+    public IReadOnlyList<EpochSummary> History { get; init; } = Epochs;
+}

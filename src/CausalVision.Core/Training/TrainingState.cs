@@ -11,6 +11,12 @@ namespace CausalVision.Training;
 /// <param name="Metrics">The latest evaluation metrics (name to value).</param>
 public sealed record TrainingState(int Stage, int Epoch, long GlobalStep, long Seed, IReadOnlyDictionary<string, double> Metrics)
 {
+    /// <summary>Gets the run's settings (name to invariant-culture value) a resume must agree with, or null when not recorded.</summary>
+    public IReadOnlyDictionary<string, string>? Configuration { get; init; }
+
+    /// <summary>Gets the summaries of every finished epoch of the run so far (earlier runs included), or null when not recorded.</summary>
+    public IReadOnlyList<EpochSummary>? History { get; init; }
+
     /// <summary>Gets the state of a run that has not started.</summary>
     /// <param name="seed">The run's seed.</param>
     /// <returns>Epoch 0, step 0, no metrics.</returns>

@@ -29,9 +29,11 @@ public sealed record SafeTensorsHeader(IReadOnlyList<SafeTensorsEntry> Entries, 
 /// <see cref="StateDictLoader"/> converts to the parameter dtype).
 /// </summary>
 /// <remarks>
-/// Every defect of a file (truncation, a header length beyond the file, bad JSON, a missing or
-/// malformed field, an unsupported dtype, offsets that disagree with the shape, fall outside the data
-/// or overlap) raises <see cref="InvalidDataException"/> naming the file and, where it applies, the tensor.
+/// Every defect of a file (truncation, a header length beyond the file, bad JSON, invalid UTF-8 or an
+/// escaped lone surrogate, a duplicate key, a missing or malformed field, an unsupported dtype, offsets
+/// that disagree with the shape, fall outside the data, overlap or leave gaps, as the reference
+/// implementation rejects) raises <see cref="InvalidDataException"/> naming the file and, where it
+/// applies, the tensor. Sizes are computed with overflow checks.
 /// </remarks>
 public static class SafeTensors
 {
@@ -343,14 +345,33 @@ public static class SafeTensors
         JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(json.AsMemory().TrimEnd((byte)' '));
+            doc = JsonDocument.Parse(json.AsMemory().TrimEnd((byte)' '), new JsonDocumentOptions { AllowDuplicateProperties = false });
         }
         catch (JsonException ex)
         {
             throw Bad(source, null, $"header is not valid JSON ({ex.Message}).", ex);
         }
+        catch (InvalidOperationException ex)
+        {
+            throw Bad(source, null, $"header holds text that is not valid Unicode ({ex.Message}).", ex);
+        }
 
         using (doc)
+        {
+            try
+            {
+                return ParseHeader(doc, dataLength, dataStart, source);
+            }
+            catch (InvalidOperationException ex)
+            {
+                // System.Text.Json refuses to transcode an escaped lone surrogate (\ud800) into a .NET string.
+                throw Bad(source, null, $"header holds text that is not valid Unicode ({ex.Message}).", ex);
+            }
+        }
+    }
+
+    private static SafeTensorsHeader ParseHeader(JsonDocument doc, long dataLength, long dataStart, string source)
+    {
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
             {
@@ -391,12 +412,25 @@ public static class SafeTensors
             }
 
             entries.Sort((a, b) => a.Begin != b.Begin ? a.Begin.CompareTo(b.Begin) : a.End.CompareTo(b.End));
-            for (var i = 1; i < entries.Count; i++)
+            long expectedBegin = 0;
+            for (var i = 0; i < entries.Count; i++)
             {
-                if (entries[i].Begin < entries[i - 1].End)
+                if (i > 0 && entries[i].Begin < entries[i - 1].End)
                 {
                     throw Bad(source, entries[i].Name, $"data_offsets [{entries[i].Begin}, {entries[i].End}) overlap tensor '{entries[i - 1].Name}' [{entries[i - 1].Begin}, {entries[i - 1].End}).");
                 }
+
+                if (entries[i].Begin != expectedBegin)
+                {
+                    throw Bad(source, entries[i].Name, $"data_offsets [{entries[i].Begin}, {entries[i].End}) leave a gap after byte {expectedBegin} of the data section.");
+                }
+
+                expectedBegin = entries[i].End;
+            }
+
+            if (expectedBegin != dataLength)
+            {
+                throw Bad(source, null, $"the tensors cover {expectedBegin} of the {dataLength} data byte(s); the rest is unaccounted for.");
             }
 
             return new SafeTensorsHeader(entries, metadata, dataStart);

@@ -39,6 +39,11 @@ public static class StateDictLoader
             {
                 mismatched.Add(new ShapeMismatch(key, destination.shape, tensor.shape));
             }
+            else if (destination.is_floating_point() != tensor.is_floating_point() || (destination.dtype == ScalarType.Bool) != (tensor.dtype == ScalarType.Bool))
+            {
+                // copy_ would convert silently: integer or boolean data is never a floating-point weight (and vice versa).
+                throw new InvalidDataException($"{sourceName ?? "state dict"}: tensor '{key}' is {tensor.dtype} but '{key}' of {module.GetType().Name} is {destination.dtype}; integer/boolean data is not converted into floating-point weights or back.");
+            }
             else
             {
                 loaded.Add(key);

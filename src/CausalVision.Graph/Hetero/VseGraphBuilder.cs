@@ -13,6 +13,7 @@
 //   prototype -> tag edges go to the image's tag nodes with t_r[p, t] > 0, weighted by t_r[p, t].
 // - all edges are undirected (A symmetric), no self loops (the GCN adds them).
 using CausalVision.Graph.Internal;
+using CausalVision.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -237,18 +238,19 @@ public sealed class VseGraphBuilder
             }
         }
 
-        // Adjacency: constant part plus the differentiable probability / similarity weights.
+        // Adjacency: constant part plus the differentiable probability / similarity weights. index_add goes through
+        // ScalarSafe: an implicit 1.0 -> Scalar temporary can be finalised while libtorch still reads it (native abort).
         var adjFlat = tensor(constant, new long[] { b * n * n }).to(dtype, device);
         if (rtIndex.Count > 0)
         {
             var values = tf.reshape(-1).index_select(0, tensor(rtSource.ToArray()).to(device)).to(dtype) * o.RegionTagWeight;
-            adjFlat = adjFlat.index_add(0, tensor(rtIndex.ToArray()).to(device), values, 1.0);
+            adjFlat = ScalarSafe.IndexAdd(adjFlat, 0, tensor(rtIndex.ToArray()).to(device), values, 1.0);
         }
 
         if (rpIndex.Count > 0)
         {
             var values = inputs.MatchSimilarity!.reshape(-1).index_select(0, tensor(rpSource.ToArray()).to(device)).to(dtype) * o.RegionPrototypeWeight;
-            adjFlat = adjFlat.index_add(0, tensor(rpIndex.ToArray()).to(device), values, 1.0);
+            adjFlat = ScalarSafe.IndexAdd(adjFlat, 0, tensor(rpIndex.ToArray()).to(device), values, 1.0);
         }
 
         var adj = adjFlat.reshape(b, n, n);

@@ -195,7 +195,11 @@ public sealed class VscNetTrainer : IDisposable
     /// <returns>The hierarchy.</returns>
     /// <exception cref="InvalidOperationException">The model has no CSNet, or no region had a tag.</exception>
     /// <exception cref="ArgumentException">The hierarchy is empty (no cluster passed the filter).</exception>
-    public ExemplarHierarchy BuildHierarchy(IImageDataset train, CancellationToken cancellationToken = default)
+    /// <exception cref="NativeOperationException">libtorch reported an error.</exception>
+    public ExemplarHierarchy BuildHierarchy(IImageDataset train, CancellationToken cancellationToken = default) =>
+        NativeOperationException.Guard("VSCNet hierarchy build", () => BuildHierarchyCore(train, cancellationToken));
+
+    private ExemplarHierarchy BuildHierarchyCore(IImageDataset train, CancellationToken cancellationToken)
     {
         CheckDataset(train, nameof(train));
         if (model.SpatialNet is null)
@@ -318,7 +322,11 @@ public sealed class VscNetTrainer : IDisposable
     /// <param name="data">The evaluation set.</param>
     /// <param name="cancellationToken">Cancels between batches.</param>
     /// <returns>acc@1 / acc@k (single-label) or p@1, r@1, p@k, r@k (multi-label).</returns>
-    public IReadOnlyDictionary<string, double> Evaluate(IImageDataset data, CancellationToken cancellationToken = default)
+    /// <exception cref="NativeOperationException">libtorch reported an error.</exception>
+    public IReadOnlyDictionary<string, double> Evaluate(IImageDataset data, CancellationToken cancellationToken = default) =>
+        NativeOperationException.Guard("VSCNet evaluation", () => EvaluateCore(data, cancellationToken));
+
+    private IReadOnlyDictionary<string, double> EvaluateCore(IImageDataset data, CancellationToken cancellationToken)
     {
         CheckDataset(data, nameof(data));
         var wasTraining = model.training;
@@ -457,7 +465,11 @@ public sealed class VscNetTrainer : IDisposable
         }
     }
 
-    private void RunStage(int stage, int epochs, Parameter[] parameters, IImageDataset train, IImageDataset? evaluation, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    // Every libtorch error of a stage (its steps, evaluations, checkpoints) leaves as one NativeOperationException.
+    private void RunStage(int stage, int epochs, Parameter[] parameters, IImageDataset train, IImageDataset? evaluation, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken) =>
+        NativeOperationException.Guard($"VSCNet stage {stage}", () => RunStageCore(stage, epochs, parameters, train, evaluation, progress, cancellationToken));
+
+    private void RunStageCore(int stage, int epochs, Parameter[] parameters, IImageDataset train, IImageDataset? evaluation, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         var trainable = parameters.Where(p => p.requires_grad).ToArray();
         using var optimizer = new LeanAdam(trainable, training.LearningRate, weight_decay: training.WeightDecay);

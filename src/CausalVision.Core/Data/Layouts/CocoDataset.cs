@@ -33,17 +33,8 @@ public static class CocoDataset
             throw new InvalidDataException($"COCO annotation file '{annotationFile}' does not exist.");
         }
 
-        JsonDocument doc;
+        using var doc = StrictJson.ParseFile(annotationFile);
         try
-        {
-            doc = JsonDocument.Parse(File.ReadAllBytes(annotationFile));
-        }
-        catch (JsonException ex)
-        {
-            throw new InvalidDataException($"{annotationFile}: invalid JSON at line {ex.LineNumber + 1}: {ex.Message}", ex);
-        }
-
-        using (doc)
         {
             var root = doc.RootElement;
             var categories = Array(root, "categories", annotationFile);
@@ -153,6 +144,10 @@ public static class CocoDataset
             }
 
             return builder.Build(new DatasetInfo(Path.GetFileNameWithoutExtension(annotationFile), names, [], MultiLabel: true));
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw StrictJson.NotUnicode(annotationFile, ex);
         }
     }
 

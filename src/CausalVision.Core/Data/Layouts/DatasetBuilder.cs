@@ -1,5 +1,6 @@
-// Shared validation for every layout loader: path safety, existence, duplicate ids, label and
-// tag ranges, required tags, and the throw / skip-and-report policy.
+// Shared validation for every layout loader: path safety (text and file system: symlinks that leave
+// the root, aliases of one file), existence, duplicate ids, label and tag ranges, required tags, and
+// the throw / skip-and-report policy.
 using CausalVision.Imaging;
 
 namespace CausalVision.Data.Layouts;
@@ -11,6 +12,9 @@ internal sealed class DatasetBuilder
     private readonly bool requireTags;
     private readonly List<ImageEntry> entries = [];
     private readonly Dictionary<string, (string File, int Line)> ids = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string File, int Line)> files = new(StringComparer.Ordinal);
+    private readonly string realRoot;
+    private readonly string realRootWithSeparator;
     private readonly List<DataError> errors = [];
     private readonly List<string> notes = [];
     private readonly string rootWithSeparator;
@@ -27,6 +31,8 @@ internal sealed class DatasetBuilder
         }
 
         rootWithSeparator = Root + Path.DirectorySeparatorChar;
+        realRoot = RealPath(Root).TrimEnd(Path.DirectorySeparatorChar);
+        realRootWithSeparator = realRoot + Path.DirectorySeparatorChar;
         this.options = options;
         requireTags = options.RequireTags ?? requireTagsByDefault;
     }
@@ -66,6 +72,11 @@ internal sealed class DatasetBuilder
             return Fail(file, line, $"image path '{relative}' must be relative to the dataset root.");
         }
 
+        if (relative.Any(c => c < ' ' || c == '\u007f') || HasLoneSurrogate(relative))
+        {
+            return Fail(file, line, $"image path '{Printable(relative)}' holds a NUL, control character or lone surrogate.");
+        }
+
         var candidate = Path.GetFullPath(Path.Combine(Root, relative.Replace('/', Path.DirectorySeparatorChar)));
         if (!candidate.StartsWith(rootWithSeparator, StringComparison.Ordinal))
         {
@@ -81,7 +92,11 @@ internal sealed class DatasetBuilder
         {
             try
             {
-                ImageDecoder.ReadSize(candidate);
+                var (h, w) = ImageDecoder.ReadSize(candidate);
+                if ((long)h * w > options.MaxImagePixels)
+                {
+                    return Fail(file, line, $"image '{candidate}' is {w}x{h}, over the pixel budget of {options.MaxImagePixels:N0} (DatasetLoadOptions.MaxImagePixels).");
+                }
             }
             catch (InvalidDataException ex)
             {
@@ -89,9 +104,79 @@ internal sealed class DatasetBuilder
             }
         }
 
+        // The file system decides: a symlink inside the root may point outside it, and different texts
+        // (train/./x.png, train/../train/x.png, a link) may name one file.
+        string real;
+        try
+        {
+            real = RealPath(candidate);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return Fail(file, line, $"image path '{relative}' cannot be resolved: {ex.Message}");
+        }
+
+        if (!real.StartsWith(realRootWithSeparator, StringComparison.Ordinal))
+        {
+            return Fail(file, line, $"image path '{relative}' resolves (through a symbolic link) to '{real}', outside the dataset root '{realRoot}'.");
+        }
+
         fullPath = candidate;
         return true;
     }
+
+    /// <summary>Resolves every symbolic link along <paramref name="path"/> (an absolute, normalised path), like realpath(3).</summary>
+    public static string RealPath(string path)
+    {
+        var full = Path.GetFullPath(path);
+        var root = Path.GetPathRoot(full)!;
+        var parts = new Queue<string>(full[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries));
+        var current = root;
+        var hops = 0;
+        while (parts.Count > 0)
+        {
+            var part = parts.Dequeue();
+            var next = Path.Combine(current, part);
+            FileSystemInfo info = Directory.Exists(next) ? new DirectoryInfo(next) : new FileInfo(next);
+            if (info.Exists && info.LinkTarget is { } target)
+            {
+                if (++hops > 40)
+                {
+                    throw new IOException($"too many levels of symbolic links at '{next}'.");
+                }
+
+                var resolved = Path.GetFullPath(Path.IsPathRooted(target) ? target : Path.Combine(current, target));
+                var rest = parts.ToArray();
+                var resolvedRoot = Path.GetPathRoot(resolved)!;
+                parts = new Queue<string>(resolved[resolvedRoot.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries).Concat(rest));
+                current = resolvedRoot;
+                continue;
+            }
+
+            current = next;
+        }
+
+        return current;
+    }
+
+    private static bool HasLoneSurrogate(string s)
+    {
+        for (var i = 0; i < s.Length; i++)
+        {
+            if (char.IsHighSurrogate(s[i]) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(s[i]))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string Printable(string s) => string.Concat(s.Select(c => c < ' ' || c == '\u007f' || char.IsSurrogate(c) ? $"\\u{(int)c:x4}" : c.ToString()));
 
     /// <summary>Validates and adds one sample. Labels and tags are de-duplicated and sorted.</summary>
     public bool Add(string file, int line, string id, string fullPath, int label, IEnumerable<int> labels, IEnumerable<int> tags, int classCount, int tagCount)
@@ -139,6 +224,13 @@ internal sealed class DatasetBuilder
             return Fail(file, line, $"duplicate sample id '{id}' (first at {first.File}:{first.Line}).");
         }
 
+        var real = RealPath(fullPath);
+        if (files.TryGetValue(real, out var same))
+        {
+            return Fail(file, line, $"sample '{id}' is the same image file as the sample at {same.File}:{same.Line}; each image counts once.");
+        }
+
+        files[real] = (file, line);
         ids[id] = (file, line);
         entries.Add(new ImageEntry(id, fullPath, label, labelSet, tagSet));
         return true;
@@ -147,7 +239,7 @@ internal sealed class DatasetBuilder
     public ImageFileDataset Build(DatasetInfo info)
     {
         var report = new DataLoadReport(entries.Count, [.. errors], filtered, [.. notes]);
-        return new ImageFileDataset(info, Root, entries, report, options.Grayscale);
+        return new ImageFileDataset(info, Root, entries, report, options.Grayscale) { MaxImagePixels = options.MaxImagePixels };
     }
 
     /// <summary>Reads all lines of a required file; a missing file is fatal whatever the policy.</summary>

@@ -35,7 +35,7 @@ public sealed record DatasetManifest(string Name, IReadOnlyList<string> Classes,
 
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            using var doc = StrictJson.ParseFile(path);
             var r = doc.RootElement;
             if (r.ValueKind != JsonValueKind.Object)
             {
@@ -84,6 +84,10 @@ public sealed record DatasetManifest(string Name, IReadOnlyList<string> Classes,
         catch (JsonException ex)
         {
             throw new InvalidDataException($"{path}: invalid JSON at line {ex.LineNumber + 1}: {ex.Message}", ex);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw StrictJson.NotUnicode(path, ex);
         }
     }
 

@@ -161,7 +161,7 @@ public static class ManifestDataset
 
             try
             {
-                using var doc = JsonDocument.Parse(lines[i]);
+                using var doc = JsonDocument.Parse(lines[i], new JsonDocumentOptions { AllowDuplicateProperties = false });
                 var o = doc.RootElement;
                 if (o.ValueKind != JsonValueKind.Object || !o.TryGetProperty("path", out var p) || p.ValueKind != JsonValueKind.String)
                 {
@@ -182,6 +182,10 @@ public static class ManifestDataset
             catch (JsonException ex)
             {
                 result.Add((i + 1, string.Empty, [], [], $"invalid JSON: {ex.Message}"));
+            }
+            catch (InvalidOperationException ex)
+            {
+                result.Add((i + 1, string.Empty, [], [], $"text that is not valid UTF-8 / Unicode: {ex.Message}"));
             }
         }
 

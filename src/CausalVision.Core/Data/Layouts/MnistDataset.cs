@@ -94,7 +94,8 @@ public sealed class MnistDataset : IRawImageDataset
 
         int count = ReadBe(imageBytes, 4), rows = ReadBe(imageBytes, 8), cols = ReadBe(imageBytes, 12);
         var labelCount = ReadBe(labelBytes, 4);
-        if (count < 0 || rows < 1 || cols < 1 || (long)count * rows * cols != imageBytes.Length - 16)
+        // Int128: count * rows * cols of three int32 header fields cannot overflow it (a long can wrap to the file size).
+        if (count < 0 || rows < 1 || cols < 1 || (Int128)count * rows * cols != imageBytes.Length - 16)
         {
             throw new InvalidDataException($"{imagePath}: header says {count} images of {rows}x{cols} but the file holds {imageBytes.Length - 16} pixel bytes (truncated or corrupt).");
         }
