@@ -90,6 +90,7 @@ internal static class Cases
                 Tolerance = a.Double("tol", 1e-4),
                 Restarts = 1,
                 Seed = s,
+                Kernel = Enum.Parse<KMeansKernel>(a.String("kernel", "auto"), ignoreCase: true),
             };
             using var km = new KMeansModel(options);
             var sw = Stopwatch.StartNew();
@@ -108,9 +109,11 @@ internal static class Cases
             iterations.Add(km.Iterations);
         }
 
-        Result.Print(Result.TorchSharpImpl + " (CausalVision K-means)", "fit_ms", times, new Dictionary<string, object>
+        Result.Print(Result.TorchSharpImpl + " (CausalVision K-means, " + a.String("kernel", "auto") + " kernel)", "fit_ms", times, new Dictionary<string, object>
         {
             ["inertia"] = inertias.Average(),
+            ["inertia_best"] = inertias.Min(),
+            ["inertia_worst"] = inertias.Max(),
             ["iterations"] = iterations.Average(),
             ["fits"] = seeds,
         });
@@ -268,7 +271,7 @@ internal static class Cases
         }
     }
 
-    private static Tensor ReadMatrix(string path, int rows, int dim)
+    internal static Tensor ReadMatrix(string path, int rows, int dim)
     {
         var bytes = File.ReadAllBytes(path);
         if (rows <= 0 || dim <= 0 || bytes.Length != (long)rows * dim * 4)
