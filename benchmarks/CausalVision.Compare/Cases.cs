@@ -79,8 +79,10 @@ internal static class Cases
         var seeds = fromFile ? 1 : a.Int("seeds", 1);
         var first = a.Int("seed", 0);
         var times = new List<double>();
+        var cpu = new List<double>();
         var inertias = new List<double>();
         var iterations = new List<int>();
+        var proc = Process.GetCurrentProcess();
         for (var s = first; s < first + seeds; s++)
         {
             var options = new KMeansOptions
@@ -93,6 +95,8 @@ internal static class Cases
                 Kernel = Enum.Parse<KMeansKernel>(a.String("kernel", "auto"), ignoreCase: true),
             };
             using var km = new KMeansModel(options);
+            proc.Refresh();
+            var cpu0 = proc.TotalProcessorTime;
             var sw = Stopwatch.StartNew();
             if (fromFile)
             {
@@ -105,6 +109,8 @@ internal static class Cases
             }
 
             times.Add(sw.Elapsed.TotalMilliseconds);
+            proc.Refresh();
+            cpu.Add((proc.TotalProcessorTime - cpu0).TotalMilliseconds);
             inertias.Add(km.Inertia);
             iterations.Add(km.Iterations);
         }
@@ -112,6 +118,7 @@ internal static class Cases
         Result.Print(Result.TorchSharpImpl + " (CausalVision K-means, " + a.String("kernel", "auto") + " kernel)", "fit_ms", times, new Dictionary<string, object>
         {
             ["inertia"] = inertias.Average(),
+            ["cpu_values"] = cpu.ToArray(),
             ["inertia_best"] = inertias.Min(),
             ["inertia_worst"] = inertias.Max(),
             ["iterations"] = iterations.Average(),
