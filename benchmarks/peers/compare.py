@@ -120,11 +120,11 @@ def cases(a):
         common = ["--data", data, "--rows", str(a.rows), "--dim", str(a.dim), "--k", str(a.k), "--threads", t,
                   "--max-iter", "100", "--tol", "1e-4"]
         out.append(("K-means Lloyd %dx%d, K=%d, same initial centres" % (a.rows, a.dim, a.k),
-                    OURS + ["kmeans", "--init", "file", "--centres", init] + common,
+                    OURS + ["kmeans", "--init", "file", "--centres", init, "--kernel", a.kmeans_kernel] + common,
                     PY + ["benchmarks/peers/kmeans_sklearn.py", "--init", "file", "--centres", init] + common, None))
         seeds = ["--seeds", str(a.kmeans_seeds)]
         out.append(("K-means %dx%d, K=%d, each side's k-means++, mean of seeds 0-%d" % (a.rows, a.dim, a.k, a.kmeans_seeds - 1),
-                    OURS + ["kmeans", "--init", "kmeans++"] + seeds + common,
+                    OURS + ["kmeans", "--init", "kmeans++", "--kernel", a.kmeans_kernel] + seeds + common,
                     PY + ["benchmarks/peers/kmeans_sklearn.py", "--init", "kmeans++"] + seeds + common, 1))
     if "art" in a.cases:
         common = ["--rows", str(a.art_rows), "--dim", "64", "--threads", t]
@@ -172,6 +172,8 @@ def main():
     p.add_argument("--k", type=int, default=80)
     p.add_argument("--kmeans-seeds", type=int, default=12)
     p.add_argument("--art-rows", type=int, default=5000)
+    p.add_argument("--kmeans-kernel", choices=("auto", "torch", "fused", "fused256"), default="auto",
+                   help="our K-means assignment kernel (KMeansOptions.Kernel); torch = the libtorch addmm + min path")
     p.add_argument("--skip-checks", action="store_true", help="skip the peers' numeric equivalence checks")
     p.add_argument("--isa", choices=("native", "avx2"), default="native",
                    help="avx2: limit both sides to AVX2 + FMA (emulates an AVX2-only CPU on an AVX-512 one)")

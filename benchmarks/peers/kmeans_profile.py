@@ -3,7 +3,7 @@
 
 scikit-learn's Lloyd (sklearn/cluster/_k_means_lloyd.pyx) works in chunks of 256 rows: one sgemm
 -2 X C^T into a [256, K] buffer, + ||c||^2, argmin per row, and the row added to its centre's sum,
-all in one pass. Times are process CPU ms (user + system; medians): on a shared machine wall time
+all in one pass. Times are process CPU ms (user + system; least of --reps): on a shared machine wall time
 mostly measures the other tenants. This script times the same phases with numpy on the same shape, plus the sgemm
 rate (GFLOP/s = 2 N D K / time) on the whole matrix and in 256-row chunks, and one full
 scikit-learn iteration (fit with max_iter=1 minus nothing: it includes the final label pass).
@@ -11,7 +11,6 @@ Prints one JSON line.
 """
 import argparse
 import json
-import statistics
 import time
 
 import numpy as np
@@ -23,7 +22,7 @@ def timed(f, reps):
         t0 = time.process_time()
         f()
         out.append((time.process_time() - t0) * 1000.0)
-    return statistics.median(out)
+    return min(out)
 
 
 def main():
