@@ -11,7 +11,7 @@ D=artifacts/compare
 C=(--data $D/kmeans_100000x512.f32 --rows 100000 --dim 512 --k 80 --threads 1 --max-iter 100 --tol 1e-4 --init file --centres $D/kmeans_100000x512_k80_init.f32)
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 if [ "$isa" = avx2 ]; then
-  export DOTNET_EnableAVX512F=0 ATEN_CPU_CAPABILITY=avx2 MKL_ENABLE_INSTRUCTIONS=AVX2 DNNL_MAX_CPU_ISA=AVX2 OPENBLAS_CORETYPE=Haswell
+  export DOTNET_EnableAVX512=0 DOTNET_EnableAVX512F=0 ATEN_CPU_CAPABILITY=avx2 MKL_ENABLE_INSTRUCTIONS=AVX2 DNNL_MAX_CPU_ISA=AVX2 OPENBLAS_CORETYPE=Haswell
 fi
 ours() { eng/torch-env.sh dotnet artifacts/bin/CausalVision.Compare/release/CausalVision.Compare.dll kmeans "${C[@]}" --kernel "$1" | tail -1; }
 peer() { /usr/bin/python3 benchmarks/peers/kmeans_sklearn.py "${C[@]}" | tail -1; }
