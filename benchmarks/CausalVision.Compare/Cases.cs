@@ -83,8 +83,10 @@ internal static class Cases
         var seeds = fromFile ? 1 : a.Int("seeds", 1);
         var first = a.Int("seed", 0);
         var times = new List<double>();
+        var cpu = new List<double>();
         var inertias = new List<double>();
         var iterations = new List<int>();
+        var proc = Process.GetCurrentProcess();
         for (var s = first; s < first + seeds; s++)
         {
             var options = new KMeansOptions
@@ -94,8 +96,11 @@ internal static class Cases
                 Tolerance = a.Double("tol", 1e-4),
                 Restarts = 1,
                 Seed = s,
+                Kernel = Enum.Parse<KMeansKernel>(a.String("kernel", "auto"), ignoreCase: true),
             };
             using var km = new KMeansModel(options, CompareDevice.Current);
+            proc.Refresh();
+            var cpu0 = proc.TotalProcessorTime;
             var sw = Stopwatch.StartNew();
             if (fromFile)
             {
@@ -109,13 +114,18 @@ internal static class Cases
 
             CompareDevice.Sync();
             times.Add(sw.Elapsed.TotalMilliseconds);
+            proc.Refresh();
+            cpu.Add((proc.TotalProcessorTime - cpu0).TotalMilliseconds);
             inertias.Add(km.Inertia);
             iterations.Add(km.Iterations);
         }
 
-        Result.Print(Result.TorchSharpImpl + " (CausalVision K-means)", "fit_ms", times, new Dictionary<string, object>
+        Result.Print(Result.TorchSharpImpl + " (CausalVision K-means, " + a.String("kernel", "auto") + " kernel)", "fit_ms", times, new Dictionary<string, object>
         {
             ["inertia"] = inertias.Average(),
+            ["cpu_values"] = cpu.ToArray(),
+            ["inertia_best"] = inertias.Min(),
+            ["inertia_worst"] = inertias.Max(),
             ["iterations"] = iterations.Average(),
             ["fits"] = seeds,
         });
@@ -275,7 +285,7 @@ internal static class Cases
         }
     }
 
-    private static Tensor ReadMatrix(string path, int rows, int dim)
+    internal static Tensor ReadMatrix(string path, int rows, int dim)
     {
         var bytes = File.ReadAllBytes(path);
         if (rows <= 0 || dim <= 0 || bytes.Length != (long)rows * dim * 4)

@@ -4,7 +4,8 @@
 //   CausalVision.Compare resnet18-step --batch 32 --size 64 --steps 20 --warmup 3 --threads 1 [--optimizer lean|torchsharp] [--check-input true|false]
 //   CausalVision.Compare causal-head-step [--batch 16 --channels 2048 --size 7 --labels 20 --confounders 80 --model-dim 256 --heads 8 --layers 2 --ffn 1024] --steps 20 --warmup 3 --threads 1 [--work artifacts/compare/causal-head] [--export-weights DIR]
 //   CausalVision.Compare vscnet-step --batch 16 --size 32 --steps 10 --warmup 3 --threads 1 [--work DIR] [--export-weights DIR]
-//   CausalVision.Compare kmeans --data X.f32 --rows N --dim D --k 80 --init file|kmeans++ [--centres C.f32] [--seed 0] [--seeds 1]
+//   CausalVision.Compare kmeans --data X.f32 --rows N --dim D --k 80 --init file|kmeans++ [--centres C.f32] [--seed 0] [--seeds 1] [--kernel auto|torch|fused|fused256]
+//   CausalVision.Compare kmeans-profile --data X.f32 --centres C.f32 --rows N --dim D --k 80 --threads 1 [--reps 3]
 //   CausalVision.Compare art --impl naive|batched|tensor --rows 5000 --dim 64
 //   (every case but art and soak takes --device cpu|cuda; timers synchronise the device)
 //   CausalVision.Compare parity --device cuda   (every CPU/CUDA parity case of the test suite; exit 1 on a mismatch)
@@ -16,7 +17,7 @@ using CausalVision.Runtime;
 
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: CausalVision.Compare <resnet18-step|vscnet-step|causal-head-step|kmeans|art|onnx-resnet18|onnx-probe|soak|parity> [--options]");
+    Console.Error.WriteLine("usage: CausalVision.Compare <resnet18-step|vscnet-step|causal-head-step|kmeans|kmeans-profile|art|onnx-resnet18|onnx-probe|soak|parity> [--options]");
     return 2;
 }
 
@@ -40,6 +41,7 @@ try
         "vscnet-step" => VscNetStepCase.Run(a),
         "causal-head-step" => CausalHeadStepCase.Run(a),
         "kmeans" => Cases.KMeansFit(a),
+        "kmeans-profile" => KMeansProfile.Run(a),
         "art" => Cases.ArtFit(a),
         "soak" => Cases.Soak(a),
         "parity" => ParityCommand.Run(a),

@@ -26,6 +26,42 @@ OURS = os.environ.get("CAUSALVISION_COMPARE_OURS",
                       "eng/torch-env.sh dotnet artifacts/bin/CausalVision.Compare/release/CausalVision.Compare.dll").split()
 PY = os.environ.get("CAUSALVISION_COMPARE_PY", "/usr/bin/python3").split()
 MALLOC_TUNED = "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824"
+# --isa avx2: both sides limited to AVX2 + FMA on an AVX-512 CPU (the .NET JIT: DOTNET_EnableAVX512 in .NET 10, the
+# older DOTNET_EnableAVX512F no longer turns Vector512 off; libtorch's ATen kernels and its
+# bundled MKL, oneDNN, OpenBLAS's kernel choice), to measure what an AVX2-only CPU gets.
+AVX2_ENV = {"DOTNET_EnableAVX512": "0", "DOTNET_EnableAVX512F": "0", "ATEN_CPU_CAPABILITY": "avx2", "MKL_ENABLE_INSTRUCTIONS": "AVX2",
+            "DNNL_MAX_CPU_ISA": "AVX2", "OPENBLAS_CORETYPE": "Haswell"}
+
+
+def cpu_description(isa):
+    """Vendor, model and vector ISA of this CPU (from /proc/cpuinfo), e.g. 'AuthenticAMD AMD EPYC (family 25 model 17),
+    AVX-512 (F, BW, VL) + AVX2 + FMA'. The vector ISA decides which kernels run on both sides, so the table is per CPU."""
+    info = {}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if ":" in line:
+                    k, v = line.split(":", 1)
+                    info.setdefault(k.strip(), v.strip())
+    except OSError:
+        return platform.processor() or platform.machine()
+    flags = set(info.get("flags", "").split())
+    vec = []
+    if "avx512f" in flags:
+        vec.append("AVX-512 (" + ", ".join(x[6:].upper() for x in ("avx512f", "avx512bw", "avx512vl", "avx512dq") if x in flags) + ")")
+    vec += [name for flag, name in (("avx2", "AVX2"), ("fma", "FMA")) if flag in flags]
+    text = (f"{info.get('vendor_id', '?')} {info.get('model name', '?')} (family {info.get('cpu family', '?')} "
+            f"model {info.get('model', '?')}), {' + '.join(vec) or 'no AVX2'}")
+    if isa == "avx2":
+        text += "; AVX2-only emulated on both sides (" + " ".join(f"{k}={v}" for k, v in AVX2_ENV.items()) + ")"
+    return text
+
+
+def load_average():
+    try:
+        return open("/proc/loadavg").read().split()[0]
+    except OSError:
+        return "?"
 
 
 def run(cmd, env):
@@ -98,11 +134,11 @@ def cases(a):
         common = ["--data", data, "--rows", str(a.rows), "--dim", str(a.dim), "--k", str(a.k), "--threads", t,
                   "--max-iter", "100", "--tol", "1e-4"]
         out.append(("K-means Lloyd %dx%d, K=%d, same initial centres" % (a.rows, a.dim, a.k),
-                    OURS + ["kmeans", "--init", "file", "--centres", init] + common,
+                    OURS + ["kmeans", "--init", "file", "--centres", init, "--kernel", a.kmeans_kernel] + common,
                     PY + ["benchmarks/peers/kmeans_sklearn.py", "--init", "file", "--centres", init] + common, None))
         seeds = ["--seeds", str(a.kmeans_seeds)]
         out.append(("K-means %dx%d, K=%d, each side's k-means++, mean of seeds 0-%d" % (a.rows, a.dim, a.k, a.kmeans_seeds - 1),
-                    OURS + ["kmeans", "--init", "kmeans++"] + seeds + common,
+                    OURS + ["kmeans", "--init", "kmeans++", "--kernel", a.kmeans_kernel] + seeds + common,
                     PY + ["benchmarks/peers/kmeans_sklearn.py", "--init", "kmeans++"] + seeds + common, 1))
     if "art" in a.cases and not gpu:
         common = ["--rows", str(a.art_rows), "--dim", "64", "--threads", t]
@@ -160,13 +196,20 @@ def main():
     p.add_argument("--k", type=int, default=80)
     p.add_argument("--kmeans-seeds", type=int, default=12)
     p.add_argument("--art-rows", type=int, default=5000)
+    p.add_argument("--kmeans-kernel", choices=("auto", "torch", "fused", "fused256"), default="auto",
+                   help="our K-means assignment kernel (KMeansOptions.Kernel); torch = the libtorch addmm + min path")
     p.add_argument("--skip-checks", action="store_true", help="skip the peers' numeric equivalence checks")
     p.add_argument("--device", default="cpu", help="cpu or cuda: both sides run there (CUDA needs torch >= 2.0 on the peer side)")
+    p.add_argument("--isa", choices=("native", "avx2"), default="native",
+                   help="avx2: limit both sides to AVX2 + FMA (emulates an AVX2-only CPU on an AVX-512 one)")
     a = p.parse_args()
     a.cases = a.cases.split(",")
     os.makedirs(OUT, exist_ok=True)
     env = dict(os.environ, OMP_NUM_THREADS=str(a.threads), MKL_NUM_THREADS=str(a.threads),
                OPENBLAS_NUM_THREADS=str(a.threads))
+    if a.isa == "avx2":
+        env.update(AVX2_ENV)
+    load_start = load_average()
     if not a.skip_checks:
         equivalence_checks(a, env)
     rows = []
@@ -178,13 +221,20 @@ def main():
                 res[side].append(run(cmd, env))
         med = {s: statistics.median([v for x in res[s] for v in x["values"]]) for s in res}
         extra = {}
+        # Process CPU time per fit where a side reports it: on a shared, oversubscribed machine it is far less noisy
+        # than wall time (with one thread per side, wall = CPU + time spent waiting for a core).
+        if all(any("cpu_values" in x for x in res[s]) for s in res):
+            cpu = {s: statistics.median([v for x in res[s] for v in x.get("cpu_values", [])]) for s in res}
+            extra.update(ours_cpu_ms=round(cpu["ours"], 2), peer_cpu_ms=round(cpu["peer"], 2),
+                         cpu_ratio=round(cpu["ours"] / cpu["peer"], 3))
         for s in res:
             # The range of all timed values, so that noise can be told from a difference.
             vals = [v for x in res[s] for v in x["values"]]
             extra[f"{s}_range"] = "%.4g-%.4g" % (min(vals), max(vals))
         for s in res:
             # Side facts (inertia, clusters, per-phase medians ...): the median over rounds when numeric.
-            for key in ("inertia", "iterations", "clusters", "params", "fwd_ms", "bwd_ms", "opt_ms", "faults_per_step", "gpu_peak_mib", "gpu_live_mib"):
+            for key in ("inertia", "inertia_best", "inertia_worst", "iterations", "clusters", "params", "fwd_ms", "bwd_ms",
+                        "opt_ms", "faults_per_step", "gpu_peak_mib", "gpu_live_mib"):
                 vals = [x[key] for x in res[s] if key in x]
                 if vals:
                     extra[f"{s}_{key}"] = statistics.median(vals) if isinstance(vals[0], (int, float)) else vals[-1]
@@ -194,13 +244,8 @@ def main():
         rows.append(row)
         print(json.dumps(row), flush=True)
 
-    machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, {platform.platform()}"
-    try:
-        with open("/proc/cpuinfo") as f:
-            model = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
-        machine = f"{model}, {os.cpu_count()} cores, {platform.platform()}"
-    except (OSError, StopIteration):
-        pass
+    machine = f"{cpu_description(a.isa)}, {os.cpu_count()} cores, {platform.platform()}; load average (1 min) " \
+              f"{load_start} at start, {load_average()} at end"
     keys = list(dict.fromkeys(k for r in rows for k in r))
     with open(os.path.join(OUT, "compare.csv"), "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=keys)
@@ -219,7 +264,7 @@ def main():
                 f"peers' BLAS: {blas}.\n\n")
         f.write("| case | metric | CausalVision | median | peer | median | ratio (ours/peer) | notes |\n|---|---|---|---|---|---|---|---|\n")
         for r in rows:
-            notes = ", ".join(f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items() if k.startswith(("ours_", "peer_")) and k not in ("ours_impl", "ours_median", "peer_impl", "peer_median"))
+            notes = ", ".join(f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items() if k.startswith(("ours_", "peer_", "cpu_")) and k not in ("ours_impl", "ours_median", "peer_impl", "peer_median"))
             f.write(f"| {r['case']} | {r['metric']} | {r['ours_impl']} | {r['ours_median']} | {r['peer_impl']} | {r['peer_median']} | {r['ratio']} | {notes} |\n")
     print(open(os.path.join(OUT, "compare.md")).read())
 

@@ -23,6 +23,12 @@ namespace CausalVision.Clustering.KMeans;
 /// <see cref="KMeansOptions.ChunkElements"/> distance entries, so 100k x 512 with K = 80 runs in a
 /// fixed, small working set. Inertia and the tolerance are accumulated in float64.
 /// </para>
+/// <para>
+/// float32 data on the CPU takes the fused kernel by default (<see cref="KMeansOptions.Kernel"/>): one pass per
+/// Lloyd iteration computes the distances in register tiles (AVX-512 or AVX2 + FMA, chosen at run time), the
+/// argmin and the float64 centre sums, with no [N, K] matrix; decisions closer than the float32 rounding bound
+/// are recomputed in float64. It uses <c>torch.get_num_threads()</c> threads. Other dtypes and devices use libtorch.
+/// </para>
 /// <para>Shapes: data [N, D] (float32 or float64); centres [K, D]; labels [N].</para>
 /// </remarks>
 public sealed class KMeans : IDisposable
@@ -329,6 +335,12 @@ public sealed class KMeans : IDisposable
     // Mean per-feature (biased) variance, accumulated in float64 over row chunks (no full float64 copy).
     private double MeanVariance(Tensor x)
     {
+        if (FusedLanes(x) > 0 && x.shape[0] > 0)
+        {
+            using var xc = x.contiguous();
+            return FusedAssign.MeanVariance(xc);
+        }
+
         using var scope = NewDisposeScope();
         var n = x.shape[0];
         var d = x.shape[1];
@@ -374,6 +386,16 @@ public sealed class KMeans : IDisposable
 
     private (Tensor Labels, Tensor MinDist) Assign(Tensor x, Tensor c)
     {
+        var lanes = FusedLanes(x);
+        if (lanes > 0)
+        {
+            var xc = x.contiguous();
+            var fusedLabels = empty(x.shape[0], ScalarType.Int64, x.device);
+            var fusedMin = empty(x.shape[0], x.dtype, x.device);
+            FusedAssign.Run(xc, new FusedCentres(c, lanes), fusedLabels, fusedMin, null, null, torch.get_num_threads());
+            return (fusedLabels, fusedMin);
+        }
+
         var n = x.shape[0];
         var k = c.shape[0];
         var labels = empty(n, ScalarType.Int64, x.device);
@@ -434,8 +456,75 @@ public sealed class KMeans : IDisposable
         return c;
     }
 
+    // The fused kernel's float32 lanes for this data (16 or 8), or 0 for libtorch.
+    private int FusedLanes(Tensor x)
+    {
+        if (options.Kernel == KMeansKernel.Torch || x.device_type != DeviceType.CPU || x.dtype != ScalarType.Float32
+            || x.dim() != 2 || x.shape[1] == 0 || !FusedAssign.IsSupported)
+        {
+            return 0;
+        }
+
+        return options.Kernel == KMeansKernel.Fused256 ? (FusedAssign.Has256 ? 8 : 0) : FusedAssign.Lanes(allow512: true);
+    }
+
+    // Lloyd with the fused kernel: assignment and float64 centre sums in one pass over the rows per iteration.
+    private (int Iterations, bool Converged) LloydFused(Tensor x, ref Tensor c, double tolAbs, int lanes)
+    {
+        var k = options.Clusters;
+        var n = x.shape[0];
+        var d = (int)x.shape[1];
+        var threads = torch.get_num_threads();
+        using var xc = x.contiguous();
+        using var minD = empty(n, x.dtype, x.device);
+        var current = empty(n, ScalarType.Int64, x.device);
+        var previous = empty(n, ScalarType.Int64, x.device);
+        var sums = new double[(long)k * d];
+        var counts = new long[k];
+        try
+        {
+            for (var it = 1; it <= options.MaxIterations; it++)
+            {
+                using var iterScope = NewDisposeScope();
+                Array.Clear(sums);
+                Array.Clear(counts);
+                FusedAssign.Run(xc, new FusedCentres(c, lanes), current, minD, sums, counts, threads);
+                var sumsT = tensor(sums, new long[] { k, d }, float64);
+                var countsT = tensor(Array.ConvertAll(counts, v => (double)v), float64);
+                if (Array.IndexOf(counts, 0L) >= 0)
+                {
+                    RepairEmpty(xc, current, minD, sumsT, countsT);
+                }
+
+                var next = (sumsT / countsT.unsqueeze(1)).to(x.dtype);
+                var shift = (next - c).pow(2).sum(float64).item<double>();
+                var same = it > 1 && previous.equal(current).all().item<bool>();
+                c.Dispose();
+                c = next.MoveToOuterDisposeScope();
+                (current, previous) = (previous, current);
+                if (same || shift <= tolAbs)
+                {
+                    return (it, true);
+                }
+            }
+
+            return (options.MaxIterations, false);
+        }
+        finally
+        {
+            current.Dispose();
+            previous.Dispose();
+        }
+    }
+
     private (int Iterations, bool Converged) Lloyd(Tensor x, ref Tensor c, double tolAbs)
     {
+        var lanes = FusedLanes(x);
+        if (lanes > 0)
+        {
+            return LloydFused(x, ref c, tolAbs, lanes);
+        }
+
         var k = options.Clusters;
         Tensor? previous = null;
         try
@@ -480,7 +569,7 @@ public sealed class KMeans : IDisposable
 
         var far = minD.topk((int)Math.Min(e, minD.shape[0])).indexes;
         var m = far.shape[0];
-        var farRows = x.index_select(0, far);
+        var farRows = x.index_select(0, far).to(sums.dtype);
         var oldLabels = labels.index_select(0, far);
         ScalarSafe.IndexAdd_(sums, 0, oldLabels, farRows, -1.0);
         ScalarSafe.IndexAdd_(counts, 0, oldLabels, ones(m, counts.dtype, counts.device), -1.0);

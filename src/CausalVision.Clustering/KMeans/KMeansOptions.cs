@@ -58,6 +58,13 @@ public sealed class KMeansOptions
     [Range(0, int.MaxValue)]
     public int InitSize { get; set; }
 
+    /// <summary>
+    /// Gets or sets the assignment kernel of the CPU float32 path: <see cref="KMeansKernel.Auto"/> picks the fused SIMD
+    /// kernel where the CPU has AVX-512 or AVX2 + FMA, else libtorch. A run-time choice: not saved with the model.
+    /// </summary>
+    /// <value>Default <see cref="KMeansKernel.Auto"/>.</value>
+    public KMeansKernel Kernel { get; set; } = KMeansKernel.Auto;
+
     /// <summary>Returns a copy of these options.</summary>
     /// <returns>The copy.</returns>
     public KMeansOptions Clone() => (KMeansOptions)MemberwiseClone();
@@ -74,6 +81,7 @@ public sealed class KMeansOptions
         Check(BatchSize >= 1, nameof(BatchSize), BatchSize);
         Check(MiniBatchEpochs >= 1, nameof(MiniBatchEpochs), MiniBatchEpochs);
         Check(InitSize >= 0, nameof(InitSize), InitSize);
+        Check(Enum.IsDefined(Kernel), nameof(Kernel), (int)Kernel);
     }
 
     private static void Check(bool ok, string name, double value)
@@ -83,4 +91,23 @@ public sealed class KMeansOptions
             throw new ArgumentException($"KMeansOptions.{name} = {value} is out of range.", name);
         }
     }
+}
+
+/// <summary>How <see cref="KMeans"/> finds the nearest centres on the CPU.</summary>
+public enum KMeansKernel
+{
+    /// <summary>The fused SIMD kernel for float32 data on the CPU when the CPU has AVX-512 or AVX2 + FMA; libtorch otherwise.</summary>
+    Auto,
+
+    /// <summary>Always libtorch: one addmm per row chunk, then min over the [rows, K] distances.</summary>
+    Torch,
+
+    /// <summary>
+    /// The fused kernel (float32 CPU data; other data falls back to libtorch): register-tiled distances, argmin and centre
+    /// sums in one pass, no [N, K] matrix, float32 decisions within rounding error recomputed in float64.
+    /// </summary>
+    Fused,
+
+    /// <summary>As <see cref="Fused"/> restricted to 256-bit vectors (AVX2 + FMA) even where AVX-512 is present.</summary>
+    Fused256,
 }
