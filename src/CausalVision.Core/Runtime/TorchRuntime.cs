@@ -93,6 +93,11 @@ public static class TorchRuntime
             return $"TorchSharp could not load: TorchSharp-cpu ships a Linux native library for x86_64 only, and this machine is {RuntimeInformation.OSArchitecture}.";
         }
 
+        if (LibStdCxxCheck.SystemLibraryTooOld)
+        {
+            return $"TorchSharp could not load: this machine's libstdc++ lacks {LibStdCxxCheck.RequiredVersion} (GCC 13+), which TorchSharp 0.107 needs. Fix: {LibStdCxxCheck.Fix}.";
+        }
+
         if (RuntimeInformation.IsOSPlatform(OSPlatform.Linux))
         {
             return "TorchSharp could not load its native library. The usual cause on Debian 12 / Ubuntu 22.04 is a libstdc++ older than GCC 13 (GLIBCXX_3.4.32 missing): run the process through eng/torch-env.sh (./build.sh does), or install libstdc++6 >= 13. Also check that the app references TorchSharp-cpu (or a CUDA backend package).";
