@@ -118,8 +118,10 @@ internal static class NativeSetup
             $"the libtorch CPU backend (TorchSharp-cpu {TorchSharpVersion}, libtorch {LibTorchVersion}, ~600 MB) is not in the NuGet cache {PackagesFolder}; run `causalvision setup` once.");
 
         // Loading libtorch by full path makes its dependencies (found through its $ORIGIN run path)
-        // resident, so TorchSharp's LibTorchSharp, shipped with the tool, binds to them by name.
-        NativeLibrary.Load(Path.Combine(dir, LibraryFile));
+        // resident, so TorchSharp's LibTorchSharp, shipped with the tool, binds to them by name. When
+        // that fails (an old libstdc++ with the fix turned off), TorchRuntime.EnsureAvailable, called
+        // next, explains it in the words a package user gets.
+        NativeLibrary.TryLoad(Path.Combine(dir, LibraryFile), out _);
     }
 
     private static IEnumerable<string> SelfCommand()
