@@ -40,6 +40,13 @@ public sealed class ToolInstallTests
             var env = Run(exe, ["env", "--", "true"], work);
             Assert.True(env.Code == 0, "causalvision env -- true failed:\n" + env.Output);
 
+            // A real command from the installed package (no libtorch needed): a tiny benchmark export.
+            var data = Path.Combine(work, "data");
+            var export = Run(exe, ["export-benchmark", "--train-size", "10", "--test-size", "10", "--image-size", "32", "--out", data], work);
+            Assert.True(export.Code == 0, "causalvision export-benchmark failed:\n" + export.Output);
+            Assert.True(File.Exists(Path.Combine(data, "dataset.json")));
+            Assert.Equal(10, Directory.GetFiles(Path.Combine(data, "test_ood"), "*.png").Length);
+
             // The command's own exit code comes back, and bad input is exit code 2 with one line.
             Assert.Equal(3, Run(exe, ["env", "--", "sh", "-c", "exit 3"], work).Code);
             var bad = Run(exe, ["quickstart", "--epochs", "0"], work);
