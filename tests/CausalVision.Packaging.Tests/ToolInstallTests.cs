@@ -28,7 +28,8 @@ public sealed class ToolInstallTests
                 <?xml version="1.0" encoding="utf-8"?>
                 <configuration><packageSources><clear /><add key="local" value="{feed}" /></packageSources></configuration>
                 """);
-            var install = Run("dotnet", ["tool", "install", "CausalVision.Cli", "--version", version, "--tool-path", tools, "--configfile", config], work);
+            // A private packages folder: a tool packed again with the same version is never taken from a cache.
+            var install = Run("dotnet", ["tool", "install", "CausalVision.Cli", "--version", version, "--tool-path", tools, "--configfile", config], work, Path.Combine(work, "packages"));
             Assert.True(install.Code == 0, "dotnet tool install failed:\n" + install.Output);
 
             var exe = Path.Combine(tools, OperatingSystem.IsWindows() ? "causalvision.exe" : "causalvision");
@@ -59,7 +60,7 @@ public sealed class ToolInstallTests
         }
     }
 
-    private static (int Code, string Output) Run(string file, IReadOnlyList<string> args, string directory)
+    private static (int Code, string Output) Run(string file, IReadOnlyList<string> args, string directory, string? packages = null)
     {
         var info = new ProcessStartInfo(file)
         {
@@ -75,6 +76,11 @@ public sealed class ToolInstallTests
 
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         info.Environment["DOTNET_NOLOGO"] = "1";
+        if (packages is not null)
+        {
+            info.Environment["NUGET_PACKAGES"] = packages;
+        }
+
         using var process = Process.Start(info)!;
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEnd();
