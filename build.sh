@@ -3,10 +3,10 @@
 # eng/torch-env.sh, which gives it a new enough libstdc++ on Debian 12 / Ubuntu 22.04.
 #
 #   ./build.sh test                 restore, build, run every test project, print the summary
-#   ./build.sh quickstart [args]    the main job: samples/QuickStart (generate, train, report)
+#   ./build.sh quickstart [args]    the main job (generate, train, report) via the causalvision tool
 #   ./build.sh train [args]         samples/Train (any manifest dataset)
 #   ./build.sh bench [filter]       BenchmarkDotNet suites, e.g. ./build.sh bench '*Gcn*'
-#   ./build.sh pack                 the three NuGet packages into artifacts/packages
+#   ./build.sh pack                 the three NuGet packages and the causalvision tool into artifacts/packages
 #   ./build.sh compare [args]       side by side with PyTorch / scikit-learn (installs the peers)
 #   ./build.sh soak [args]          1,000-step memory soak: live tensors and RSS must stay flat
 #   ./build.sh fuzz [--iterations N] the parser fuzz suite with N mutations per format (default 100000)
@@ -40,8 +40,10 @@ case "$cmd" in
     exit "$status"
     ;;
   quickstart)
-    dotnet build samples/QuickStart -c Release -nologo -v quiet
-    exec "$ENV" dotnet run --project samples/QuickStart -c Release --no-build -- "$@" ;;
+    # The causalvision tool's quickstart: the same job (samples/QuickStart/QuickStartJob.cs) and
+    # numbers as samples/QuickStart; the tool re-runs itself under the libstdc++ fix when needed.
+    dotnet build src/CausalVision.Cli -c Release -nologo -v quiet
+    exec "$ROOT/artifacts/bin/CausalVision.Cli/release/causalvision" quickstart "$@" ;;
   train)
     dotnet build samples/Train -c Release -nologo -v quiet
     exec "$ENV" dotnet run --project samples/Train -c Release --no-build -- "$@" ;;

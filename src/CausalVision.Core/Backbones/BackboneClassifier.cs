@@ -53,6 +53,7 @@ public sealed class BackboneClassifier : nn.Module<Tensor, Tensor>
     /// <returns>The classifier; the caller disposes it.</returns>
     public static BackboneClassifier Create(string backboneName, int numClasses, BackboneOptions? options = null, double dropout = 0.0)
     {
+        Runtime.TorchRuntime.EnsureAvailable(); // one clear message (the fix) instead of a native trace
         ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 1);
         var backbone = Backbones.Create(backboneName, options);
         try

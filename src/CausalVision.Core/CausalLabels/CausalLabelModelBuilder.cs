@@ -165,6 +165,7 @@ public sealed class CausalLabelModelBuilder
     /// <exception cref="ArgumentException">Invalid settings; the message names the setting.</exception>
     public CausalLabelModel Build()
     {
+        Runtime.TorchRuntime.EnsureAvailable(); // one clear message (the fix) instead of a native trace
         if (built)
         {
             throw new InvalidOperationException("CausalLabelModelBuilder is single-use: Build() was already called; create a new builder.");

@@ -52,6 +52,7 @@ public sealed class CausalLabelTrainer : IDisposable
     /// <exception cref="ArgumentException">Invalid options, a Causal model without a dictionary builder, or a device that is unknown or absent (e.g. "cuda" on a CPU-only machine).</exception>
     public CausalLabelTrainer(CausalLabelModel model, CausalLabelTrainerOptions? options = null, IConfounderDictionaryBuilder? dictionaryBuilder = null, IProgress<TrainingProgress>? progress = null)
     {
+        TorchRuntime.EnsureAvailable(); // one clear message (the fix) instead of a native trace
         ArgumentNullException.ThrowIfNull(model);
         this.options = options?.Clone() ?? new CausalLabelTrainerOptions();
         this.options.Validate();

@@ -74,6 +74,16 @@ public static class TorchRuntime
 
     private static Exception? TryLoad()
     {
+        // Known to fail: do not let TorchSharp print its load trace (and copy ~600 MB of libtorch
+        // next to the app while probing) before the one-sentence fix. A newer libstdc++ supplied
+        // through LD_LIBRARY_PATH / LD_PRELOAD is trusted and tried.
+        if (LibStdCxxCheck.SystemLibraryTooOld
+            && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("LD_LIBRARY_PATH"))
+            && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("LD_PRELOAD")))
+        {
+            return new DllNotFoundException($"The system libstdc++ lacks {LibStdCxxCheck.RequiredVersion}; TorchSharp's native library was not loaded.");
+        }
+
         try
         {
             torch.InitializeDeviceType(DeviceType.CPU);
@@ -91,6 +101,11 @@ public static class TorchRuntime
         if (RuntimeInformation.IsOSPlatform(OSPlatform.Linux) && RuntimeInformation.OSArchitecture != Architecture.X64)
         {
             return $"TorchSharp could not load: TorchSharp-cpu ships a Linux native library for x86_64 only, and this machine is {RuntimeInformation.OSArchitecture}.";
+        }
+
+        if (LibStdCxxCheck.SystemLibraryTooOld)
+        {
+            return $"TorchSharp could not load: this machine's libstdc++ lacks {LibStdCxxCheck.RequiredVersion} (GCC 13+), which TorchSharp 0.107 needs. Fix: {LibStdCxxCheck.Fix}.";
         }
 
         if (RuntimeInformation.IsOSPlatform(OSPlatform.Linux))

@@ -48,6 +48,7 @@ public sealed class ClassifierTrainer
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     public ClassifierTrainer(nn.Module<Tensor, Tensor> model, TrainerOptions? options = null)
     {
+        TorchRuntime.EnsureAvailable(); // one clear message (the fix) instead of a native trace
         ArgumentNullException.ThrowIfNull(model);
         this.options = (options ?? new TrainerOptions()).Clone();
         this.options.Validate();

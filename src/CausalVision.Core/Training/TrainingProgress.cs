@@ -23,4 +23,27 @@ public sealed record TrainingProgress(
 {
     /// <summary>Gets the fraction of this stage done, in [0, 1].</summary>
     public double Fraction => Epochs <= 0 || Steps <= 0 ? 0 : Math.Clamp(((Epoch - 1) + (double)Step / Steps) / Epochs, 0, 1);
+
+    /// <summary>
+    /// One readable line, e.g. <c>stage 1 epoch 2/4 step 31/32 loss 0.4213 lr 0.001 00:12 acc1 0.8125</c>
+    /// (the stage only when non-zero, the metrics only on an epoch's last report; invariant culture).
+    /// </summary>
+    /// <returns>The line.</returns>
+    public override string ToString()
+    {
+        var line = new System.Text.StringBuilder();
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        if (Stage != 0)
+        {
+            line.Append(c, $"stage {Stage} ");
+        }
+
+        line.Append(c, $"epoch {Epoch}/{Epochs} step {Step}/{Steps} loss {Loss:F4} lr {LearningRate:G4} {Elapsed:hh\\:mm\\:ss}");
+        foreach (var (name, value) in Metrics)
+        {
+            line.Append(c, $" {name} {value:F4}");
+        }
+
+        return line.ToString();
+    }
 }

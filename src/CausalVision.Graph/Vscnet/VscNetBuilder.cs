@@ -149,6 +149,7 @@ public sealed class VscNetBuilder
     /// <exception cref="InvalidOperationException">The builder was already used.</exception>
     public VscNet Build()
     {
+        Runtime.TorchRuntime.EnsureAvailable(); // one clear message (the fix) instead of a native trace
         ThrowIfBuilt();
         var problems = new List<string>(options.Problems());
         if (tags is null || tags.Length == 0)

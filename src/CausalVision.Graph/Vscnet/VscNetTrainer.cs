@@ -51,6 +51,7 @@ public sealed class VscNetTrainer : IDisposable
     /// <exception cref="ArgumentException">The model's training options are invalid.</exception>
     public VscNetTrainer(VscNet model)
     {
+        TorchRuntime.EnsureAvailable(); // one clear message (the fix) instead of a native trace
         ArgumentNullException.ThrowIfNull(model);
         this.model = model ?? throw new ArgumentNullException(nameof(model));
         training = model.Options.Training;

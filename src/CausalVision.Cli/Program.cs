@@ -1,0 +1,178 @@
+// causalvision: the CausalVision command-line tool (a dotnet tool).
+//
+//   causalvision quickstart [--epochs 4 ...]      the QuickStart job: IID vs OOD of a ResNet-18 baseline
+//   causalvision export-benchmark --out DIR       the built-in benchmark as a manifest dataset folder
+//   causalvision predict IMAGE... [--model DIR]   top classes of images with a trained baseline
+//   causalvision evaluate --data DIR [--split S]  metrics of a trained baseline on a manifest split
+//   causalvision setup                            restore the libtorch CPU backend into the NuGet cache
+//   causalvision env -- COMMAND [ARGS...]         run any command with the libstdc++ fix
+//
+// Exit codes: 0 success, 2 bad input (one line on stderr); `env` passes the command's code through.
+using System.CommandLine;
+using System.Globalization;
+using CausalVision.Cli;
+using CausalVision.Data;
+using CausalVision.Samples;
+using CausalVision.Synthetic;
+
+var root = new RootCommand("CausalVision: causal image classification on TorchSharp. Commands that train or predict load libtorch; on Debian 12 / Ubuntu 22.04 the tool re-runs itself under the libstdc++ fix (see `env`).");
+
+// --- env ------------------------------------------------------------------------------------------
+var envCommand = new Argument<string[]>("command") { Description = "The command and its arguments (after --).", Arity = ArgumentArity.OneOrMore, CaptureRemainingTokens = true };
+var env = new Command("env", "Run any command with the libstdc++ fix TorchSharp needs on Debian 12 / Ubuntu 22.04 (a private mount namespace overlays Debian 13's libstdc++; nothing on the machine changes). Example: causalvision env -- dotnet run") { envCommand };
+env.SetAction(r => NativeSetup.RunUnderFix(r.GetRequiredValue(envCommand)));
+root.Add(env);
+
+// --- setup ----------------------------------------------------------------------------------------
+var setup = new Command("setup", $"Restore the libtorch CPU backend (TorchSharp-cpu {NativeSetup.TorchSharpVersion}, ~600 MB) into the NuGet cache once; the tool loads it from there.");
+setup.SetAction(_ => NativeSetup.RestoreBackend());
+root.Add(setup);
+
+// --- quickstart -----------------------------------------------------------------------------------
+var defaults = new QuickStartSettings();
+Option<int> IntOption(string name, int value, int min, string description)
+{
+    var o = new Option<int>(name) { Description = description, DefaultValueFactory = _ => value };
+    o.Validators.Add(r =>
+    {
+        if (r.GetValueOrDefault<int>() < min)
+        {
+            r.AddError($"{name} must be an integer >= {min}.");
+        }
+    });
+    return o;
+}
+
+var epochs = IntOption("--epochs", defaults.Epochs, 1, "Training epochs.");
+var seed = IntOption("--seed", defaults.Seed, 0, "Seed of the data, the initialisation and the shuffling.");
+var trainSize = IntOption("--train-size", defaults.TrainSize, 10, "Training images.");
+var testSize = IntOption("--test-size", defaults.TestSize, 10, "Images in each test split (test_iid, test_ood).");
+var imageSize = IntOption("--image-size", defaults.ImageSize, 32, "Square image side in pixels.");
+var batch = IntOption("--batch", defaults.BatchSize, 1, "Batch size.");
+var lr = new Option<double>("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => defaults.LearningRate };
+lr.Validators.Add(r =>
+{
+    if (!(r.GetValueOrDefault<double>() > 0))
+    {
+        r.AddError("--lr must be a positive number.");
+    }
+});
+var device = new Option<string>("--device") { Description = "cpu, cuda, cuda:N or auto (CUDA when present; the choice is printed).", DefaultValueFactory = _ => "cpu" };
+var outDir = new Option<string>("--out") { Description = "Output folder: metrics.json, model.json, last.ckpt.", DefaultValueFactory = _ => defaults.Out };
+var quickstart = new Command("quickstart", "Generate the built-in benchmark, train the ResNet-18 baseline and report Acc@1 on test_iid vs test_ood (the same job and numbers as samples/QuickStart).")
+{
+    epochs, seed, trainSize, testSize, imageSize, batch, lr, device, outDir,
+};
+quickstart.SetAction(r => Torch(args, () =>
+{
+    var s = new QuickStartSettings
+    {
+        Epochs = r.GetValue(epochs),
+        Seed = r.GetValue(seed),
+        TrainSize = r.GetValue(trainSize),
+        TestSize = r.GetValue(testSize),
+        ImageSize = r.GetValue(imageSize),
+        BatchSize = r.GetValue(batch),
+        LearningRate = r.GetValue(lr),
+        Device = ResolveDevice(r.GetRequiredValue(device)),
+        Out = r.GetRequiredValue(outDir),
+    };
+    CliProgress.Run("resnet18", (progress, log) => QuickStartJob.Run(s, progress, log));
+    return 0;
+}));
+root.Add(quickstart);
+
+// --- export-benchmark -----------------------------------------------------------------------------
+var exportOut = new Option<string>("--out") { Description = "Output folder (created; existing files are overwritten).", DefaultValueFactory = _ => Path.Combine("data", "synthetic") };
+var spurious = new Option<double>("--spurious") { Description = "P(background = the class's context) in train and test_iid.", DefaultValueFactory = _ => 0.9 };
+spurious.Validators.Add(r =>
+{
+    var v = r.GetValueOrDefault<double>();
+    if (!(v >= 0 && v <= 1))
+    {
+        r.AddError("--spurious must be in [0, 1].");
+    }
+});
+var export = new Command("export-benchmark", "Write the built-in benchmark as a manifest dataset folder: dataset.json, one CSV per split (path,labels,tags) and one PNG per image; `evaluate --data` and samples/Train (--layout manifest) read it.")
+{
+    seed, trainSize, testSize, imageSize, spurious, exportOut,
+};
+export.SetAction(r =>
+{
+    var bench = SyntheticBenchmark.Generate(new SyntheticBenchmarkOptions
+    {
+        Seed = r.GetValue(seed),
+        ImageSize = r.GetValue(imageSize),
+        TrainSize = r.GetValue(trainSize),
+        TestIidSize = r.GetValue(testSize),
+        TestOodSize = r.GetValue(testSize),
+        SpuriousCorrelation = r.GetValue(spurious),
+    });
+    var manifest = bench.WriteToDisk(r.GetRequiredValue(exportOut));
+    Console.WriteLine($"Wrote {string.Join(", ", bench.Splits.Select(s => $"{s.Name} {s.Count}"))} images of {bench.Options.ImageSize}x{bench.Options.ImageSize}: {manifest}");
+    return 0;
+});
+root.Add(export);
+
+// --- predict / evaluate ---------------------------------------------------------------------------
+var modelDir = new Option<string>("--model") { Description = "Folder of a trained baseline (model.json + last.ckpt, as `quickstart` writes).", DefaultValueFactory = _ => defaults.Out };
+var images = new Argument<string[]>("images") { Description = "PNG or JPEG files.", Arity = ArgumentArity.OneOrMore };
+var top = IntOption("--top", 3, 1, "Classes to show per image.");
+var predict = new Command("predict", "Top classes (softmax scores) of image files with a trained baseline.") { images, modelDir, top, device };
+predict.SetAction(r => Torch(args, () =>
+{
+    var rows = BaselineModel.Predict(r.GetRequiredValue(modelDir), r.GetRequiredValue(images), ResolveDevice(r.GetRequiredValue(device)), r.GetValue(top));
+    foreach (var (path, ranked) in rows)
+    {
+        Console.WriteLine($"{path}  " + string.Join("  ", ranked.Select(x => string.Create(CultureInfo.InvariantCulture, $"{x.Label} {x.Score:P1}"))));
+    }
+
+    return 0;
+}));
+root.Add(predict);
+
+var data = new Option<string>("--data") { Description = "A manifest dataset folder (dataset.json), e.g. from export-benchmark.", Required = true };
+var split = new Option<string>("--split") { Description = "The split to score.", DefaultValueFactory = _ => "test_ood" };
+var evaluate = new Command("evaluate", "Score a trained baseline on a split of a manifest dataset (Acc@1, Acc@5).") { data, split, modelDir, batch, device };
+evaluate.SetAction(r => Torch(args, () =>
+{
+    var metrics = BaselineModel.Evaluate(r.GetRequiredValue(modelDir), r.GetRequiredValue(data), r.GetRequiredValue(split), ResolveDevice(r.GetRequiredValue(device)), r.GetValue(batch));
+    Console.WriteLine($"{r.GetRequiredValue(split)}: " + string.Join("  ", metrics.Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value:F4}"))));
+    return 0;
+}));
+root.Add(evaluate);
+
+// --- run ------------------------------------------------------------------------------------------
+var parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+{
+    // One line: the most specific error (an unknown token says more than "command missing").
+    var error = parsed.Errors.FirstOrDefault(e => e.Message.Contains("Unrecognized", StringComparison.Ordinal)) ?? parsed.Errors[0];
+    Console.Error.WriteLine($"causalvision: {error.Message} Try 'causalvision --help'.");
+    return 2;
+}
+
+try
+{
+    return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (Exception ex) when (ex is UsageException or ArgumentException or InvalidDataException or IOException or InvalidOperationException or KeyNotFoundException)
+{
+    Console.Error.WriteLine($"causalvision: {ex.Message.Split('\n')[0]}");
+    return 2;
+}
+
+// Commands that load libtorch: re-run under the libstdc++ fix when needed, else load it here.
+static int Torch(string[] args, Func<int> body) => NativeSetup.EnsureTorch(args) ?? body();
+
+// "auto" prints what it picked, so a run on the CPU is never a surprise.
+static string ResolveDevice(string name)
+{
+    var picked = CausalVision.Runtime.TorchRuntime.ResolveDevice(name);
+    if (name.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase))
+    {
+        Console.Error.WriteLine($"causalvision: device auto -> {picked} ({(TorchSharp.torch.cuda.is_available() ? "CUDA available" : "CUDA not available")})");
+    }
+
+    return picked.ToString();
+}
