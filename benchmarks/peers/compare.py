@@ -29,8 +29,8 @@ MALLOC_TUNED = "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold
 # --isa avx2: both sides limited to AVX2 + FMA on an AVX-512 CPU (the .NET JIT: DOTNET_EnableAVX512 in .NET 10, the
 # older DOTNET_EnableAVX512F no longer turns Vector512 off; libtorch's ATen kernels and its
 # bundled MKL, oneDNN, OpenBLAS's kernel choice), to measure what an AVX2-only CPU gets.
-AVX2_ENV = {"DOTNET_EnableAVX512": "0", "DOTNET_EnableAVX512F": "0", "ATEN_CPU_CAPABILITY": "avx2", "MKL_ENABLE_INSTRUCTIONS": "AVX2",
-            "DNNL_MAX_CPU_ISA": "AVX2", "OPENBLAS_CORETYPE": "Haswell"}
+AVX2_ENV = {"DOTNET_EnableAVX512": "0", "DOTNET_EnableAVX512F": "0", "ATEN_CPU_CAPABILITY": "avx2",
+            "MKL_ENABLE_INSTRUCTIONS": "AVX2", "DNNL_MAX_CPU_ISA": "AVX2", "OPENBLAS_CORETYPE": "Haswell"}
 
 
 def cpu_description(isa):

@@ -251,6 +251,25 @@ public sealed class KMeansFusedKernelTests
     }
 
     [Fact]
+    public void Fit_Float64Data_LibtorchPathSameClustersAsFloat32Fused()
+    {
+        manual_seed(23);
+        using var centres = randn(6, 16) * 8;
+        using var labelsTrue = randint(6, 900, dtype: ScalarType.Int64);
+        using var x = centres.index_select(0, labelsTrue) + randn(900, 16);
+        using var x64 = x.to(ScalarType.Float64);
+        using var init = x.narrow(0, 0, 6).clone();
+        using var fused = new KMeansModel(new KMeansOptions { Clusters = 6 }).Fit(x, init);
+        using var viaTorch = new KMeansModel(new KMeansOptions { Clusters = 6 }).Fit(x64, init);
+        using var pf = fused.Predict(x);
+        using var pt = viaTorch.Predict(x64);
+        Assert.Equal(pf.data<long>().ToArray(), pt.data<long>().ToArray());
+        Assert.Equal(viaTorch.Inertia, fused.Inertia, 1e-5 * viaTorch.Inertia);
+        using var ct = viaTorch.GetCenters();
+        Assert.Equal(ScalarType.Float64, ct.dtype);
+    }
+
+    [Fact]
     public void Fit_FusedEmptyCluster_ReseededFromFarthestPoint()
     {
         using var x = tensor(new float[] { 0, 0, 1, 0, 0, 1, 10, 10, 11, 10 }, new long[] { 5, 2 });

@@ -77,6 +77,7 @@ public sealed class KMeansTests
         Assert.Equal(1024, o.BatchSize);
         Assert.Equal(10, o.MiniBatchEpochs);
         Assert.Equal(0, o.InitSize);
+        Assert.Equal(KMeansKernel.Auto, o.Kernel);
         var e = Assert.Throws<ArgumentException>(() => new KMeansModel(new KMeansOptions { Clusters = 0 }));
         Assert.Contains("KMeansOptions.Clusters", e.Message);
     }
