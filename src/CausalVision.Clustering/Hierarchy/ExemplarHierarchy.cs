@@ -353,6 +353,11 @@ public sealed class ExemplarHierarchy : IDisposable
                 throw new InvalidDataException("Corrupt exemplar hierarchy: inconsistent shapes.");
             }
 
+            if (new[] { protos, tagDist, classDist, min, max }.Any(t => !t.isfinite().all().item<bool>()))
+            {
+                throw new InvalidDataException("Corrupt exemplar hierarchy: NaN or infinite values.");
+            }
+
             return new ExemplarHierarchy(
                 protos.DetachFromDisposeScope(), tags, classes, tagDist.DetachFromDisposeScope(), classDist.DetachFromDisposeScope(),
                 counts, min.DetachFromDisposeScope(), max.DetachFromDisposeScope(), tagCount, classCount, clusterCount);

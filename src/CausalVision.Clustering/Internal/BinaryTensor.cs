@@ -240,7 +240,7 @@ internal static class BinaryTensor
         var s = r.BaseStream;
         if (s.CanSeek && bytes > s.Length - s.Position)
         {
-            throw new InvalidDataException($"Corrupt {what} header: {bytes} bytes declared, {s.Length - s.Position} left in the file.");
+            throw new InvalidDataException($"Truncated or corrupt {what}: {bytes} bytes declared, {s.Length - s.Position} left in the file.");
         }
     }
 }

@@ -372,69 +372,67 @@ public static class SafeTensors
 
     private static SafeTensorsHeader ParseHeader(JsonDocument doc, long dataLength, long dataStart, string source)
     {
+        if (doc.RootElement.ValueKind != JsonValueKind.Object)
         {
-            if (doc.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                throw Bad(source, null, $"header must be a JSON object, not {doc.RootElement.ValueKind}.");
-            }
-
-            var entries = new List<SafeTensorsEntry>();
-            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var property in doc.RootElement.EnumerateObject())
-            {
-                if (!seen.Add(property.Name))
-                {
-                    throw Bad(source, property.Name, "name appears twice in the header.");
-                }
-
-                if (property.Name == MetadataKey)
-                {
-                    if (property.Value.ValueKind != JsonValueKind.Object)
-                    {
-                        throw Bad(source, null, "__metadata__ must be an object of strings.");
-                    }
-
-                    foreach (var m in property.Value.EnumerateObject())
-                    {
-                        if (m.Value.ValueKind != JsonValueKind.String)
-                        {
-                            throw Bad(source, null, $"__metadata__ value of '{m.Name}' must be a string.");
-                        }
-
-                        metadata[m.Name] = m.Value.GetString()!;
-                    }
-
-                    continue;
-                }
-
-                entries.Add(ParseEntry(property, dataLength, source));
-            }
-
-            entries.Sort((a, b) => a.Begin != b.Begin ? a.Begin.CompareTo(b.Begin) : a.End.CompareTo(b.End));
-            long expectedBegin = 0;
-            for (var i = 0; i < entries.Count; i++)
-            {
-                if (i > 0 && entries[i].Begin < entries[i - 1].End)
-                {
-                    throw Bad(source, entries[i].Name, $"data_offsets [{entries[i].Begin}, {entries[i].End}) overlap tensor '{entries[i - 1].Name}' [{entries[i - 1].Begin}, {entries[i - 1].End}).");
-                }
-
-                if (entries[i].Begin != expectedBegin)
-                {
-                    throw Bad(source, entries[i].Name, $"data_offsets [{entries[i].Begin}, {entries[i].End}) leave a gap after byte {expectedBegin} of the data section.");
-                }
-
-                expectedBegin = entries[i].End;
-            }
-
-            if (expectedBegin != dataLength)
-            {
-                throw Bad(source, null, $"the tensors cover {expectedBegin} of the {dataLength} data byte(s); the rest is unaccounted for.");
-            }
-
-            return new SafeTensorsHeader(entries, metadata, dataStart);
+            throw Bad(source, null, $"header must be a JSON object, not {doc.RootElement.ValueKind}.");
         }
+
+        var entries = new List<SafeTensorsEntry>();
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var property in doc.RootElement.EnumerateObject())
+        {
+            if (!seen.Add(property.Name))
+            {
+                throw Bad(source, property.Name, "name appears twice in the header.");
+            }
+
+            if (property.Name == MetadataKey)
+            {
+                if (property.Value.ValueKind != JsonValueKind.Object)
+                {
+                    throw Bad(source, null, "__metadata__ must be an object of strings.");
+                }
+
+                foreach (var m in property.Value.EnumerateObject())
+                {
+                    if (m.Value.ValueKind != JsonValueKind.String)
+                    {
+                        throw Bad(source, null, $"__metadata__ value of '{m.Name}' must be a string.");
+                    }
+
+                    metadata[m.Name] = m.Value.GetString()!;
+                }
+
+                continue;
+            }
+
+            entries.Add(ParseEntry(property, dataLength, source));
+        }
+
+        entries.Sort((a, b) => a.Begin != b.Begin ? a.Begin.CompareTo(b.Begin) : a.End.CompareTo(b.End));
+        long expectedBegin = 0;
+        for (var i = 0; i < entries.Count; i++)
+        {
+            if (i > 0 && entries[i].Begin < entries[i - 1].End)
+            {
+                throw Bad(source, entries[i].Name, $"data_offsets [{entries[i].Begin}, {entries[i].End}) overlap tensor '{entries[i - 1].Name}' [{entries[i - 1].Begin}, {entries[i - 1].End}).");
+            }
+
+            if (entries[i].Begin != expectedBegin)
+            {
+                throw Bad(source, entries[i].Name, $"data_offsets [{entries[i].Begin}, {entries[i].End}) leave a gap after byte {expectedBegin} of the data section.");
+            }
+
+            expectedBegin = entries[i].End;
+        }
+
+        if (expectedBegin != dataLength)
+        {
+            throw Bad(source, null, $"the tensors cover {expectedBegin} of the {dataLength} data byte(s); the rest is unaccounted for.");
+        }
+
+        return new SafeTensorsHeader(entries, metadata, dataStart);
     }
 
     private static SafeTensorsEntry ParseEntry(JsonProperty property, long dataLength, string source)

@@ -66,6 +66,8 @@ public sealed class ClusteringFileFuzzTests
             using var loaded = ExemplarHierarchy.Load(new MemoryStream(bytes));
             Assert.Equal(loaded.Count, loaded.PrototypeClasses.Count);
             Assert.True(loaded.Prototypes.isfinite().all().item<bool>());
+            Assert.True(loaded.TagDistribution.isfinite().all().item<bool>());
+            Assert.True(loaded.FeatureMax.isfinite().all().item<bool>());
         }, seed: 13);
     }
 }
