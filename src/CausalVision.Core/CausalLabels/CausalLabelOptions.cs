@@ -15,6 +15,13 @@ public enum InterventionForm
     Grounded,
 
     /// <summary>
+    /// The grounded form with the weights renormalised, w_c = softmax_c(W_q x_i . W_k c / sqrt(d) + log P(c)),
+    /// so that they sum to 1 and the confounder term has the scale of W_v c (VC R-CNN's weights sum
+    /// to at most max_c P(c), about 1/K).
+    /// </summary>
+    GroundedNormalized,
+
+    /// <summary>
     /// The slides read literally: sum_c P(c) fc2(CA(q, X + c, X + c)). Depends on the dictionary
     /// only through E_P[c] (the softmax ignores a constant added to every key).
     /// </summary>

@@ -108,7 +108,7 @@ public sealed class ConfounderIntervention : nn.Module<Tensor, Tensor, Tensor>
         ConfounderDim = dc;
         crossAttn = new LabelAttention(dim, heads, dropout);
         fc2 = new GroupWiseLinear(numLabels, dim);
-        if (form == InterventionForm.Grounded)
+        if (form is InterventionForm.Grounded or InterventionForm.GroundedNormalized)
         {
             wq = nn.Linear(dim, dim);
             wk = nn.Linear(dc, dim);
@@ -133,6 +133,8 @@ public sealed class ConfounderIntervention : nn.Module<Tensor, Tensor, Tensor>
 
     /// <summary>Gets how the dictionary enters the intervention.</summary>
     public InterventionForm Form { get; }
+
+    private bool IsGrounded => Form is InterventionForm.Grounded or InterventionForm.GroundedNormalized;
 
     /// <summary>Gets the number of confounders K (the dictionary's current size; see <see cref="SwapDictionary"/>).</summary>
     public int NumConfounders => (int)Centres.shape[0];
@@ -244,7 +246,7 @@ public sealed class ConfounderIntervention : nn.Module<Tensor, Tensor, Tensor>
         var (b, shared) = Check(features, queries);
         using var scope = NewDisposeScope();
         var q = shared ? queries.unsqueeze(0) : queries;
-        if (Form == InterventionForm.Grounded)
+        if (IsGrounded)
         {
             var grounded = GroundedMemory(features);                              // [B, L, d]
             return fc2.call(crossAttn.call(q, grounded, grounded)).MoveToOuterDisposeScope();
@@ -272,7 +274,7 @@ public sealed class ConfounderIntervention : nn.Module<Tensor, Tensor, Tensor>
         var (_, shared) = Check(features, queries);
         using var scope = NewDisposeScope();
         var q = shared ? queries.unsqueeze(0) : queries;
-        if (Form == InterventionForm.Grounded)
+        if (IsGrounded)
         {
             var grounded = GroundedMemoryPerConfounder(features);
             return fc2.call(crossAttn.ForwardExplicit(q, grounded, grounded)).MoveToOuterDisposeScope();
@@ -310,7 +312,8 @@ public sealed class ConfounderIntervention : nn.Module<Tensor, Tensor, Tensor>
     }
 
     /// <summary>
-    /// The grounded memory z_i = x_i + sum_c softmax_c(W_q x_i . W_k c / sqrt(d)) P(c) W_v c.
+    /// The grounded memory z_i = x_i + sum_c softmax_c(W_q x_i . W_k c / sqrt(d)) P(c) W_v c
+    /// (<see cref="InterventionForm.GroundedNormalized"/>: the weights divided by their sum).
     /// </summary>
     /// <param name="features">X [B, L, d].</param>
     /// <returns>Z [B, L, d] (a fresh tensor).</returns>
@@ -318,7 +321,7 @@ public sealed class ConfounderIntervention : nn.Module<Tensor, Tensor, Tensor>
     public Tensor GroundedMemory(Tensor features)
     {
         ArgumentNullException.ThrowIfNull(features);
-        if (Form != InterventionForm.Grounded)
+        if (!IsGrounded)
         {
             throw new InvalidOperationException($"The grounded memory exists only in the grounded form; this module is {Form}.");
         }
@@ -328,7 +331,9 @@ public sealed class ConfounderIntervention : nn.Module<Tensor, Tensor, Tensor>
         var keys = wk!.call(centres);                                             // [K, d]
         var values = wv!.call(centres);                                           // [K, d]
         var scores = torch.matmul(wq!.call(features), keys.t()) / Math.Sqrt(Dim); // [B, L, K]
-        var weights = scores.softmax(-1) * Prior.to(features.dtype);              // [B, L, K]
+        var weights = Form == InterventionForm.GroundedNormalized
+            ? (scores + Prior.to(features.dtype).clamp_min(1e-30).log()).softmax(-1) // softmax_c P(c) / sum
+            : scores.softmax(-1) * Prior.to(features.dtype);                      // [B, L, K]
         return (features + torch.matmul(weights, values)).MoveToOuterDisposeScope();
     }
 
@@ -354,11 +359,27 @@ public sealed class ConfounderIntervention : nn.Module<Tensor, Tensor, Tensor>
             denominator = denominator is null ? exps[i] : denominator + exps[i];
         }
 
+        // GroundedNormalized: divide by sum_c softmax_c P(c), so the weights sum to 1.
+        Tensor? normaliser = null;
+        if (Form == InterventionForm.GroundedNormalized)
+        {
+            for (var i = 0; i < NumConfounders; i++)
+            {
+                var w = exps[i] / denominator! * Prior[i].to(features.dtype);
+                normaliser = normaliser is null ? w : normaliser + w;
+            }
+        }
+
         var z = features.alias();
         for (var i = 0; i < NumConfounders; i++)
         {
             var value = wv!.call(centres[i].unsqueeze(0)).squeeze(0);             // [d]
             var weight = exps[i] / denominator! * Prior[i].to(features.dtype);    // [B, L]
+            if (Form == InterventionForm.GroundedNormalized)
+            {
+                weight = weight / normaliser!;
+            }
+
             z = z + weight.unsqueeze(-1) * value;
         }
 

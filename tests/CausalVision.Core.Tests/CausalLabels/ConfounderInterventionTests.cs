@@ -8,6 +8,8 @@ public sealed class ConfounderInterventionTests
     [Theory]
     [InlineData(InterventionForm.Grounded, false, null)]
     [InlineData(InterventionForm.Grounded, true, 24)]
+    [InlineData(InterventionForm.GroundedNormalized, false, null)]
+    [InlineData(InterventionForm.GroundedNormalized, true, 24)]
     [InlineData(InterventionForm.LayerNorm, false, null)]
     [InlineData(InterventionForm.Literal, false, null)]
     [InlineData(InterventionForm.LayerNorm, true, null)]
@@ -43,6 +45,7 @@ public sealed class ConfounderInterventionTests
 
     [Theory]
     [InlineData(InterventionForm.Grounded)]
+    [InlineData(InterventionForm.GroundedNormalized)]
     [InlineData(InterventionForm.LayerNorm)]
     public void Forward_GroundedOrLayerNorm_ChangesWhenDictionaryIsReplacedByPriorMean(InterventionForm form)
     {
@@ -105,11 +108,13 @@ public sealed class ConfounderInterventionTests
         TensorAssert.Close(exp, z, atol: 1e-5, rtol: 0);
     }
 
-    [Fact]
-    public void Grounded_FiniteDifferences_MatchAutogradInFloat64()
+    [Theory]
+    [InlineData(InterventionForm.Grounded)]
+    [InlineData(InterventionForm.GroundedNormalized)]
+    public void Grounded_FiniteDifferences_MatchAutogradInFloat64(InterventionForm form)
     {
         manual_seed(23);
-        using var m = new ConfounderIntervention(Labels, Dim, Heads, K, 24, InterventionForm.Grounded, 0.0);
+        using var m = new ConfounderIntervention(Labels, Dim, Heads, K, 24, form, 0.0);
         m.to(float64);
         m.eval();
         var (centres, prior) = Dictionary(24);
@@ -165,6 +170,39 @@ public sealed class ConfounderInterventionTests
         }
 
         Assert.True(named["w_k.weight"].grad!.abs().sum().item<double>() > 0, "W_k gets no gradient: the dictionary is unused.");
+    }
+
+    [Fact]
+    public void GroundedMemory_NormalizedWithIdenticalCentres_AddsTheFullValue()
+    {
+        // Renormalised weights sum to 1: K copies of one centre c give z = x + W_v c exactly, while
+        // the VC R-CNN weights give x + (sum_c P(c) / K) W_v c = x + W_v c / K.
+        manual_seed(19);
+        using var m = new ConfounderIntervention(Labels, Dim, Heads, K, null, InterventionForm.GroundedNormalized, 0.0);
+        using var plain = new ConfounderIntervention(Labels, Dim, Heads, K, null, InterventionForm.Grounded, 0.0);
+        using (no_grad())
+        {
+            var source = m.named_parameters().ToDictionary(t => t.name, t => t.parameter);
+            foreach (var (name, p) in plain.named_parameters())
+            {
+                p.copy_(source[name]);
+            }
+        }
+
+        using var c = randn(1, Dim);
+        using var centres = c.expand(K, Dim).contiguous();
+        using var prior = tensor(new float[] { 0.5f, 0.3f, 0.2f });
+        m.SetDictionary(centres, prior);
+        plain.SetDictionary(centres, prior);
+        using var x = randn(2, Labels, Dim);
+        var wv = m.named_parameters().First(t => t.name == "w_v.weight").parameter;
+        using var value = c.matmul(wv.t());
+        using var expected = x + value;
+        using var z = m.GroundedMemory(x);
+        TensorAssert.Close(expected, z, atol: 1e-5, rtol: 0);
+        using var expectedPlain = x + (value / K);
+        using var zPlain = plain.GroundedMemory(x);
+        TensorAssert.Close(expectedPlain, zPlain, atol: 1e-5, rtol: 0);
     }
 
     [Fact]
@@ -267,6 +305,7 @@ public sealed class ConfounderInterventionTests
 
     [Theory]
     [InlineData(InterventionForm.Grounded)]
+    [InlineData(InterventionForm.GroundedNormalized)]
     [InlineData(InterventionForm.LayerNorm)]
     public void ForwardBackward_NoLeakedTensors(InterventionForm form)
     {
@@ -278,7 +317,7 @@ public sealed class ConfounderInterventionTests
         {
             using var y = m.call(x, q);
             using var slow = m.ForwardPerConfounder(x, q);
-            if (form == InterventionForm.Grounded)
+            if (form != InterventionForm.LayerNorm)
             {
                 using var z = m.GroundedMemory(x);
             }
