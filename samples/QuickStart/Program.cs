@@ -1,6 +1,6 @@
 // CausalVision QuickStart: does a standard CNN learn the object or the background?
 //
-// Read this file top to bottom like a notebook. It
+// Read this file (the options) and then QuickStartJob.cs (the job) top to bottom like a notebook. It
 //   1. generates the built-in synthetic benchmark in memory (no download, deterministic by seed):
 //      each class is a "recipe" of 2-3 coloured shapes, and in the training data the background
 //      texture ("context") agrees with the class 90% of the time - a spurious shortcut;
@@ -10,10 +10,11 @@
 //      model learned the background instead of the objects: the problem the causal models of
 //      CausalVision address.
 //
-// Run it with `./build.sh quickstart`, or with options (these are the defaults):
+// Run it with `./build.sh quickstart` (the causalvision tool's quickstart: this same job), or with
+// options (these are the defaults):
 //   ./build.sh quickstart --epochs 4 --train-size 2000 --test-size 1000 --seed 1 --device cpu --out artifacts/quickstart
+//   eng/torch-env.sh dotnet run --project samples/QuickStart -c Release -- --epochs 4 ...   (this program)
 // Results go to <out>/metrics.json (and the model to <out>/last.ckpt, described by <out>/model.json).
-// The job itself is QuickStartJob.cs, read on from there.
 //
 // What to expect (seed 1, defaults): about 65 s of training on an idle 2-core machine (measured);
 // Acc@1 about 90% on test_iid but about 23% on test_ood (chance: 10%). Sliced

@@ -165,14 +165,5 @@ catch (Exception ex) when (ex is UsageException or ArgumentException or InvalidD
 // Commands that load libtorch: re-run under the libstdc++ fix when needed, else load it here.
 static int Torch(string[] args, Func<int> body) => NativeSetup.EnsureTorch(args) ?? body();
 
-// "auto" prints what it picked, so a run on the CPU is never a surprise.
-static string ResolveDevice(string name)
-{
-    var picked = CausalVision.Runtime.TorchRuntime.ResolveDevice(name);
-    if (name.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase))
-    {
-        Console.Error.WriteLine($"causalvision: device auto -> {picked} ({(TorchSharp.torch.cuda.is_available() ? "CUDA available" : "CUDA not available")})");
-    }
-
-    return picked.ToString();
-}
+// Checks the name early; "auto" prints what it picked (TorchRuntime.Log), so a CPU run is no surprise.
+static string ResolveDevice(string name) => CausalVision.Runtime.TorchRuntime.ResolveDevice(name).ToString();

@@ -17,6 +17,7 @@ namespace CausalVision.Runtime;
 public static class TorchRuntime
 {
     private static readonly Lazy<Exception?> LoadError = new(TryLoad, LazyThreadSafetyMode.ExecutionAndPublication);
+    private static int autoReported;
 
     /// <summary>Gets a value indicating whether the native backend loaded.</summary>
     public static bool IsAvailable => LoadError.Value is null;
@@ -54,7 +55,9 @@ public static class TorchRuntime
         var n = name.Trim().ToLowerInvariant();
         if (n == "auto")
         {
-            return torch.cuda.is_available() ? torch.CUDA : torch.CPU;
+            var cuda = torch.cuda.is_available();
+            ReportAuto(cuda ? "cuda (CUDA available)" : "cpu (CUDA not available in this process)");
+            return cuda ? torch.CUDA : torch.CPU;
         }
 
         if (n.StartsWith("cuda", StringComparison.Ordinal) && !torch.cuda.is_available())
@@ -69,6 +72,24 @@ public static class TorchRuntime
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             throw new ArgumentException($"Unknown device '{name}'; use 'cpu', 'cuda', 'cuda:N' or 'auto'.", nameof(name), ex);
+        }
+    }
+
+    /// <summary>
+    /// Gets or sets where the runtime reports its choices: one line the first time <c>"auto"</c> is
+    /// resolved in a process (e.g. <c>CausalVision: device "auto" -> cpu (CUDA not available in this
+    /// process)</c>). Standard error by default; set a logger's method, or null for silence.
+    /// </summary>
+    public static Action<string>? Log { get; set; } = static line => Console.Error.WriteLine(line);
+
+    /// <summary>Lets the next "auto" resolution report again (tests).</summary>
+    internal static void ResetAutoReport() => Interlocked.Exchange(ref autoReported, 0);
+
+    private static void ReportAuto(string choice)
+    {
+        if (Interlocked.Exchange(ref autoReported, 1) == 0)
+        {
+            Log?.Invoke($"CausalVision: device \"auto\" -> {choice}");
         }
     }
 

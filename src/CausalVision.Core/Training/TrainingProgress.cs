@@ -25,7 +25,7 @@ public sealed record TrainingProgress(
     public double Fraction => Epochs <= 0 || Steps <= 0 ? 0 : Math.Clamp(((Epoch - 1) + (double)Step / Steps) / Epochs, 0, 1);
 
     /// <summary>
-    /// One readable line, e.g. <c>stage 1 epoch 2/4 step 31/32 loss 0.4213 lr 0.001 00:12 acc1 0.8125</c>
+    /// One readable line, e.g. <c>stage 1 epoch 2/4 step 31/32 loss 0.4213 lr 0.001 00:00:12 acc1 0.8125</c>
     /// (the stage only when non-zero, the metrics only on an epoch's last report; invariant culture).
     /// </summary>
     /// <returns>The line.</returns>
