@@ -43,7 +43,7 @@ public sealed class CausalLabelControlSet
     /// <value>Default empty (the full sweep is 20, 40, 60, 100).</value>
     public IList<int> SweepK { get; set; } = [];
 
-    /// <summary>Gets or sets a value indicating whether the trained grounded model is scored after a test-time dictionary swap.</summary>
+    /// <summary>Gets or sets a value indicating whether the trained grounded models (both weightings) are scored after a test-time dictionary swap.</summary>
     /// <value>Default true.</value>
     public bool DictionarySwap { get; set; } = true;
 }
@@ -133,7 +133,7 @@ public static class CausalLabelControls
 
         foreach (var form in set.Forms)
         {
-            Causal($"Causal {form} K={set.K}", form, set.K, DictionaryControl.None, set.DictionarySwap && form == InterventionForm.Grounded);
+            Causal($"Causal {form} K={set.K}", form, set.K, DictionaryControl.None, set.DictionarySwap && form is InterventionForm.Grounded or InterventionForm.GroundedNormalized);
         }
 
         foreach (var control in set.Controls)
