@@ -11,7 +11,7 @@ public sealed class BackbonesTests : IDisposable
     public void Dispose() => Directory.Delete(dir, recursive: true);
 
     [Fact]
-    public void Names_BuiltIns_AreTheFiveCanonicalNames()
+    public void Names_BuiltIns_AreTheCanonicalNames()
     {
         Assert.Equal(["resnet18", "resnet18-imagenet", "resnet50", "vit_base_patch16", "vit_small_patch16", "vit_tiny_patch16"], Registry.Names);
     }
