@@ -59,7 +59,8 @@ public sealed class FeatureHeadTrainer
 
         random.manual_seed(options.Seed);
         using var linear = nn.Linear(d, c);
-        using var optimizer = optim.Adam(linear.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
+        // LeanAdam: TorchSharp's Adam update bit for bit, with its Scalars owned across the native calls.
+        using var optimizer = new LeanAdam(linear.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
         Tensor x, y, g;
         using (NewDisposeScope())
         {

@@ -155,20 +155,31 @@ internal static class LeanAdamUpdate
         }
 
         step += 1;
+
+        // Every Scalar is owned here until the parameter is done: an implicit double -> Scalar temporary can be
+        // finalised by the GC while libtorch still reads it (another thread's allocation is enough), which
+        // aborted a run inside TorchSharp's own Adam step (toFloat at c10/core/Scalar.h). Same values, same
+        // kernels: the update stays bit-identical to TorchSharp's.
         if (decoupled != 0)
         {
-            param.mul_(1 - (lr * decoupled));
+            using var keep = (1 - (lr * decoupled)).ToScalar();
+            param.mul_(keep);
         }
 
         var biasCorrection1 = 1 - Math.Pow(beta1, step);
         var biasCorrection2 = 1 - Math.Pow(beta2, step);
         if (l2 != 0)
         {
-            grad = grad.add(param, alpha: l2);
+            using var l2Scalar = l2.ToScalar();
+            grad = grad.add(param, alpha: l2Scalar);
         }
 
-        expAvg.mul_(beta1).add_(grad, alpha: 1 - beta1);
-        expAvgSq.mul_(beta2).addcmul_(grad, conjugate ? grad.conj() : grad, value: 1 - beta2);
+        using var beta1Scalar = beta1.ToScalar();
+        using var oneMinusBeta1 = (1 - beta1).ToScalar();
+        using var beta2Scalar = beta2.ToScalar();
+        using var oneMinusBeta2 = (1 - beta2).ToScalar();
+        expAvg.mul_(beta1Scalar).add_(grad, alpha: oneMinusBeta1);
+        expAvgSq.mul_(beta2Scalar).addcmul_(grad, conjugate ? grad.conj() : grad, value: oneMinusBeta2);
         var second = expAvgSq;
         if (amsgrad)
         {
@@ -180,7 +191,10 @@ internal static class LeanAdamUpdate
         }
 
         // sqrt(v) / c + eps with the division in place: the same kernels and order as TorchSharp's (v.sqrt() / c).add_(eps).
-        var denom = second.sqrt().div_(Math.Sqrt(biasCorrection2)).add_(eps);
-        param.addcdiv_(expAvg, denom, value: -(lr / biasCorrection1));
+        using var correction2 = Math.Sqrt(biasCorrection2).ToScalar();
+        using var epsScalar = eps.ToScalar();
+        using var stepSize = (-(lr / biasCorrection1)).ToScalar();
+        var denom = second.sqrt().div_(correction2).add_(epsScalar);
+        param.addcdiv_(expAvg, denom, value: stepSize);
     }
 }
