@@ -36,6 +36,7 @@ var settings = new Dictionary<string, string>(StringComparer.Ordinal)
     ["--batch"] = "64",
     ["--lr"] = "0.001",
     ["--device"] = "cpu",
+    ["--backbone"] = "auto",
     ["--out"] = Path.Combine("artifacts", "quickstart"),
 };
 for (var i = 0; i < args.Length; i++)
@@ -95,6 +96,7 @@ try
             BatchSize = batchSize,
             LearningRate = lr,
             Device = settings["--device"],
+            Backbone = settings["--backbone"],
             Out = outDir,
         },
         new ConsoleProgress("resnet18"),

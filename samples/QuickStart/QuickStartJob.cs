@@ -36,6 +36,10 @@ public sealed record QuickStartSettings
     /// <summary>Gets the learning rate.</summary>
     public double LearningRate { get; init; } = 1e-3;
 
+    /// <summary>Gets the backbone: "auto" (the default) is the pretrained ImageNet ResNet-18 (<c>resnet18-imagenet</c>) when
+    /// its package is in the NuGet folder, else <c>resnet18</c> from random initialisation; or any registry name.</summary>
+    public string Backbone { get; init; } = "auto";
+
     /// <summary>Gets the device name ("cpu", "cuda", "auto").</summary>
     public string Device { get; init; } = "cpu";
 
@@ -81,9 +85,14 @@ public static class QuickStartJob
         var evalTransform = new TransformPipeline(new Normalize());
 
         // --- 2. Model ---------------------------------------------------------------------------
-        // torchvision's ResNet-18 (11 M parameters, random initialisation) with its standard stem:
-        // 64 px images become a 2x2 feature map, which keeps a CPU epoch short. The head is linear.
-        using var model = BackboneClassifier.Create("resnet18", bench.Info.ClassCount, new BackboneOptions { ImageSize = s.ImageSize, Seed = s.Seed });
+        // A ResNet-18 (11 M parameters) with its standard stem: 64 px images become a 2x2 feature map, which keeps
+        // a CPU epoch short. By default it starts from ML.NET's ImageNet weights when that package is restored
+        // (the samples restore it), else from random initialisation. The head is linear.
+        var backboneName = ImageNetResNet18.ResolveAutoName(s.Backbone);
+        log.WriteLine(backboneName == ImageNetResNet18.RegistryName
+            ? $"Backbone: {backboneName} (ImageNet weights from {ImageNetResNet18.FindModelPath()})."
+            : $"Backbone: {backboneName}{(backboneName == "resnet18" ? " (random initialisation; `dotnet add package Microsoft.ML.DnnImageFeaturizer.ResNet18 --version 0.24.0` gives the pretrained resnet18-imagenet)" : string.Empty)}.");
+        using var model = BackboneClassifier.Create(backboneName, bench.Info.ClassCount, new BackboneOptions { ImageSize = s.ImageSize, Seed = s.Seed });
 
         // --- 3. Train ---------------------------------------------------------------------------
         // Adam with weight decay 1e-3 (as VSCNet); a higher learning rate than VSCNet's 5e-4 suits
@@ -177,7 +186,7 @@ public static class QuickStartJob
         File.WriteAllText(path, JsonSerializer.Serialize(report, json));
 
         // What `causalvision predict` / `evaluate` need to rebuild the model around last.ckpt.
-        var description = new { backbone = "resnet18", classes = bench.Info.Classes, imageSize = s.ImageSize, seed = s.Seed, checkpoint = ClassifierTrainer.CheckpointFileName };
+        var description = new { backbone = backboneName, classes = bench.Info.Classes, imageSize = s.ImageSize, seed = s.Seed, checkpoint = ClassifierTrainer.CheckpointFileName };
         File.WriteAllText(Path.Combine(s.Out, ModelFileName), JsonSerializer.Serialize(description, json));
         log.WriteLine($"Metrics: {path}   checkpoint: {result.CheckpointPath}");
         return path;

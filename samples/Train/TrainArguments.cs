@@ -16,7 +16,8 @@ public sealed class TrainArguments
           --split-train NAME   training split (default per layout: train, train2017 for coco)
           --split-test NAME    evaluation split (default per layout: test, test_iid for manifest/synthetic when present, val2017 for coco)
           --model NAME         model recipe (default baseline); see the list below
-          --backbone NAME      resnet18 | resnet18-imagenet | resnet50 | vit_tiny_patch16 | vit_small_patch16 | vit_base_patch16 (default resnet18)
+          --backbone NAME      auto | resnet18 | resnet18-imagenet | resnet50 | vit_tiny_patch16 | vit_small_patch16 | vit_base_patch16
+                               (default auto: resnet18-imagenet when its package is restored, else resnet18)
           --epochs N           epochs (default 10)
           --batch N            batch size (default 64)
           --lr X               Adam learning rate (default 5e-4; x0.1 every 4 epochs)
@@ -207,7 +208,7 @@ public sealed class TrainArguments
             SplitTrain = Str("--split-train"),
             SplitTest = Str("--split-test"),
             Model = (Str("--model") ?? "baseline").ToLowerInvariant(),
-            Backbone = (Str("--backbone") ?? "resnet18").ToLowerInvariant(),
+            Backbone = global::CausalVision.Backbones.ImageNetResNet18.ResolveAutoName((Str("--backbone") ?? "auto").ToLowerInvariant()),
             Epochs = Int("--epochs", 1) ?? 10,
             Batch = Int("--batch", 1) ?? 64,
             LearningRate = lr,

@@ -59,9 +59,10 @@ lr.Validators.Add(r =>
 });
 var device = new Option<string>("--device") { Description = "cpu, cuda, cuda:N or auto (CUDA when present; the choice is printed).", DefaultValueFactory = _ => "cpu" };
 var outDir = new Option<string>("--out") { Description = "Output folder: metrics.json, model.json, last.ckpt.", DefaultValueFactory = _ => defaults.Out };
+var backboneOption = new Option<string>("--backbone") { Description = "auto (the pretrained resnet18-imagenet when its package is restored, else resnet18) or a backbone name.", DefaultValueFactory = _ => defaults.Backbone };
 var quickstart = new Command("quickstart", "Generate the built-in benchmark, train the ResNet-18 baseline and report Acc@1 on test_iid vs test_ood (the same job and numbers as samples/QuickStart).")
 {
-    epochs, seed, trainSize, testSize, imageSize, batch, lr, device, outDir,
+    epochs, seed, trainSize, testSize, imageSize, batch, lr, device, outDir, backboneOption,
 };
 quickstart.SetAction(r => Torch(args, () =>
 {
@@ -75,6 +76,7 @@ quickstart.SetAction(r => Torch(args, () =>
         BatchSize = r.GetValue(batch),
         LearningRate = r.GetValue(lr),
         Device = ResolveDevice(r.GetRequiredValue(device)),
+        Backbone = r.GetRequiredValue(backboneOption),
         Out = r.GetRequiredValue(outDir),
     };
     CliProgress.Run("resnet18", (progress, log) => QuickStartJob.Run(s, progress, log));

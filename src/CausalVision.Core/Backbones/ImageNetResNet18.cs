@@ -86,6 +86,22 @@ public sealed class ImageNetResNet18 : Backbone
     /// <returns>The full path of <c>ResNet18.onnx</c>, or null.</returns>
     public static string? FindModelPath() => FindModelPath(null);
 
+    /// <summary>Resolves the backbone name <c>"auto"</c>: this pretrained network when its ONNX file is found in the
+    /// NuGet package folder (the package <c>Microsoft.ML.DnnImageFeaturizer.ResNet18</c> 0.24.0 is restored), else the
+    /// randomly initialised <c>"resnet18"</c>. Any other name is returned as given.</summary>
+    /// <param name="name">A registry name or <c>"auto"</c>.</param>
+    /// <returns>The registry name to build.</returns>
+    public static string ResolveAutoName(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        if (!string.Equals(name, "auto", StringComparison.OrdinalIgnoreCase))
+        {
+            return name;
+        }
+
+        return FindModelPath() is null ? "resnet18" : RegistryName;
+    }
+
     /// <summary>Gets the package folder searched by <see cref="FindModelPath()"/> (<c>NUGET_PACKAGES</c>, else <c>~/.nuget/packages</c>).</summary>
     /// <returns>The folder <c>.../microsoft.ml.dnnimagefeaturizer.resnet18/0.24.0</c> (it may not exist).</returns>
     public static string PackageFolder() => PackageFolder(null);
