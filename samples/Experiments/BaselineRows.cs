@@ -51,7 +51,7 @@ internal static class BaselineRows
     private static string Recipe(ExperimentSettings s, string p) =>
         $"built-in benchmark, SyntheticBenchmarkOptions.Robustness ({p}; 6 classes x 6 contexts = 36 groups; objects of radius 8-12 px at 64 px), "
         + $"{s.TrainSize} train / {s.ValidationSize} val (training distribution) / {s.TestSize / 3} test_iid / {s.TestSize} test_ood images at {s.ImageSize} px, benchmark seed = run seed; "
-        + $"frozen '{s.Backbone}' backbone ({(s.Pretrained is null ? "random initialisation from the run seed" : "weights " + Path.GetFileName(s.Pretrained))}), pooled features of the un-augmented images (no augmentation: features are cached once per seed), standardised; "
+        + $"frozen '{s.Backbone}' backbone ({(s.Pretrained is not null ? "weights " + Path.GetFileName(s.Pretrained) : s.Backbone == global::CausalVision.Backbones.ImageNetResNet18.RegistryName ? "ImageNet weights from ML.NET's ResNet18.onnx" : "random initialisation from the run seed")}), pooled features of the un-augmented images (no augmentation: features are cached once per seed), standardised; "
         + $"linear head, Adam lr {Str(s.LearningRate)}, weight decay 1e-4, batch 128, {s.Epochs} epochs, same data order for every row of a seed; epoch selected on validation mean-group accuracy "
         + $"(the ceiling on its own unbiased validation split); Group DRO step size {Str(s.GroupDroStep)}. Test metrics: test_ood unless prefixed iid_.";
 
