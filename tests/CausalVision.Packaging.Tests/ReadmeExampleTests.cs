@@ -25,6 +25,20 @@ public sealed class ReadmeExampleTests
     }
 
     [Fact]
+    public void RootReadme_UsingTheLibraryExample_Compiles()
+    {
+        var readme = Path.Combine(RepoPaths.Root, "README.md");
+        var text = File.ReadAllText(readme);
+        var section = text.IndexOf("## Using the library", StringComparison.Ordinal);
+        Assert.True(section >= 0, "README.md has no 'Using the library' section.");
+        var block = Regex.Match(text[section..], "```csharp\n(.*?)```", RegexOptions.Singleline);
+        Assert.True(block.Success, "README.md: no ```csharp block under 'Using the library'.");
+
+        var errors = Compile(block.Groups[1].Value, "root");
+        Assert.True(errors.Count == 0, $"{readme}:\n{string.Join("\n", errors)}");
+    }
+
+    [Fact]
     public void Compile_BrokenExample_ReportsErrors()
     {
         // The check itself can fail: a placeholder variable (the old README's `images`) is an error.
