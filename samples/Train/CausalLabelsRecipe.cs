@@ -35,8 +35,9 @@ public sealed class CausalLabelsRecipe : IModelRecipe
         var cross = CrossDatasetEvaluation.Prepare(context);
         var pairs = BiasedPairSelection.Resolve(context);
 
-        // The trainer batches the dataset's images as they are: give every sample the evaluation transform's size.
-        var train = new TransformedImageDataset(data.Train, context.EvalTransform, a.Seed);
+        // The same training recipe as the other models (--augment; by default flips only, never a crop that could cut
+        // a labelled object out); the trainer batches the images as they are, and both transforms give the same size.
+        var train = new TransformedImageDataset(data.Train, context.TrainTransform, a.Seed);
         var test = new TransformedImageDataset(data.Test, context.EvalTransform, a.Seed);
         using var model = new CausalLabelModelBuilder()
             .WithBackbone(a.Backbone)
