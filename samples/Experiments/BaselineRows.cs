@@ -90,6 +90,8 @@ internal static class BaselineRows
 
         var mi = head.Evaluate(iid);
         var mo = head.Evaluate(ood);
+        // The validation split's scores (training distribution): what a hyper-parameter may be chosen on.
+        var mv = head.Evaluate(val);
         return new Dictionary<string, double>(StringComparer.Ordinal)
         {
             ["iid_acc"] = mi.Accuracy,
@@ -99,6 +101,8 @@ internal static class BaselineRows
             ["mean_group_acc"] = mo.MeanGroupAccuracy,
             ["shortcut_rate"] = mo.ShortcutRate,
             ["selected_epoch"] = head.SelectedEpoch,
+            ["val_mean_group_acc"] = mv.MeanGroupAccuracy,
+            ["val_worst_group_acc"] = mv.WorstGroupAccuracy,
         };
     }
 
