@@ -3,6 +3,7 @@
 // with OnnxImporter, with the input preprocessing of the package's ResNetPreprocess.onnx
 // (RGB -> BGR in 0..255, minus a 224x224 mean image).
 using CausalVision.Onnx;
+using CausalVision.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -46,6 +47,8 @@ public sealed class ImageNetResNet18 : Backbone
 
     /// <summary>The preprocessing graph inside the package.</summary>
     public const string PreprocessPathInPackage = "tools/DnnImageModels/ResNetPrepOnnx/ResNetPreprocess.onnx";
+
+    private static readonly Scalar Scale255 = 255.0.ToScalar();
 
     private readonly OnnxModule network;
     private readonly Tensor meanImage;
@@ -206,17 +209,18 @@ public sealed class ImageNetResNet18 : Backbone
         {
             var std = torch.tensor(Imaging.Transforms.Normalize.ImageNetStd.ToArray(), [1, 3, 1, 1], images.dtype, images.device);
             var m = torch.tensor(Imaging.Transforms.Normalize.ImageNetMean.ToArray(), [1, 3, 1, 1], images.dtype, images.device);
-            x = x * std + m;
+            x = x.mul(std).add(m, ScalarSafe.One);
         }
 
-        var bgr = x.flip(1) * 255f;
+        // Owned scalars only (see ScalarSafe): the implicit alpha of `a + b` was freed mid-call in a long run.
+        var bgr = x.flip(1).mul(Scale255);
         var mean = meanImage.to(images.dtype, images.device);
         if (mean.shape[2] != images.shape[2] || mean.shape[3] != images.shape[3])
         {
             mean = nn.functional.interpolate(mean, [images.shape[2], images.shape[3]], mode: InterpolationMode.Bilinear, align_corners: false);
         }
 
-        return (bgr - mean).MoveToOuterDisposeScope();
+        return bgr.sub(mean).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc/>

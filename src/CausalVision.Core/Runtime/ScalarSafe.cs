@@ -20,6 +20,11 @@ namespace CausalVision.Runtime;
 /// </remarks>
 public static class ScalarSafe
 {
+    /// <summary>Gets a process-lifetime <see cref="Scalar"/> 1: pass it as the <c>alpha</c> of <c>add</c>/<c>sub</c>
+    /// instead of writing <c>a + b</c>, whose implicit alpha TorchSharp creates as a finalisable temporary (the abort
+    /// above was also seen there, in a long feature-extraction run). A static reference is never finalised.</summary>
+    public static Scalar One { get; } = 1.ToScalar();
+
     /// <summary><c>self.index_add(dim, index, source, alpha)</c> with <paramref name="alpha"/> kept alive.</summary>
     /// <param name="self">The tensor to add into (not modified).</param>
     /// <param name="dim">The dimension to index.</param>
