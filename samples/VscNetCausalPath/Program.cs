@@ -255,44 +255,6 @@ internal sealed class CachedDataset : IImageDataset
     }
 }
 
-/// <summary>A small 3-block CNN backbone (32 px -> 8 x 8 map of 64 channels), as samples/VscNetAblation.</summary>
-internal sealed class SmallCnn : Backbone
-{
-    private readonly Sequential body;
-
-    public SmallCnn(int inChannels)
-        : base("smallcnn", 64, inChannels, 0)
-    {
-        body = nn.Sequential(
-            nn.Conv2d(inChannels, 32, 3, padding: 1), nn.BatchNorm2d(32), nn.ReLU(),
-            nn.Conv2d(32, 64, 3, stride: 2, padding: 1), nn.BatchNorm2d(64), nn.ReLU(),
-            nn.Conv2d(64, 64, 3, stride: 2, padding: 1), nn.BatchNorm2d(64), nn.ReLU());
-        RegisterComponents();
-    }
-
-    public override int FeatureStride => 4;
-
-    public override Tensor ForwardHead(Tensor pooled) => pooled.alias();
-
-    public override BackboneFeatures forward(Tensor input)
-    {
-        using var scope = NewDisposeScope();
-        var map = body.call(input);
-        var pooled = map.mean(new long[] { 2, 3 });
-        return new BackboneFeatures(pooled, map, map.flatten(2).transpose(1, 2)).MoveToOuterDisposeScope();
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            body.Dispose();
-        }
-
-        base.Dispose(disposing);
-    }
-}
-
 /// <summary>Command-line settings.</summary>
 internal sealed record Arguments(int Seeds, int Train, int Test, int Stage1, int Stage2, int Regions, int Threads, string Out)
 {

@@ -49,6 +49,22 @@ public sealed class BackboneFeatures : IDisposable
         Tokens = tokens;
     }
 
+    /// <summary>The features of a convolutional map: the global average pool and the map's cells as tokens
+    /// (row-major), taking ownership of <paramref name="map"/>.</summary>
+    /// <param name="map">Spatial map [B, D, h, w].</param>
+    /// <returns>Pooled [B, D], the map, tokens [B, h*w, D] (in the caller's dispose scope).</returns>
+    /// <exception cref="ArgumentException">The map is not 4-D.</exception>
+    public static BackboneFeatures FromMap(Tensor map)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        if (map.dim() != 4)
+        {
+            throw new ArgumentException($"A feature map must be [B, D, h, w]; got [{string.Join(", ", map.shape)}].", nameof(map));
+        }
+
+        return new BackboneFeatures(map.mean([2, 3]), map, map.flatten(2).transpose(1, 2));
+    }
+
     /// <summary>Gets the pooled global feature F_v, shape [B, D].</summary>
     public Tensor Pooled { get; }
 

@@ -235,9 +235,7 @@ public sealed class ImageNetResNet18 : Backbone
             map = map.contiguous();
         }
 
-        var pooled = map.mean([2, 3]);
-        var tokens = map.flatten(2).transpose(1, 2);
-        return new BackboneFeatures(pooled, map, tokens).MoveToOuterDisposeScope();
+        return BackboneFeatures.FromMap(map).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc/>

@@ -120,10 +120,7 @@ public sealed class ResNet : Backbone
         x = layer1.call(x);
         x = layer2.call(x);
         x = layer3.call(x);
-        var map = layer4.call(x);
-        var pooled = map.mean([2, 3]);
-        var tokens = map.flatten(2).transpose(1, 2);
-        return new BackboneFeatures(pooled, map, tokens).MoveToOuterDisposeScope();
+        return BackboneFeatures.FromMap(layer4.call(x)).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc/>

@@ -27,7 +27,6 @@ namespace CausalVision.Synthetic;
 /// </remarks>
 public sealed class MultiLabelBenchmark
 {
-    private const int PlacementAttempts = 30;
     private const int MaxRedraws = 1000;
 
     private readonly ulong baseSeed;
@@ -186,45 +185,6 @@ public sealed class MultiLabelBenchmark
     internal void Render(SyntheticSampleInfo info, Span<float> chw) =>
         SyntheticRenderer.Render(info, Contexts[info.ContextId], Objects, Options.ImageSize, antiAlias: true, chw);
 
-    private SyntheticObjectInstance[] Place(List<int> ids, ref SyntheticRandom rng)
-    {
-        // Shuffled drawing order; centres rejection-sampled so that objects overlap little
-        // (centre distance >= 0.85 (r1 + r2)); after 30 tries the last candidate is kept.
-        var size = Options.ImageSize;
-        var order = ids.ToArray();
-        for (var i = order.Length - 1; i > 0; i--)
-        {
-            var j = rng.NextInt(i + 1);
-            (order[i], order[j]) = (order[j], order[i]);
-        }
-
-        var placed = new SyntheticObjectInstance[order.Length];
-        for (var n = 0; n < order.Length; n++)
-        {
-            var radius = rng.NextFloat(Options.RadiusMin, Options.RadiusMax);
-            float cx = 0, cy = 0;
-            for (var attempt = 0; attempt < PlacementAttempts; attempt++)
-            {
-                cx = rng.NextFloat(radius, size - radius);
-                cy = rng.NextFloat(radius, size - radius);
-                var clear = true;
-                for (var k = 0; k < n && clear; k++)
-                {
-                    var dx = cx - placed[k].CenterX;
-                    var dy = cy - placed[k].CenterY;
-                    var min = 0.85f * (radius + placed[k].Radius);
-                    clear = (dx * dx) + (dy * dy) >= min * min;
-                }
-
-                if (clear)
-                {
-                    break;
-                }
-            }
-
-            placed[n] = new SyntheticObjectInstance(order[n], cx, cy, radius, rng.NextFloat(-0.35, 0.35), rng.NextFloat(0.9, 1.05));
-        }
-
-        return placed;
-    }
+    private SyntheticObjectInstance[] Place(List<int> ids, ref SyntheticRandom rng) =>
+        SyntheticBenchmark.PlaceObjects([.. ids], Options.RadiusMin, Options.RadiusMax, Options.ImageSize, ref rng);
 }

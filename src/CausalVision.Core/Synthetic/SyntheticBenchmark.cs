@@ -553,12 +553,15 @@ public sealed class SyntheticBenchmark
         return Finish(kind, index, -1, ids, ids, ids, objects, context, false, false, ref rng);
     }
 
-    private SyntheticObjectInstance[] Place(int[] ids, ref SyntheticRandom rng)
+    private SyntheticObjectInstance[] Place(int[] ids, ref SyntheticRandom rng) =>
+        PlaceObjects(ids, Options.ObjectScaleMin * Options.ImageSize, Options.ObjectScaleMax * Options.ImageSize, Options.ImageSize, ref rng);
+
+    /// <summary>Places objects in a square image (shared by the single- and multi-label benchmarks): the drawing
+    /// order is shuffled; each radius is drawn from [<paramref name="radiusMin"/>, <paramref name="radiusMax"/>);
+    /// centres are rejection-sampled so that objects overlap little (centre distance >= 0.85 (r1 + r2)); after 30
+    /// tries the last candidate is kept. The random draws are in a fixed order, so a seed gives the same scene.</summary>
+    internal static SyntheticObjectInstance[] PlaceObjects(int[] ids, double radiusMin, double radiusMax, int size, ref SyntheticRandom rng)
     {
-        // Drawing order is shuffled; centres are rejection-sampled so that objects overlap little
-        // (centre distance >= 0.85 (r1 + r2)); after 30 tries the last candidate is kept.
-        var o = Options;
-        var size = o.ImageSize;
         var order = (int[])ids.Clone();
         for (var i = order.Length - 1; i > 0; i--)
         {
@@ -569,7 +572,7 @@ public sealed class SyntheticBenchmark
         var placed = new SyntheticObjectInstance[order.Length];
         for (var n = 0; n < order.Length; n++)
         {
-            var radius = rng.NextFloat(o.ObjectScaleMin * size, o.ObjectScaleMax * size);
+            var radius = rng.NextFloat(radiusMin, radiusMax);
             float cx = 0, cy = 0;
             for (var attempt = 0; attempt < PlacementAttempts; attempt++)
             {
