@@ -11,7 +11,8 @@ using CausalVision.Evaluation;
 using CausalVision.Runtime;
 using CausalVision.Samples;
 
-var nameArg = new Argument<string>("name") { Description = $"The experiment: {string.Join(", ", BaselineRows.Names)}." };
+string[] known = [.. BaselineRows.Names, .. VscNetRows.Names];
+var nameArg = new Argument<string>("name") { Description = $"The experiment: {string.Join(", ", known)}." };
 var seeds = new Option<int>("--seeds") { Description = "Number of seeds (0 .. N-1); every row runs with each.", DefaultValueFactory = _ => 5 };
 var outDir = new Option<string?>("--out") { Description = "Output folder (default artifacts/experiments/NAME); an existing one is resumed." };
 var backbone = new Option<string>("--backbone") { Description = "Backbone registry name (Backbones.Create), frozen; e.g. resnet18.", DefaultValueFactory = _ => "resnet18" };
@@ -26,19 +27,28 @@ var epochs = new Option<int>("--epochs") { Description = "Linear-head epochs.", 
 var lr = new Option<double>("--lr") { Description = "Linear-head Adam learning rate.", DefaultValueFactory = _ => 0.01 };
 var droStep = new Option<double>("--dro-step") { Description = "Group DRO step size eta.", DefaultValueFactory = _ => 0.01 };
 var bootstrap = new Option<bool>("--bootstrap") { Description = "Percentile-bootstrap intervals instead of Student t." };
+var inputSize = new Option<int>("--input-size") { Description = "VSCNet experiments: the side images are resized to before the frozen backbone (128 gives a 4 x 4 ResNet map).", DefaultValueFactory = _ => 128 };
+var regions = new Option<int>("--regions") { Description = "VSCNet experiments: J, the FVA regions.", DefaultValueFactory = _ => 4 };
+var stage1 = new Option<int>("--stage1") { Description = "VSCNet experiments: stage-1 epochs (every row trains stage1 + stage2 epochs).", DefaultValueFactory = _ => 6 };
+var stage2 = new Option<int>("--stage2") { Description = "VSCNet experiments: stage-2 epochs.", DefaultValueFactory = _ => 6 };
+var batch = new Option<int>("--batch") { Description = "VSCNet experiments: batch size of every row.", DefaultValueFactory = _ => 64 };
+var vscLr = new Option<double>("--vsc-lr") { Description = "VSCNet experiments: VSCNet's Adam learning rate.", DefaultValueFactory = _ => 1e-3 };
+var paperDefaults = new Option<bool>("--paper-defaults") { Description = "VSCNet experiments: the paper/authors'-code FVA, CIM and eq. 7 instead of the fixed options." };
+var onlyRows = new Option<string?>("--rows") { Description = "Run only these rows (comma-separated names; the baseline row is always kept)." };
 var threads = new Option<int>("--threads") { Description = "TorchSharp intra-op threads (0: library default).", DefaultValueFactory = _ => 0 };
 
 var root = new RootCommand("Runs a named CausalVision experiment (rows x seeds, paired 95 % confidence intervals).")
 {
     nameArg, seeds, outDir, backbone, pretrained, p, sweep, trainSize, valSize, testSize, imageSize, epochs, lr, droStep, bootstrap, threads,
+    inputSize, regions, stage1, stage2, batch, vscLr, paperDefaults, onlyRows,
 };
 
 root.SetAction(parse =>
 {
     var name = parse.GetValue(nameArg)!;
-    if (!BaselineRows.Names.Contains(name))
+    if (!known.Contains(name))
     {
-        Console.Error.WriteLine($"experiment: unknown experiment '{name}'; known: {string.Join(", ", BaselineRows.Names)}.");
+        Console.Error.WriteLine($"experiment: unknown experiment '{name}'; known: {string.Join(", ", known)}.");
         return 2;
     }
 
@@ -71,7 +81,21 @@ root.SetAction(parse =>
     }
 
     Console.WriteLine($"experiment {name}: {n} seeds -> {output} ({TorchRuntime.Describe()})");
-    var definition = BaselineRows.Create(name, settings);
+    var vsc = new VscSettings(parse.GetValue(inputSize), parse.GetValue(regions), parse.GetValue(stage1), parse.GetValue(stage2), parse.GetValue(batch), parse.GetValue(vscLr), parse.GetValue(paperDefaults));
+    var definition = VscNetRows.Names.Contains(name) ? VscNetRows.Create(name, settings, vsc) : BaselineRows.Create(name, settings);
+    if (parse.GetValue(onlyRows) is { } filter)
+    {
+        var keep = filter.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Append(definition.Baseline).ToHashSet(StringComparer.Ordinal);
+        var unknown = keep.Where(r => definition.Rows.All(row => row.Name != r)).ToArray();
+        if (unknown.Length > 0)
+        {
+            Console.Error.WriteLine($"experiment: unknown row(s) {string.Join(", ", unknown)}; rows: {string.Join(", ", definition.Rows.Select(r => r.Name))}.");
+            return 2;
+        }
+
+        definition.Rows = [.. definition.Rows.Where(r => keep.Contains(r.Name))];
+    }
+
     var watch = Stopwatch.StartNew();
     var summary = ExperimentRunner.Run(definition, new ExperimentRunnerOptions
     {

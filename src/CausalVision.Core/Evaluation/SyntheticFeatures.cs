@@ -27,10 +27,51 @@ public static class SyntheticFeatures
     {
         ArgumentNullException.ThrowIfNull(backbone);
         var (labels, contexts) = Targets(benchmark, split);
-        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        var size = benchmark.Options.ImageSize;
         var d = (int)backbone.FeatureDim;
         var features = new float[split.Count * d];
+        Extract(backbone, benchmark, split, batchSize, 0, (f, start, count) =>
+            f.Pooled.to(ScalarType.Float32).cpu().data<float>().CopyTo(features.AsSpan(start * d, count * d)));
+        return new FeatureSet(features, d, labels, contexts, benchmark.TiedContexts(), benchmark.Contexts.Count);
+    }
+
+    /// <summary>
+    /// Frozen backbone feature maps: like <see cref="FromBackbone"/> but keeps the spatial map
+    /// [D, h, w] of every image, optionally computed on the image resized to <paramref name="inputSize"/>
+    /// (bilinear) so that a stride-32 backbone gives a map with more than 2 x 2 cells on 64 px images.
+    /// </summary>
+    /// <param name="backbone">The backbone (not owned; left in evaluation mode).</param>
+    /// <param name="benchmark">The benchmark (single-label).</param>
+    /// <param name="split">One of its splits.</param>
+    /// <param name="inputSize">The side the images are resized to before the backbone; 0 keeps the benchmark's size.</param>
+    /// <param name="batchSize">Images per forward pass; default 64.</param>
+    /// <returns>The maps with each image's description.</returns>
+    /// <exception cref="ArgumentException">The benchmark is multi-label or the split is empty.</exception>
+    public static FeatureMapSet MapsFromBackbone(Backbone backbone, SyntheticBenchmark benchmark, SyntheticSplit split, int inputSize = 0, int batchSize = 64)
+    {
+        ArgumentNullException.ThrowIfNull(backbone);
+        _ = Targets(benchmark, split);
+        ArgumentOutOfRangeException.ThrowIfNegative(inputSize);
+        float[]? maps = null;
+        int d = 0, h = 0, w = 0;
+        Extract(backbone, benchmark, split, batchSize, inputSize, (f, start, count) =>
+        {
+            if (maps is null)
+            {
+                (d, h, w) = ((int)f.Map.shape[1], (int)f.Map.shape[2], (int)f.Map.shape[3]);
+                maps = new float[(long)split.Count * d * h * w];
+            }
+
+            var length = d * h * w;
+            f.Map.to(ScalarType.Float32).contiguous().cpu().data<float>().CopyTo(maps.AsSpan(start * length, count * length));
+        });
+        var samples = Enumerable.Range(0, split.Count).Select(split.Describe).ToArray();
+        return new FeatureMapSet(maps!, d, h, w, samples, benchmark.Info, benchmark.TiedContexts(), benchmark.Contexts.Count, benchmark.Options.ImageSize);
+    }
+
+    private static void Extract(Backbone backbone, SyntheticBenchmark benchmark, SyntheticSplit split, int batchSize, int inputSize, Action<BackboneFeatures, int, int> consume)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        var size = benchmark.Options.ImageSize;
         var device = backbone.parameters().FirstOrDefault()?.device ?? CPU;
         backbone.eval();
         using var noGrad = no_grad();
@@ -57,11 +98,14 @@ public static class SyntheticFeatures
 
             using var scope = NewDisposeScope();
             var x = tensor(pixels, [count, 3L, size, size]).to(device);
-            using var f = backbone.call(x);
-            f.Pooled.to(ScalarType.Float32).cpu().data<float>().CopyTo(features.AsSpan(start * d, count * d));
-        }
+            if (inputSize > 0 && inputSize != size)
+            {
+                x = nn.functional.interpolate(x, [inputSize, inputSize], mode: InterpolationMode.Bilinear, align_corners: false);
+            }
 
-        return new FeatureSet(features, d, labels, contexts, benchmark.TiedContexts(), benchmark.Contexts.Count);
+            using var f = backbone.call(x);
+            consume(f, start, count);
+        }
     }
 
     /// <summary>

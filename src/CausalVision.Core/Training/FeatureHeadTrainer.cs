@@ -76,7 +76,7 @@ public sealed class FeatureHeadTrainer
             var bestEpoch = options.Epochs;
             for (var epoch = 0; epoch < options.Epochs; epoch++)
             {
-                var order = Permutation(n, options.Seed, epoch);
+                var order = EpochOrder(n, options.Seed, epoch);
                 for (var start = 0; start < n; start += options.BatchSize)
                 {
                     using var scope = NewDisposeScope();
@@ -155,8 +155,17 @@ public sealed class FeatureHeadTrainer
         return (m, s);
     }
 
-    private static long[] Permutation(int n, int seed, int epoch)
+    /// <summary>
+    /// The order in which epoch <paramref name="epoch"/> (0-based) visits <paramref name="n"/> training rows; it depends on
+    /// (seed, epoch) only, so another trainer that uses it (e.g. a VSCNet row of the same experiment) sees the same batches.
+    /// </summary>
+    /// <param name="n">The number of training rows.</param>
+    /// <param name="seed">The run seed.</param>
+    /// <param name="epoch">The epoch, from 0.</param>
+    /// <returns>A permutation of 0 .. n - 1.</returns>
+    public static long[] EpochOrder(int n, int seed, int epoch)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
         // A seeded System.Random is deterministic across runs and platforms (HashCode is not).
         var rng = new Random(unchecked((seed * 1_000_003) + epoch));
         var order = Enumerable.Range(0, n).Select(i => (long)i).ToArray();

@@ -89,6 +89,9 @@ public sealed class VscNet : nn.Module<Tensor, VscNetOutput>
     [ComponentName(Name = "fusion")]
     private readonly MultiViewFusion? fusion;
 
+    [ComponentName(Name = "tag_classifier")]
+    private readonly Linear? tagClassifier;
+
     private readonly VscNetOptions options;
     private readonly VseGraphBuilder? graphBuilder;
     private readonly TagRefinement? refinement;
@@ -171,6 +174,10 @@ public sealed class VscNet : nn.Module<Tensor, VscNetOutput>
                 KnowledgeWeight = options.Fusion.KnowledgeWeight,
                 Knowledge = options.Fusion.SoftmaxKnowledge ? KnowledgeInput.Logits : KnowledgeInput.Probabilities,
             });
+            if (options.Fusion.Prediction == VscPredictionHead.Tags)
+            {
+                tagClassifier = nn.Linear(m, s);
+            }
         }
 
         RegisterComponents();
@@ -462,6 +469,14 @@ public sealed class VscNet : nn.Module<Tensor, VscNetOutput>
         var withVote = Has(VscNetAblation.Fusion);
         Tensor logits;
         Tensor probs;
+        if (options.Fusion.Prediction == VscPredictionHead.Tags)
+        {
+            // Classify from the predicted (refined) tags alone: no F_v, no graph, no P_k.
+            logits = tagClassifier!.call(tagProbs.mean([1L]).clamp_min(1e-6).log());
+            probs = MultiLabel ? logits.sigmoid() : logits.softmax(-1);
+            return Keep(Output(logits, probs));
+        }
+
         if (options.Fusion.Prediction == VscPredictionHead.CausalClassifier)
         {
             // The causal classifier alone: f_c(F_c), without F_v or P_k.

@@ -173,6 +173,11 @@ public sealed class VscNetOptions
         {
             p.Add($"Fusion.Prediction {VscPredictionHead.CausalClassifier} requires {VscNetAblation.Causal} (f_c is CIM's classifier).");
         }
+
+        if (Fusion is not null && Fusion.Prediction == VscPredictionHead.Tags && !Ablation.HasFlag(VscNetAblation.Locating))
+        {
+            p.Add($"Fusion.Prediction {VscPredictionHead.Tags} requires {VscNetAblation.Locating} (the tags are the FVA's).");
+        }
         return p;
     }
 }
@@ -452,6 +457,14 @@ public enum VscPredictionHead
     /// eq. 13's causal term); the fusion module is kept but unused.
     /// </summary>
     CausalClassifier,
+
+    /// <summary>
+    /// Ours, Table 3's "+L using solely the predicted tags" taken literally (a concept bottleneck, Koh et al., ICML 2020):
+    /// <c>logits = W_t log(mean_j t_f[j])</c>, a linear classifier (state key <c>tag_classifier</c>) on the log of the regions'
+    /// mean tag distribution (refined by eq. 7 with +K); no F_v, no graph, no P_k. Requires +L. The CSNet is frozen in stage 2, so
+    /// stage 2 trains this classifier on fixed tag evidence.
+    /// </summary>
+    Tags,
 }
 
 /// <summary>Options of the multi-view fusion (eq. 14).</summary>
