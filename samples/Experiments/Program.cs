@@ -34,13 +34,14 @@ var stage2 = new Option<int>("--stage2") { Description = "VSCNet experiments: st
 var batch = new Option<int>("--batch") { Description = "VSCNet experiments: batch size of every row.", DefaultValueFactory = _ => 64 };
 var vscLr = new Option<double>("--vsc-lr") { Description = "VSCNet experiments: VSCNet's Adam learning rate.", DefaultValueFactory = _ => 1e-3 };
 var paperDefaults = new Option<bool>("--paper-defaults") { Description = "VSCNet experiments: the paper/authors'-code FVA, CIM and eq. 7 instead of the fixed options." };
+var minMembers = new Option<int>("--hierarchy-min-members") { Description = "VSCNet experiments: the smallest ART cluster kept as a prototype (HierarchyOptions.MinMembers).", DefaultValueFactory = _ => 8 };
 var onlyRows = new Option<string?>("--rows") { Description = "Run only these rows (comma-separated names; the baseline row is always kept)." };
 var threads = new Option<int>("--threads") { Description = "TorchSharp intra-op threads (0: library default).", DefaultValueFactory = _ => 0 };
 
 var root = new RootCommand("Runs a named CausalVision experiment (rows x seeds, paired 95 % confidence intervals).")
 {
     nameArg, seeds, outDir, backbone, pretrained, p, sweep, trainSize, valSize, testSize, imageSize, epochs, lr, droStep, bootstrap, threads,
-    inputSize, regions, stage1, stage2, batch, vscLr, paperDefaults, onlyRows,
+    inputSize, regions, stage1, stage2, batch, vscLr, paperDefaults, onlyRows, minMembers,
 };
 
 root.SetAction(parse =>
@@ -81,7 +82,7 @@ root.SetAction(parse =>
     }
 
     Console.WriteLine($"experiment {name}: {n} seeds -> {output} ({TorchRuntime.Describe()})");
-    var vsc = new VscSettings(parse.GetValue(inputSize), parse.GetValue(regions), parse.GetValue(stage1), parse.GetValue(stage2), parse.GetValue(batch), parse.GetValue(vscLr), parse.GetValue(paperDefaults));
+    var vsc = new VscSettings(parse.GetValue(inputSize), parse.GetValue(regions), parse.GetValue(stage1), parse.GetValue(stage2), parse.GetValue(batch), parse.GetValue(vscLr), parse.GetValue(paperDefaults), parse.GetValue(minMembers));
     var definition = VscNetRows.Names.Contains(name) ? VscNetRows.Create(name, settings, vsc) : BaselineRows.Create(name, settings);
     if (parse.GetValue(onlyRows) is { } filter)
     {

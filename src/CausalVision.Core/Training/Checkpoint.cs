@@ -175,6 +175,28 @@ public static class Checkpoint
     }
 
     /// <summary>
+    /// SHA-256 digests of a checkpoint's training content: the weights, the optimiser state and the RNG state (each
+    /// section verified first). Two runs that trained identically have equal digests even though their run states
+    /// differ in wall-clock seconds (<see cref="EpochSummary.Elapsed"/> in the history), which makes the file bytes differ.
+    /// </summary>
+    /// <param name="path">The checkpoint file.</param>
+    /// <returns>Lower-case hex digests of the module, optimiser and RNG sections (the hash of an empty section when absent).</returns>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not a CausalVision checkpoint, or is truncated or corrupt.</exception>
+    public static (string Module, string Optimizer, string Rng) ContentDigests(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"Checkpoint '{path}' does not exist.", path);
+        }
+
+        var sections = ReadSections(path);
+        static string Hex(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+        return (Hex(sections[1]), Hex(sections[2]), Hex(sections[3]));
+    }
+
+    /// <summary>
     /// Lists the settings that differ between a checkpoint's configuration and the current one, as
     /// "name: checkpoint A, now B" lines (empty when they agree or the checkpoint stored none).
     /// </summary>
