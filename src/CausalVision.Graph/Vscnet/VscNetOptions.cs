@@ -576,6 +576,12 @@ public sealed class VscTrainingOptions
     /// which a moving backbone would change (the paper only says CSNet is frozen; our choice).</value>
     public bool FreezeBackboneInStage2 { get; set; } = true;
 
+    /// <summary>Gets or sets a value indicating whether each training epoch drops its last batch when it is smaller than
+    /// <see cref="BatchSize"/> (when the training set holds more than one batch). A batch of one would leave the
+    /// backbone's and the graph encoders' BatchNorm with one value per channel: non-finite running statistics.</summary>
+    /// <value>Default <see langword="true"/> (as <c>TrainerOptions.DropLastIncompleteBatch</c>).</value>
+    public bool DropLastIncompleteBatch { get; set; } = true;
+
     /// <summary>Gets or sets the k of P@k / R@k (multi-label) reported besides k = 1.</summary>
     /// <value>Default 5 (the paper reports top-1 and top-5).</value>
     [Range(1, 1000)]

@@ -270,6 +270,7 @@ public sealed class VscNetTrainer : IDisposable
     /// <param name="tags">Multi-hot tags <c>[B, M]</c>.</param>
     /// <returns>The loss value.</returns>
     /// <exception cref="ArgumentException">Batch sizes differ, or the tags do not have the vocabulary's width.</exception>
+    /// <exception cref="InvalidOperationException">The model is in training mode and the batch holds one image.</exception>
     public double TrainStep(optim.Optimizer optimizer, Tensor images, Tensor labels, Tensor tags)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
@@ -295,6 +296,11 @@ public sealed class VscNetTrainer : IDisposable
         if (tags.shape[1] != model.TagCount)
         {
             throw new ArgumentException($"tags have {tags.shape[1]} columns, so they hold tag ids outside the model's vocabulary of {model.TagCount} tags.", nameof(tags));
+        }
+
+        if (batch == 1 && model.training)
+        {
+            throw new InvalidOperationException("A training batch of one image reached VSCNet: its BatchNorm layers would see one value per channel and their running statistics would become non-finite. Use batches of at least 2 (VscTrainingOptions.DropLastIncompleteBatch drops a last batch of one).");
         }
 
         using var scope = NewDisposeScope();
@@ -488,7 +494,8 @@ public sealed class VscNetTrainer : IDisposable
             globalStep = state.GlobalStep;
         }
 
-        var loader = new DataLoader(train, new DataLoaderOptions { BatchSize = training.BatchSize, Shuffle = true, Seed = training.Seed + stage }, TrainTransform);
+        var dropLast = training.DropLastIncompleteBatch && train.Count > training.BatchSize;
+        var loader = new DataLoader(train, new DataLoaderOptions { BatchSize = training.BatchSize, Shuffle = true, Seed = training.Seed + stage, DropLast = dropLast }, TrainTransform);
         var steps = loader.BatchCount;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         for (var epoch = done + 1; epoch <= epochs; epoch++)

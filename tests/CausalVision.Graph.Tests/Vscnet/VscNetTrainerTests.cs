@@ -43,6 +43,46 @@ public sealed class VscNetTrainerTests : IDisposable
         .Build();
 
     [Fact]
+    public void Run_NineImagesInBatchesOfFour_DropsTheBatchOfOneAndStaysFinite()
+    {
+        var nine = SyntheticBenchmark.Generate(new SyntheticBenchmarkOptions
+        {
+            ImageSize = 16,
+            ClassCount = VscNetTestKit.Classes,
+            ShapeCount = 2,
+            ColorCount = 3,
+            TrainSize = 9,
+            TestIidSize = 2,
+            TestOodSize = 2,
+            Seed = 3,
+        });
+        using var model = Model(null);
+        using var trainer = new VscNetTrainer(model);
+        var reports = new List<TrainingProgress>();
+        trainer.Run(nine.Train, null, new SyncProgress(reports.Add));
+        // Two steps per epoch (4 + 4; the ninth image waits for the next epoch's shuffle), in both stages.
+        Assert.All(reports.Where(r => r.Metrics.Count == 0), r => Assert.Equal(2, r.Steps));
+        foreach (var (name, t) in model.state_dict())
+        {
+            Assert.True(t.is_floating_point() ? isfinite(t).all().item<bool>() : true, $"{name} is not finite");
+        }
+    }
+
+    [Fact]
+    public void TrainStep_BatchOfOneInTrainingMode_IsRejectedWithAClearError()
+    {
+        using var model = Model(null);
+        using var trainer = new VscNetTrainer(model);
+        model.train();
+        using var optimizer = optim.Adam(model.Stage1Parameters(), 1e-3);
+        using var x = VscNetTestKit.Images(batch: 1);
+        using var y = VscNetTestKit.Labels(batch: 1);
+        using var tags = zeros(1, VscNetTestKit.Tags);
+        var e = Assert.Throws<InvalidOperationException>(() => trainer.TrainStep(optimizer, x, y, tags));
+        Assert.Contains("batch of one", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Run_Stage1VseStage2_ReportsMetricsAndWritesFiles()
     {
         var dir = Path.Combine(root, "run");
