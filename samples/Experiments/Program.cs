@@ -11,7 +11,7 @@ using CausalVision.Evaluation;
 using CausalVision.Runtime;
 using CausalVision.Samples;
 
-string[] known = [.. BaselineRows.Names, .. VscNetRows.Names];
+string[] known = [.. BaselineRows.Names, .. VscNetRows.Names, .. CausalLabelRows.Names];
 var nameArg = new Argument<string>("name") { Description = $"The experiment: {string.Join(", ", known)}." };
 var seeds = new Option<int>("--seeds") { Description = "Number of seeds (0 .. N-1); every row runs with each.", DefaultValueFactory = _ => 5 };
 var outDir = new Option<string?>("--out") { Description = "Output folder (default artifacts/experiments/NAME); an existing one is resumed." };
@@ -35,6 +35,14 @@ var batch = new Option<int>("--batch") { Description = "VSCNet experiments: batc
 var vscLr = new Option<double>("--vsc-lr") { Description = "VSCNet experiments: VSCNet's Adam learning rate.", DefaultValueFactory = _ => 1e-3 };
 var paperDefaults = new Option<bool>("--paper-defaults") { Description = "VSCNet experiments: the paper/authors'-code FVA, CIM and eq. 7 instead of the fixed options." };
 var minMembers = new Option<int>("--hierarchy-min-members") { Description = "VSCNet experiments: the smallest ART cluster kept as a prototype (HierarchyOptions.MinMembers).", DefaultValueFactory = _ => 8 };
+var bias = new Option<string>("--bias") { Description = "causal-labels: the multi-label benchmark's bias, direct or common-cause.", DefaultValueFactory = _ => "direct" };
+var confounders = new Option<int>("--k") { Description = "causal-labels: K, the confounders of the main rows.", DefaultValueFactory = _ => 80 };
+var labelStage1 = new Option<int>("--label-stage1") { Description = "causal-labels: Decouple stage-1 epochs (one checkpoint per seed).", DefaultValueFactory = _ => 6 };
+var labelEpochs = new Option<int>("--label-epochs") { Description = "causal-labels: stage-3 epochs of every row.", DefaultValueFactory = _ => 3 };
+var modelDim = new Option<int>("--model-dim") { Description = "causal-labels: the label decoder's width d.", DefaultValueFactory = _ => 128 };
+var forms = new Option<string>("--forms") { Description = "causal-labels: intervention forms, comma-separated (grounded, groundednormalized, literal, layernorm).", DefaultValueFactory = _ => "grounded,groundednormalized,literal,layernorm" };
+var sweepK = new Option<string>("--sweep-k") { Description = "causal-labels: extra K of the grounded sweep, comma-separated (e.g. 20,40,60,100).", DefaultValueFactory = _ => "" };
+var noControls = new Option<bool>("--no-controls") { Description = "causal-labels: leave out the dictionary controls." };
 var onlyRows = new Option<string?>("--rows") { Description = "Run only these rows (comma-separated names; the baseline row is always kept)." };
 var threads = new Option<int>("--threads") { Description = "TorchSharp intra-op threads (0: library default).", DefaultValueFactory = _ => 0 };
 
@@ -42,6 +50,7 @@ var root = new RootCommand("Runs a named CausalVision experiment (rows x seeds, 
 {
     nameArg, seeds, outDir, backbone, pretrained, p, sweep, trainSize, valSize, testSize, imageSize, epochs, lr, droStep, bootstrap, threads,
     inputSize, regions, stage1, stage2, batch, vscLr, paperDefaults, onlyRows, minMembers,
+    bias, confounders, labelStage1, labelEpochs, modelDim, forms, sweepK, noControls,
 };
 
 root.SetAction(parse =>
@@ -83,7 +92,29 @@ root.SetAction(parse =>
 
     Console.WriteLine($"experiment {name}: {n} seeds -> {output} ({TorchRuntime.Describe()})");
     var vsc = new VscSettings(parse.GetValue(inputSize), parse.GetValue(regions), parse.GetValue(stage1), parse.GetValue(stage2), parse.GetValue(batch), parse.GetValue(vscLr), parse.GetValue(paperDefaults), parse.GetValue(minMembers));
-    var definition = VscNetRows.Names.Contains(name) ? VscNetRows.Create(name, settings, vsc) : BaselineRows.Create(name, settings);
+    ExperimentDefinition definition;
+    try
+    {
+        definition = name switch
+        {
+            _ when VscNetRows.Names.Contains(name) => VscNetRows.Create(name, settings, vsc),
+            _ when CausalLabelRows.Names.Contains(name) => CausalLabelRows.Create(settings, vsc, new LabelSettings(
+                CausalLabelRows.ParseBias(parse.GetValue(bias)!),
+                parse.GetValue(confounders),
+                parse.GetValue(labelStage1),
+                parse.GetValue(labelEpochs),
+                parse.GetValue(modelDim),
+                [.. parse.GetValue(forms)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(f => Enum.Parse<CausalVision.CausalLabels.InterventionForm>(f, ignoreCase: true))],
+                [.. parse.GetValue(sweepK)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(k => int.Parse(k, CultureInfo.InvariantCulture))],
+                !parse.GetValue(noControls))),
+            _ => BaselineRows.Create(name, settings),
+        };
+    }
+    catch (Exception e) when (e is ArgumentException or FormatException)
+    {
+        Console.Error.WriteLine($"experiment: {e.Message}");
+        return 2;
+    }
     if (parse.GetValue(onlyRows) is { } filter)
     {
         var keep = filter.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Append(definition.Baseline).ToHashSet(StringComparer.Ordinal);

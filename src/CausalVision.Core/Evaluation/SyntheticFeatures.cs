@@ -1,6 +1,7 @@
 // Feature sets of the built-in benchmark for the linear-head reference rows: frozen backbone
 // features (computed once per seed and cached) and the tags -> class oracle's tag vectors.
 using CausalVision.Backbones;
+using CausalVision.Data;
 using CausalVision.Imaging.Transforms;
 using CausalVision.Synthetic;
 using CausalVision.Training;
@@ -68,24 +69,80 @@ public static class SyntheticFeatures
         return new FeatureMapSet(maps!, d, h, w, samples, benchmark.Info, benchmark.TiedContexts(), benchmark.Contexts.Count, benchmark.Options.ImageSize);
     }
 
-    private static void Extract(Backbone backbone, SyntheticBenchmark benchmark, SyntheticSplit split, int batchSize, int inputSize, Action<BackboneFeatures, int, int> consume)
+    /// <summary>
+    /// Frozen backbone feature maps of any benchmark split served as an <see cref="IImageDataset"/> of RGB images in
+    /// [0, 1] (e.g. a <see cref="MultiLabelBenchmarkSplit"/>): normalised with the ImageNet mean and standard deviation,
+    /// optionally resized to <paramref name="inputSize"/>, passed through <paramref name="backbone"/>; the map is kept.
+    /// </summary>
+    /// <param name="backbone">The backbone (not owned; left in evaluation mode).</param>
+    /// <param name="data">The images (3 x size x size each).</param>
+    /// <param name="samples">The benchmark's description of each image (labels, tags, boxes), one per image.</param>
+    /// <param name="inputSize">The side the images are resized to before the backbone; 0 keeps their size.</param>
+    /// <param name="batchSize">Images per forward pass; default 64.</param>
+    /// <returns>The maps with each image's description (<see cref="FeatureMapSet.TiedContexts"/> is empty).</returns>
+    /// <exception cref="ArgumentException">The dataset is empty, its images are not square RGB, or the descriptions do not match it.</exception>
+    public static FeatureMapSet MapsFromDataset(Backbone backbone, IImageDataset data, IReadOnlyList<SyntheticSampleInfo> samples, int inputSize = 0, int batchSize = 64)
+    {
+        ArgumentNullException.ThrowIfNull(backbone);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(samples);
+        ArgumentOutOfRangeException.ThrowIfNegative(inputSize);
+        if (data.Count == 0 || samples.Count != data.Count)
+        {
+            throw new ArgumentException($"MapsFromDataset needs a non-empty dataset and one description per image; got {data.Count} images and {samples.Count} descriptions.", nameof(samples));
+        }
+
+        int size;
+        using (var first = data.Get(0))
+        {
+            size = (int)first.Image.shape[^1];
+            if (first.Image.dim() != 3 || first.Image.shape[0] != 3 || first.Image.shape[1] != size)
+            {
+                throw new ArgumentException($"MapsFromDataset needs square RGB images [3, S, S]; got [{string.Join(", ", first.Image.shape)}].", nameof(data));
+            }
+        }
+
+        float[]? maps = null;
+        int d = 0, h = 0, w = 0;
+        Extract(backbone, data.Count, size, (i, chw) =>
+        {
+            using var sample = data.Get(i);
+            sample.Image.to(ScalarType.Float32).contiguous().data<float>().CopyTo(chw);
+        }, batchSize, inputSize, (f, start, count) =>
+        {
+            if (maps is null)
+            {
+                (d, h, w) = ((int)f.Map.shape[1], (int)f.Map.shape[2], (int)f.Map.shape[3]);
+                maps = new float[(long)data.Count * d * h * w];
+            }
+
+            var length = d * h * w;
+            f.Map.to(ScalarType.Float32).contiguous().cpu().data<float>().CopyTo(maps.AsSpan(start * length, count * length));
+        });
+        return new FeatureMapSet(maps!, d, h, w, samples, data.Info, [], 1, size);
+    }
+
+    private static void Extract(Backbone backbone, SyntheticBenchmark benchmark, SyntheticSplit split, int batchSize, int inputSize, Action<BackboneFeatures, int, int> consume) =>
+        Extract(backbone, split.Count, benchmark.Options.ImageSize, split.Render, batchSize, inputSize, consume);
+
+    private static void Extract(Backbone backbone, int imageCount, int size, RenderInto render, int batchSize, int inputSize, Action<BackboneFeatures, int, int> consume)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        var size = benchmark.Options.ImageSize;
+        var imageLength = 3 * size * size;
         var device = backbone.parameters().FirstOrDefault()?.device ?? CPU;
         backbone.eval();
         using var noGrad = no_grad();
         var mean = Normalize.ImageNetMean;
         var std = Normalize.ImageNetStd;
         var plane = size * size;
-        for (var start = 0; start < split.Count; start += batchSize)
+        for (var start = 0; start < imageCount; start += batchSize)
         {
-            var count = Math.Min(batchSize, split.Count - start);
-            var pixels = new float[count * split.ImageLength];
+            var count = Math.Min(batchSize, imageCount - start);
+            var pixels = new float[count * imageLength];
             Parallel.For(0, count, i =>
             {
-                var chw = pixels.AsSpan(i * split.ImageLength, split.ImageLength);
-                split.Render(start + i, chw);
+                var chw = pixels.AsSpan(i * imageLength, imageLength);
+                render(start + i, chw);
                 for (var ch = 0; ch < 3; ch++)
                 {
                     var channel = chw.Slice(ch * plane, plane);
@@ -158,4 +215,6 @@ public static class SyntheticFeatures
 
         return (labels, contexts);
     }
+
+    private delegate void RenderInto(int index, Span<float> chw);
 }

@@ -98,6 +98,29 @@ public sealed class FeatureMapSetTests
     }
 
     [Fact]
+    public void MapsFromDataset_OfAMultiLabelSplit_EqualsTheSplitsOwnRendering()
+    {
+        var ml = MultiLabelBenchmark.Generate(new MultiLabelBenchmarkOptions { TrainSize = 4, ValidationSize = 2, TestSize = 2, ImageSize = 32, RadiusMin = 4, RadiusMax = 5, Seed = 2 });
+        using var backbone = Backbone.Create("resnet18", new BackboneOptions { ImageSize = 32, Seed = 3 });
+        var samples = Enumerable.Range(0, ml.Train.Count).Select(ml.Train.Describe).ToArray();
+        var maps = SyntheticFeatures.MapsFromDataset(backbone, ml.Train, samples, inputSize: 64);
+        Assert.Equal((512, 2, 2), (maps.Dim, maps.Height, maps.Width));
+        Assert.Equal(samples[1].Labels, maps.AsDataset().Get(1).Labels);
+
+        // The same image, normalised by hand and passed through the backbone, gives the same map.
+        using var scope = NewDisposeScope();
+        using var sample = ml.Train.Get(1);
+        var mean = tensor(CausalVision.Imaging.Transforms.Normalize.ImageNetMean.ToArray()).reshape(3, 1, 1);
+        var std = tensor(CausalVision.Imaging.Transforms.Normalize.ImageNetStd.ToArray()).reshape(3, 1, 1);
+        var x = nn.functional.interpolate(((sample.Image - mean) / std).unsqueeze(0), [64, 64], mode: InterpolationMode.Bilinear, align_corners: false);
+        backbone.eval();
+        using var noGrad = no_grad();
+        using var f = backbone.call(x);
+        TensorAssert.Close(f.Map[0], maps.Batch([1])[0], 1e-4);
+        Assert.Throws<ArgumentException>(() => SyntheticFeatures.MapsFromDataset(backbone, ml.Train, samples[..2]));
+    }
+
+    [Fact]
     public void EpochOrder_IsAPermutationFixedBySeedAndEpoch()
     {
         var a = FeatureHeadTrainer.EpochOrder(50, 7, 3);
