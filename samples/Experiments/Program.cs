@@ -43,13 +43,14 @@ var modelDim = new Option<int>("--model-dim") { Description = "causal-labels: th
 var forms = new Option<string>("--forms") { Description = "causal-labels: intervention forms, comma-separated (grounded, groundednormalized, literal, layernorm).", DefaultValueFactory = _ => "grounded,groundednormalized,literal,layernorm" };
 var sweepK = new Option<string>("--sweep-k") { Description = "causal-labels: extra K of the grounded sweep, comma-separated (e.g. 20,40,60,100).", DefaultValueFactory = _ => "" };
 var noControls = new Option<bool>("--no-controls") { Description = "causal-labels: leave out the dictionary controls." };
+var baselineRow = new Option<string?>("--baseline") { Description = "The row the paired differences are taken against (default: the experiment's own, e.g. erm); e.g. erm@p=0.9 with --rows to report one p of a sweep." };
 var onlyRows = new Option<string?>("--rows") { Description = "Run only these rows (comma-separated names; the baseline row is always kept)." };
 var threads = new Option<int>("--threads") { Description = "TorchSharp intra-op threads (0: library default).", DefaultValueFactory = _ => 0 };
 
 var root = new RootCommand("Runs a named CausalVision experiment (rows x seeds, paired 95 % confidence intervals).")
 {
     nameArg, seeds, outDir, backbone, pretrained, p, sweep, trainSize, valSize, testSize, imageSize, epochs, lr, droStep, bootstrap, threads,
-    inputSize, regions, stage1, stage2, batch, vscLr, paperDefaults, onlyRows, minMembers,
+    inputSize, regions, stage1, stage2, batch, vscLr, paperDefaults, onlyRows, minMembers, baselineRow,
     bias, confounders, labelStage1, labelEpochs, modelDim, forms, sweepK, noControls,
 };
 
@@ -115,6 +116,17 @@ root.SetAction(parse =>
         Console.Error.WriteLine($"experiment: {e.Message}");
         return 2;
     }
+    if (parse.GetValue(baselineRow) is { } chosen)
+    {
+        if (definition.Rows.All(r => r.Name != chosen))
+        {
+            Console.Error.WriteLine($"experiment: --baseline {chosen} is not a row; rows: {string.Join(", ", definition.Rows.Select(r => r.Name))}.");
+            return 2;
+        }
+
+        definition.Baseline = chosen;
+    }
+
     if (parse.GetValue(onlyRows) is { } filter)
     {
         var keep = filter.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Append(definition.Baseline).ToHashSet(StringComparer.Ordinal);
