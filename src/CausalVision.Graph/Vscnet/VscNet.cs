@@ -99,6 +99,7 @@ public sealed class VscNet : nn.Module<Tensor, VscNetOutput>
     private readonly string[] tagNames;
     private readonly string[] classNames;
     private ExemplarHierarchy? hierarchy;
+    private ExemplarHierarchy? ownedHierarchy;
     private Tensor? prototypeTagIds;
 
     internal VscNet(Backbone backbone, IReadOnlyList<string> tagNames, IReadOnlyList<string> classNames, bool multiLabel, VscNetOptions options)
@@ -200,6 +201,23 @@ public sealed class VscNet : nn.Module<Tensor, VscNetOutput>
 
     /// <summary>Gets the Cascaded Spatial Net, or <see langword="null"/> without +L.</summary>
     public CascadedSpatialNet? SpatialNet => csnet;
+
+    /// <summary>
+    /// Saves the whole model in one file: weights, options, class and tag names, backbone, stage and the installed
+    /// hierarchy (a safetensors file; see <see cref="VscNetModelFile"/>). <see cref="Load"/> rebuilds it in one call.
+    /// </summary>
+    /// <param name="path">The file to write (conventionally <c>.safetensors</c>).</param>
+    public void Save(string path) => VscNetModelFile.Save(this, path);
+
+    /// <summary>Loads a model written by <see cref="Save"/>: rebuilt from its saved options, weights checked and copied,
+    /// hierarchy installed (and owned), evaluation mode, saved stage.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="device">"cpu", "cuda" or "auto"; default "cpu".</param>
+    /// <returns>The model (the caller owns it).</returns>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not a VSCNet model file or does not fit the rebuilt model (the
+    /// message names each parameter and both shapes).</exception>
+    public static VscNet Load(string path, string device = "cpu") => VscNetModelFile.Load(path, device);
 
     /// <summary>Gets the installed hierarchy, or <see langword="null"/>.</summary>
     public ExemplarHierarchy? Hierarchy => hierarchy;
@@ -327,6 +345,24 @@ public sealed class VscNet : nn.Module<Tensor, VscNetOutput>
         }
 
         return parameters().Where(p => !frozen.Contains(p)).ToArray();
+    }
+
+    /// <summary>Installs a hierarchy that the model disposes with itself (a loaded model file's).</summary>
+    /// <param name="value">The hierarchy.</param>
+    internal void OwnHierarchy(ExemplarHierarchy value)
+    {
+        try
+        {
+            SetHierarchy(value);
+        }
+        catch
+        {
+            value.Dispose();
+            throw;
+        }
+
+        ownedHierarchy?.Dispose();
+        ownedHierarchy = value;
     }
 
     /// <summary>Installs the visual-semantic exemplar hierarchy built after stage 1 (eq. 5). The model does not take
@@ -544,6 +580,7 @@ public sealed class VscNet : nn.Module<Tensor, VscNetOutput>
             }
 
             prototypeTagIds?.Dispose();
+            ownedHierarchy?.Dispose();
         }
 
         base.Dispose(disposing);

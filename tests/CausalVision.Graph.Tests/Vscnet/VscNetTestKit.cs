@@ -87,7 +87,7 @@ internal static class VscNetTestKit
         private readonly Conv2d conv;
 
         public TinyBackbone(int seed = 0)
-            : base("tiny", 8, 3, 0)
+            : base(TinyBackboneName, 8, 3, 0)
         {
             manual_seed(seed);
             conv = nn.Conv2d(3, 8, 4, stride: 4);
