@@ -219,6 +219,59 @@ public sealed class VscNet : nn.Module<Tensor, VscNetOutput>
     /// message names each parameter and both shapes).</exception>
     public static VscNet Load(string path, string device = "cpu") => VscNetModelFile.Load(path, device);
 
+    /// <summary>
+    /// Predicts image files: each is decoded (PNG/JPEG/BMP/PNM/GIF), resized to the backbone's image size
+    /// (<see cref="VscBackboneOptions.Options"/>), normalised with the ImageNet statistics and classified in evaluation mode
+    /// in the current stage.
+    /// </summary>
+    /// <param name="imageFiles">The image files.</param>
+    /// <param name="top">Classes and tags returned per image; default 5.</param>
+    /// <returns>One prediction per file, in order.</returns>
+    /// <exception cref="InvalidDataException">A file is missing, unreadable or not a decodable image (the message names it).</exception>
+    /// <exception cref="InvalidOperationException">The backbone reads cached feature maps, not images.</exception>
+    public IReadOnlyList<VscNetPrediction> Predict(IReadOnlyList<string> imageFiles, int top = 5)
+    {
+        ArgumentNullException.ThrowIfNull(imageFiles);
+        ArgumentOutOfRangeException.ThrowIfLessThan(top, 1);
+        if (backbone is PrecomputedBackbone)
+        {
+            throw new InvalidOperationException("This VSCNet reads cached feature maps (PrecomputedBackbone); call it on maps, or rebuild it on an image backbone.");
+        }
+
+        var size = options.Backbone.Options.ImageSize;
+        var transform = new Imaging.Transforms.TransformPipeline(new Imaging.Transforms.Resize(size, size), new Imaging.Transforms.Normalize());
+        var results = new List<VscNetPrediction>(imageFiles.Count);
+        var wasTraining = training;
+        eval();
+        try
+        {
+            var device = visualClassifier.weight!.device;
+            foreach (var file in imageFiles)
+            {
+                var image = transform.Apply(Imaging.ImageDecoder.DecodeFile(file), new Random(0));
+                using var scope = NewDisposeScope();
+                using var noGrad = no_grad();
+                using var o = call(image.ToTensor().unsqueeze(0).to(device));
+                var probs = o.Probabilities[0].to(ScalarType.Float64).cpu().data<double>().ToArray();
+                var classes = probs.Select((p, i) => (classNames[i], p)).OrderByDescending(x => x.p).Take(top).ToList();
+                var tags = new List<(string, double)>();
+                if (o.TagProbabilities is { } t)
+                {
+                    var tp = t[0].amax(0).to(ScalarType.Float64).cpu().data<double>().ToArray();
+                    tags = [.. tp.Select((p, i) => (tagNames[i], p)).OrderByDescending(x => x.p).Take(top)];
+                }
+
+                results.Add(new VscNetPrediction(file, classes, tags));
+            }
+        }
+        finally
+        {
+            train(wasTraining);
+        }
+
+        return results;
+    }
+
     /// <summary>Gets the installed hierarchy, or <see langword="null"/>.</summary>
     public ExemplarHierarchy? Hierarchy => hierarchy;
 

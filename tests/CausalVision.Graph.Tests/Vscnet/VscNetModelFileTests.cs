@@ -92,4 +92,39 @@ public sealed class VscNetModelFileTests : IDisposable
         Assert.Contains(VscNetModelFile.Format, e.Message, StringComparison.Ordinal);
         Assert.Throws<FileNotFoundException>(() => VscNet.Load(Path.Combine(root, "missing.safetensors")));
     }
+
+    [Fact]
+    public void Predict_ImageFiles_RanksClassesAndTagsAsTheForwardPassDoes()
+    {
+        Directory.CreateDirectory(root);
+        using var model = Stage2Model(out var hierarchy);
+        using var h = hierarchy;
+        model.Options.Backbone.Options.ImageSize = 16;
+        using var images = VscNetTestKit.Images(batch: 2);
+        var files = new List<string>();
+        for (var i = 0; i < 2; i++)
+        {
+            var file = Path.Combine(root, $"image{i}.png");
+            File.WriteAllBytes(file, CausalVision.Synthetic.PngWriter.EncodeChw(images[i].contiguous().data<float>().ToArray(), 16, 16));
+            files.Add(file);
+        }
+
+        var predictions = model.Predict(files, top: 2);
+        Assert.Equal(2, predictions.Count);
+        Assert.Equal(files[1], predictions[1].Source);
+        Assert.Equal(2, predictions[0].Classes.Count);
+        Assert.True(predictions[0].Classes[0].Score >= predictions[0].Classes[1].Score);
+        Assert.Equal(2, predictions[0].Tags.Count);
+
+        // The same pixels (8-bit PNG), normalised by hand, give the same best class and probability.
+        using var scope = NewDisposeScope();
+        var decoded = CausalVision.Imaging.ImageDecoder.DecodeFile(files[0]).ToTensor();
+        var mean = tensor(CausalVision.Imaging.Transforms.Normalize.ImageNetMean.ToArray()).reshape(3, 1, 1);
+        var std = tensor(CausalVision.Imaging.Transforms.Normalize.ImageNetStd.ToArray()).reshape(3, 1, 1);
+        using var o = model.call(((decoded - mean) / std).unsqueeze(0));
+        var best = o.Probabilities[0].argmax().item<long>();
+        Assert.Equal(model.ClassNames[(int)best], predictions[0].Classes[0].Label);
+        Assert.Equal(o.Probabilities[0, best].item<float>(), predictions[0].Classes[0].Score, 5);
+        Assert.Throws<InvalidDataException>(() => model.Predict([Path.Combine(root, "missing.png")]));
+    }
 }
