@@ -117,12 +117,33 @@ export.SetAction(r =>
 root.Add(export);
 
 // --- predict / evaluate ---------------------------------------------------------------------------
-var modelDir = new Option<string>("--model") { Description = "Folder of a trained baseline (model.json + last.ckpt, as `quickstart` writes).", DefaultValueFactory = _ => defaults.Out };
+var modelDir = new Option<string>("--model") { Description = "Folder of a trained baseline (model.json + last.ckpt, as `quickstart` writes), or a VSCNet model file (VscNet.Save, .safetensors) for predict.", DefaultValueFactory = _ => defaults.Out };
 var images = new Argument<string[]>("images") { Description = "PNG or JPEG files.", Arity = ArgumentArity.OneOrMore };
 var top = IntOption("--top", 3, 1, "Classes to show per image.");
-var predict = new Command("predict", "Top classes (softmax scores) of image files with a trained baseline.") { images, modelDir, top, device };
+var predict = new Command("predict", "Top classes (softmax scores) of image files with a trained baseline or a saved VSCNet (and its top tags).") { images, modelDir, top, device };
 predict.SetAction(r => Torch(args, () =>
 {
+    var model = r.GetRequiredValue(modelDir);
+    if (File.Exists(model))
+    {
+        foreach (var f in r.GetRequiredValue(images))
+        {
+            if (!File.Exists(f))
+            {
+                throw new UsageException($"image '{f}' does not exist.");
+            }
+        }
+
+        using var vscnet = LoadVscNet(model, ResolveDevice(r.GetRequiredValue(device)));
+        foreach (var p in vscnet.Predict(r.GetRequiredValue(images), r.GetValue(top)))
+        {
+            Console.WriteLine($"{p.Source}  " + string.Join("  ", p.Classes.Select(x => string.Create(CultureInfo.InvariantCulture, $"{x.Label} {x.Score:P1}")))
+                + (p.Tags.Count == 0 ? string.Empty : "  | tags " + string.Join(", ", p.Tags.Select(x => string.Create(CultureInfo.InvariantCulture, $"{x.Tag} {x.Score:P0}")))));
+        }
+
+        return 0;
+    }
+
     var rows = BaselineModel.Predict(r.GetRequiredValue(modelDir), r.GetRequiredValue(images), ResolveDevice(r.GetRequiredValue(device)), r.GetValue(top));
     foreach (var (path, ranked) in rows)
     {
@@ -143,6 +164,18 @@ evaluate.SetAction(r => Torch(args, () =>
     return 0;
 }));
 root.Add(evaluate);
+
+static CausalVision.Graph.Vscnet.VscNet LoadVscNet(string path, string device)
+{
+    try
+    {
+        return CausalVision.Graph.Vscnet.VscNet.Load(path, device);
+    }
+    catch (InvalidDataException e)
+    {
+        throw new UsageException(e.Message);
+    }
+}
 
 // --- run ------------------------------------------------------------------------------------------
 var parsed = root.Parse(args);
