@@ -97,6 +97,20 @@ public sealed class CausalLabelModel : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>Saves the whole model in one safetensors file: weights, confounder dictionary, options, variant, label names
+    /// and backbone (see <see cref="CausalLabelModelFile"/>); <see cref="Load"/> rebuilds it in one call.</summary>
+    /// <param name="path">The file to write.</param>
+    public void Save(string path) => CausalLabelModelFile.Save(this, path);
+
+    /// <summary>Loads a model written by <see cref="Save"/> (evaluation mode).</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="device">"cpu", "cuda" or "auto"; default "cpu".</param>
+    /// <returns>The model (the caller owns it).</returns>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">Not a causal-label model file, or weights that do not fit (each parameter
+    /// named with both shapes).</exception>
+    public static CausalLabelModel Load(string path, string device = "cpu") => CausalLabelModelFile.Load(path, device);
+
     /// <summary>Gets the Table 3 variant.</summary>
     public CausalLabelVariant Variant { get; }
 
