@@ -43,6 +43,7 @@ var modelDim = new Option<int>("--model-dim") { Description = "causal-labels: th
 var forms = new Option<string>("--forms") { Description = "causal-labels: intervention forms, comma-separated (grounded, groundednormalized, literal, layernorm).", DefaultValueFactory = _ => "grounded,groundednormalized,literal,layernorm" };
 var sweepK = new Option<string>("--sweep-k") { Description = "causal-labels: extra K of the grounded sweep, comma-separated (e.g. 20,40,60,100).", DefaultValueFactory = _ => "" };
 var noControls = new Option<bool>("--no-controls") { Description = "causal-labels: leave out the dictionary controls." };
+var weightDecays = new Option<string>("--weight-decays") { Description = "baseline-rows: extra ERM and Group DRO rows at these weight decays, comma-separated (e.g. 0.01,0.1,1).", DefaultValueFactory = _ => "" };
 var baselineRow = new Option<string?>("--baseline") { Description = "The row the paired differences are taken against (default: the experiment's own, e.g. erm); e.g. erm@p=0.9 with --rows to report one p of a sweep." };
 var onlyRows = new Option<string?>("--rows") { Description = "Run only these rows (comma-separated names; the baseline row is always kept)." };
 var threads = new Option<int>("--threads") { Description = "TorchSharp intra-op threads (0: library default).", DefaultValueFactory = _ => 0 };
@@ -50,7 +51,7 @@ var threads = new Option<int>("--threads") { Description = "TorchSharp intra-op 
 var root = new RootCommand("Runs a named CausalVision experiment (rows x seeds, paired 95 % confidence intervals).")
 {
     nameArg, seeds, outDir, backbone, pretrained, p, sweep, trainSize, valSize, testSize, imageSize, epochs, lr, droStep, bootstrap, threads,
-    inputSize, regions, stage1, stage2, batch, vscLr, paperDefaults, onlyRows, minMembers, baselineRow,
+    inputSize, regions, stage1, stage2, batch, vscLr, paperDefaults, onlyRows, minMembers, baselineRow, weightDecays,
     bias, confounders, labelStage1, labelEpochs, modelDim, forms, sweepK, noControls,
 };
 
@@ -83,7 +84,10 @@ root.SetAction(parse =>
 
     var settings = new ExperimentSettings(
         parse.GetValue(backbone)!, parse.GetValue(pretrained), parse.GetValue(p), parse.GetValue(trainSize), parse.GetValue(valSize),
-        parse.GetValue(testSize), parse.GetValue(imageSize), parse.GetValue(epochs), parse.GetValue(lr), parse.GetValue(droStep), ps);
+        parse.GetValue(testSize), parse.GetValue(imageSize), parse.GetValue(epochs), parse.GetValue(lr), parse.GetValue(droStep), ps)
+    {
+        WeightDecays = [.. parse.GetValue(weightDecays)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v => double.Parse(v, CultureInfo.InvariantCulture))],
+    };
     var output = parse.GetValue(outDir) ?? Path.Combine("artifacts", "experiments", name);
     TorchRuntime.EnsureAvailable();
     if (parse.GetValue(threads) > 0)
