@@ -23,7 +23,13 @@ public static class CausalLabelModelFile
 
     private const string CentresKey = "head.intervention.centres";
 
-    private static readonly JsonSerializerOptions Json = new() { Converters = { new JsonStringEnumConverter() } };
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        Converters = { new JsonStringEnumConverter() },
+
+        // Explicit: works where reflection-based JSON is off by default (file-based apps, trimmed builds).
+        TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver(),
+    };
 
     /// <summary>Writes the model to <paramref name="path"/> (atomically).</summary>
     /// <param name="model">The model.</param>

@@ -226,7 +226,14 @@ public static class Checkpoint
         return differences;
     }
 
-    private static readonly JsonSerializerOptions JsonOptions = new() { AllowDuplicateProperties = false };
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        AllowDuplicateProperties = false,
+
+        // Explicit, so that applications with reflection-based JSON off by default (file-based apps, trimmed or
+        // native AOT builds) still read and write checkpoints.
+        TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver(),
+    };
 
     private static string FirstLine(Exception ex) => (ex.Message ?? string.Empty).Split('\n', 2)[0].Trim();
 

@@ -32,6 +32,9 @@ public static class VscNetModelFile
     {
         WriteIndented = false,
         Converters = { new JsonStringEnumConverter() },
+
+        // Explicit: works where reflection-based JSON is off by default (file-based apps, trimmed builds).
+        TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver(),
     };
 
     /// <summary>Writes the model (weights, options, names, stage and hierarchy) to <paramref name="path"/> (atomically).</summary>
