@@ -2,7 +2,8 @@
 # CausalVision's one entry point. Every command that loads TorchSharp runs through
 # eng/torch-env.sh, which gives it a new enough libstdc++ on Debian 12 / Ubuntu 22.04.
 #
-#   ./build.sh test                 restore, build, run every test project, print the summary
+#   ./build.sh test                 restore, build, run every test project and the walkthroughs, print the summary
+#   ./build.sh walkthroughs         the notebook-style file-based apps in samples/walkthroughs (outputs in artifacts/walkthroughs)
 #   ./build.sh quickstart [args]    the main job (generate, train, report) via the causalvision tool
 #   ./build.sh train [args]         samples/Train (any manifest dataset)
 #   ./build.sh bench [filter]       BenchmarkDotNet suites, e.g. ./build.sh bench '*Gcn*'
@@ -37,8 +38,28 @@ case "$cmd" in
     skipped=$(grep -hoE 'Skipped: +[0-9]+' artifacts/test.log | awk '{s+=$2} END {print s+0}' || true)
     echo
     echo "Tests: $passed passed, $failed failed, $skipped skipped"
+    # The walkthroughs (samples/walkthroughs/*.cs, file-based apps read like notebooks) must keep running too.
+    if [ "${CV_SKIP_WALKTHROUGHS:-0}" != 1 ]; then
+      "$ROOT/build.sh" walkthroughs || status=1
+    fi
     exit "$status"
     ;;
+  walkthroughs)
+    # Runs every walkthrough (a .NET 10 file-based app) under the compat environment; outputs in artifacts/walkthroughs.
+    mkdir -p artifacts/walkthroughs
+    ran=0; bad=0
+    for f in samples/walkthroughs/*.cs; do
+      ran=$((ran + 1))
+      log="artifacts/walkthroughs/$(basename "$f" .cs).log"
+      start=$(date +%s)
+      if "$ENV" dotnet run "$f" > "$log" 2>&1; then
+        echo "walkthrough $f: ok ($(( $(date +%s) - start )) s, output in $log)"
+      else
+        bad=$((bad + 1)); echo "walkthrough $f: FAILED ($(( $(date +%s) - start )) s); last lines of $log:"; tail -20 "$log"
+      fi
+    done
+    echo "Walkthroughs: $ran ran, $bad failed"
+    [ "$bad" -eq 0 ] ;;
   quickstart)
     # The causalvision tool's quickstart: the same job (samples/QuickStart/QuickStartJob.cs) and
     # numbers as samples/QuickStart; the tool re-runs itself under the libstdc++ fix when needed.
@@ -90,7 +111,7 @@ case "$cmd" in
   pack)
     exec dotnet pack CausalVision.sln -c Release -nologo -o artifacts/packages -p:CausalVisionSourceLink=true "$@" ;;
   help|-h|--help)
-    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' ;;
+    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' ;;
   *)
     die "unknown command '$cmd'; try ./build.sh help" ;;
 esac

@@ -220,16 +220,18 @@ public sealed class VscNet : nn.Module<Tensor, VscNetOutput>
     public static VscNet Load(string path, string device = "cpu") => VscNetModelFile.Load(path, device);
 
     /// <summary>
-    /// Predicts image files: each is decoded (PNG/JPEG/BMP/PNM/GIF), resized to the backbone's image size
-    /// (<see cref="VscBackboneOptions.Options"/>), normalised with the ImageNet statistics and classified in evaluation mode
-    /// in the current stage.
+    /// Predicts image files: each is decoded (PNG/JPEG/BMP/PNM/GIF) to RGB in [0, 1], passed through
+    /// <paramref name="transform"/> and classified in evaluation mode in the current stage.
     /// </summary>
     /// <param name="imageFiles">The image files.</param>
     /// <param name="top">Classes and tags returned per image; default 5.</param>
+    /// <param name="transform">The evaluation transform the model was trained with (e.g. <see cref="VscNetTrainer.EvalTransform"/>);
+    /// <see langword="null"/> resizes to the backbone's image size (<see cref="VscBackboneOptions.Options"/>) and nothing else,
+    /// which is what <see cref="VscNetTrainer"/> does without transforms.</param>
     /// <returns>One prediction per file, in order.</returns>
     /// <exception cref="InvalidDataException">A file is missing, unreadable or not a decodable image (the message names it).</exception>
     /// <exception cref="InvalidOperationException">The backbone reads cached feature maps, not images.</exception>
-    public IReadOnlyList<VscNetPrediction> Predict(IReadOnlyList<string> imageFiles, int top = 5)
+    public IReadOnlyList<VscNetPrediction> Predict(IReadOnlyList<string> imageFiles, int top = 5, Imaging.Transforms.IImageTransform? transform = null)
     {
         ArgumentNullException.ThrowIfNull(imageFiles);
         ArgumentOutOfRangeException.ThrowIfLessThan(top, 1);
@@ -239,7 +241,7 @@ public sealed class VscNet : nn.Module<Tensor, VscNetOutput>
         }
 
         var size = options.Backbone.Options.ImageSize;
-        var transform = new Imaging.Transforms.TransformPipeline(new Imaging.Transforms.Resize(size, size), new Imaging.Transforms.Normalize());
+        transform ??= new Imaging.Transforms.Resize(size, size);
         var results = new List<VscNetPrediction>(imageFiles.Count);
         var wasTraining = training;
         eval();
