@@ -14,7 +14,7 @@ using TorchSharp;
 namespace CausalVision.Samples;
 
 /// <summary>Causal-label settings of the experiment (from the command line).</summary>
-internal sealed record LabelSettings(MultiLabelBias Bias, int K, int Stage1Epochs, int CausalEpochs, int ModelDim, IReadOnlyList<InterventionForm> Forms, IReadOnlyList<int> SweepK, bool Controls);
+internal sealed record LabelSettings(MultiLabelBias Bias, int K, int Stage1Epochs, int CausalEpochs, int ModelDim, IReadOnlyList<InterventionForm> Forms, IReadOnlyList<int> SweepK, IReadOnlyList<DictionaryControl> Controls);
 
 /// <summary>Builds the causal-label experiment definition.</summary>
 internal static class CausalLabelRows
@@ -41,12 +41,16 @@ internal static class CausalLabelRows
             }
         }
 
-        if (l.Controls)
+        foreach (var control in l.Controls)
         {
-            map.Add(("control-c0", $"Causal Grounded K={l.K} control: c = 0", "grounded, trained with c = 0"));
-            map.Add(("control-mean", $"Causal Grounded K={l.K} control: K = 1 at E_P[c]", "grounded, trained with one centre at E_P[c]"));
-            map.Add(("control-random", $"Causal Grounded K={l.K} control: random, matched mean/cov", "grounded, trained with a random dictionary (matched mean/cov)"));
-            map.Add(("control-shuffled-prior", $"Causal Grounded K={l.K} control: shuffled prior", "grounded, K-means with a shuffled prior"));
+            map.Add(control switch
+            {
+                DictionaryControl.Zero => ("control-c0", $"Causal Grounded K={l.K} control: c = 0", "grounded, trained with c = 0"),
+                DictionaryControl.PriorMean => ("control-mean", $"Causal Grounded K={l.K} control: K = 1 at E_P[c]", "grounded, trained with one centre at E_P[c]"),
+                DictionaryControl.MatchedRandom => ("control-random", $"Causal Grounded K={l.K} control: random, matched mean/cov", "grounded, trained with a random dictionary (matched mean/cov)"),
+                DictionaryControl.ShuffledPrior => ("control-shuffled-prior", $"Causal Grounded K={l.K} control: shuffled prior", "grounded, K-means with a shuffled prior"),
+                _ => throw new ArgumentException($"control {control} is not a control row."),
+            });
         }
 
         foreach (var k in l.SweepK.Where(k => k != l.K))
@@ -78,7 +82,7 @@ internal static class CausalLabelRows
             {
                 K = l.K,
                 Forms = [.. l.Forms],
-                Controls = l.Controls ? [DictionaryControl.Zero, DictionaryControl.PriorMean, DictionaryControl.MatchedRandom, DictionaryControl.ShuffledPrior] : [],
+                Controls = [.. l.Controls],
                 SweepK = [.. l.SweepK],
             };
             return new ControlRows(CausalLabelControls.Run((variant, form, k) => Build(train.Dim, bench.Info.Classes, l, variant, form, k, c.Seed), train.AsDataset(), test.AsDataset(), bench.MetricPairs, options, set, r => c.Log($"{r.Name}: exclusive AP {r.Fused.Exclusive:0.000} ({r.Seconds:0.0} s)")));

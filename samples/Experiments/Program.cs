@@ -42,7 +42,7 @@ var labelEpochs = new Option<int>("--label-epochs") { Description = "causal-labe
 var modelDim = new Option<int>("--model-dim") { Description = "causal-labels: the label decoder's width d.", DefaultValueFactory = _ => 128 };
 var forms = new Option<string>("--forms") { Description = "causal-labels: intervention forms, comma-separated (grounded, groundednormalized, literal, layernorm).", DefaultValueFactory = _ => "grounded,groundednormalized,literal,layernorm" };
 var sweepK = new Option<string>("--sweep-k") { Description = "causal-labels: extra K of the grounded sweep, comma-separated (e.g. 20,40,60,100).", DefaultValueFactory = _ => "" };
-var noControls = new Option<bool>("--no-controls") { Description = "causal-labels: leave out the dictionary controls." };
+var controls = new Option<string>("--controls") { Description = "causal-labels: dictionary controls trained with the grounded form, comma-separated (zero, priormean, matchedrandom, shuffledprior; none for no control).", DefaultValueFactory = _ => "zero,priormean,matchedrandom,shuffledprior" };
 var weightDecays = new Option<string>("--weight-decays") { Description = "baseline-rows: extra ERM and Group DRO rows at these weight decays, comma-separated (e.g. 0.01,0.1,1).", DefaultValueFactory = _ => "" };
 var baselineRow = new Option<string?>("--baseline") { Description = "The row the paired differences are taken against (default: the experiment's own, e.g. erm); e.g. erm@p=0.9 with --rows to report one p of a sweep." };
 var onlyRows = new Option<string?>("--rows") { Description = "Run only these rows (comma-separated names; the baseline row is always kept)." };
@@ -52,7 +52,7 @@ var root = new RootCommand("Runs a named CausalVision experiment (rows x seeds, 
 {
     nameArg, seeds, outDir, backbone, pretrained, p, sweep, trainSize, valSize, testSize, imageSize, epochs, lr, droStep, bootstrap, threads,
     inputSize, regions, stage1, stage2, batch, vscLr, paperDefaults, onlyRows, minMembers, baselineRow, weightDecays,
-    bias, confounders, labelStage1, labelEpochs, modelDim, forms, sweepK, noControls,
+    bias, confounders, labelStage1, labelEpochs, modelDim, forms, sweepK, controls,
 };
 
 root.SetAction(parse =>
@@ -111,7 +111,7 @@ root.SetAction(parse =>
                 parse.GetValue(modelDim),
                 [.. parse.GetValue(forms)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(f => Enum.Parse<CausalVision.CausalLabels.InterventionForm>(f, ignoreCase: true))],
                 [.. parse.GetValue(sweepK)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(k => int.Parse(k, CultureInfo.InvariantCulture))],
-                !parse.GetValue(noControls))),
+                [.. parse.GetValue(controls)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(c => c != "none").Select(c => Enum.Parse<CausalVision.CausalLabels.DictionaryControl>(c, ignoreCase: true))])),
             _ => BaselineRows.Create(name, settings),
         };
     }
