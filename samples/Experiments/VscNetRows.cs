@@ -50,6 +50,8 @@ internal static class VscNetRows
             new("vsc-full", c => Vsc(c, s, v, s.P, VscNetAblation.Full, VscPredictionHead.Fusion), description: "full VSCNet: + the hierarchy vote P_k in the fusion (eq. 14)"),
             new("vsc-full-fc", c => Vsc(c, s, v, s.P, VscNetAblation.Full, VscPredictionHead.CausalClassifier), description: "full VSCNet predicting with f_c(F_c) alone"),
             new("vsc-L-tags", c => Vsc(c, s, v, s.P, L, VscPredictionHead.Tags), description: "+L predicting from the predicted tags alone (VscPredictionHead.Tags)"),
+            new("vsc-full-gce", c => Vsc(c, s, v, s.P, VscNetAblation.Full, VscPredictionHead.Fusion, Disc), description: "full VSCNet, CIM's trivial branch trained with DisC's GCE (no mask budget)"),
+            new("vsc-full-fc-gce", c => Vsc(c, s, v, s.P, VscNetAblation.Full, VscPredictionHead.CausalClassifier, Disc), description: "full VSCNet with DisC's GCE, predicting with f_c alone"),
 
         };
         return new ExperimentDefinition { Name = "vscnet-rows", Baseline = "erm", Rows = rows, Recipe = Recipe(s, v, $"p = {Str(s.P)}") };
@@ -168,7 +170,16 @@ internal static class VscNetRows
         ["val_worst_group_acc"] = val.WorstGroupAccuracy,
     };
 
-    private static Dictionary<string, double> Vsc(ExperimentRunContext c, ExperimentSettings s, VscSettings v, double p, VscNetAblation ablation, VscPredictionHead prediction)
+    /// <summary>DisC (Fan et al., NeurIPS 2022): the trivial branch learns the shortcut with the generalised cross-entropy and
+    /// the causal terms weight each sample by CE_n / (CE_c + CE_n), i.e. up-weight the samples the shortcut gets wrong;
+    /// without the mask budget (with it both masks collapsed in the toy-graph test).</summary>
+    private static void Disc(VscNetOptions o)
+    {
+        o.Cim.TrivialObjective = Graph.Cim.CimTrivialObjective.GeneralizedCrossEntropy;
+        o.Cim.MaskBudgetWeight = 0;
+    }
+
+    private static Dictionary<string, double> Vsc(ExperimentRunContext c, ExperimentSettings s, VscSettings v, double p, VscNetAblation ablation, VscPredictionHead prediction, Action<VscNetOptions>? tweak = null)
     {
         var train = Maps(c, s, v, p, SyntheticSplitKind.Train);
         var val = Maps(c, s, v, p, SyntheticSplitKind.Validation);
@@ -176,7 +187,7 @@ internal static class VscNetRows
         var ood = Maps(c, s, v, s.P, SyntheticSplitKind.TestOod);
         var watch = System.Diagnostics.Stopwatch.StartNew();
         using var backbone = new PrecomputedBackbone(train.Dim);
-        using var model = Build(backbone, train, v, c.Seed, ablation, prediction);
+        using var model = Build(backbone, train, v, c.Seed, ablation, prediction, tweak);
         using var trainer = new VscNetTrainer(model);
 
         // Stage 1 depends on neither +K, +G, +C nor the head: it is trained once per (seed, p) and every VSCNet row
@@ -240,7 +251,7 @@ internal static class VscNetRows
         return m;
     }
 
-    private static VscNet Build(Backbone backbone, FeatureMapSet train, VscSettings v, int seed, VscNetAblation ablation, VscPredictionHead prediction)
+    private static VscNet Build(Backbone backbone, FeatureMapSet train, VscSettings v, int seed, VscNetAblation ablation, VscPredictionHead prediction, Action<VscNetOptions>? tweak = null)
     {
         torch.manual_seed(seed);
         return new VscNetBuilder()
@@ -273,6 +284,10 @@ internal static class VscNetRows
                 }
 
                 o.Fusion.Prediction = prediction;
+                if (ablation.HasFlag(C))
+                {
+                    tweak?.Invoke(o);
+                }
             })
             .Build();
     }
