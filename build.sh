@@ -67,7 +67,13 @@ case "$cmd" in
     exec "$ROOT/artifacts/bin/CausalVision.Cli/release/causalvision" quickstart "$@" ;;
   train)
     dotnet build samples/Train -c Release -nologo -v quiet
-    exec "$ENV" dotnet run --project samples/Train -c Release --no-build -- "$@" ;;
+    dotnet build samples/ExperimentPlots -c Release -nologo -v quiet
+    out="artifacts/train"; prev=""
+    for a in "$@"; do [ "$prev" = "--out" ] && out=$a; prev=$a; done
+    "$ENV" dotnet run --project samples/Train -c Release --no-build -- "$@"
+    case " $* " in *" --help "*|*" -h "*) exit 0 ;; esac
+    # Training curves (loss and metrics per epoch) next to metrics.json, in their own process (ScottPlot's SkiaSharp).
+    exec dotnet run --project samples/ExperimentPlots -c Release --no-build -- "$out" ;;
   run)
     [ $# -ge 1 ] || die "usage: ./build.sh run PROJECT [args]"
     proj=$1; shift

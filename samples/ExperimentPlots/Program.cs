@@ -3,6 +3,8 @@
 //   bars-METRIC.png   one bar per row: the mean over seeds with its confidence interval;
 //   sweep-METRIC.png  for rows named "METHOD@p=VALUE": the metric against p, one line per method,
 //                     with the interval as error bars.
+//   curves-loss.png, curves-metrics.png   for a training run's DIR/metrics.json (samples/Train, `./build.sh train`):
+//                     the training loss and every evaluation metric per epoch.
 // Usage: ExperimentPlots DIR [METRIC ...]   (default: every metric of the summary)
 using System.Globalization;
 using System.Text.Json;
@@ -16,6 +18,11 @@ if (args.Length < 1 || args[0] is "-h" or "--help")
 
 var dir = args[0];
 var path = Path.Combine(dir, "summary.json");
+if (!File.Exists(path) && File.Exists(Path.Combine(dir, "metrics.json")))
+{
+    return TrainingCurves(dir);
+}
+
 if (!File.Exists(path))
 {
     Console.Error.WriteLine($"plots: {path} not found; run the experiment first.");
@@ -104,6 +111,56 @@ foreach (var metric in metrics)
 }
 
 return 0;
+
+// Training curves from samples/Train's metrics.json: "history": [{ "epoch", "loss", "metrics": { name: value } }].
+static int TrainingCurves(string dir)
+{
+    var file = Path.Combine(dir, "metrics.json");
+    using var doc = JsonDocument.Parse(File.ReadAllText(file));
+    if (!doc.RootElement.TryGetProperty("history", out var history) || history.ValueKind != JsonValueKind.Array || history.GetArrayLength() == 0)
+    {
+        Console.Error.WriteLine($"plots: {file} has no per-epoch history.");
+        return 2;
+    }
+
+    var epochs = history.EnumerateArray().ToList();
+    var xs = epochs.Select(e => Num(e, "epoch")).ToArray();
+    var model = doc.RootElement.TryGetProperty("model", out var m) ? m.GetString() : "model";
+    var loss = new Plot();
+    loss.Add.Scatter(xs, [.. epochs.Select(e => Num(e, "loss"))]);
+    loss.Title($"{model}: training loss per epoch");
+    loss.XLabel("epoch");
+    loss.YLabel("loss");
+    var lossFile = Path.Combine(dir, "curves-loss.png");
+    loss.SavePng(lossFile, 720, 420);
+    Console.WriteLine(lossFile);
+
+    var names = epochs
+        .Where(e => e.TryGetProperty("metrics", out var mm) && mm.ValueKind == JsonValueKind.Object)
+        .SelectMany(e => e.GetProperty("metrics").EnumerateObject().Select(p => p.Name))
+        .Distinct()
+        .ToList();
+    if (names.Count == 0)
+    {
+        return 0;
+    }
+
+    var curves = new Plot();
+    foreach (var name in names)
+    {
+        var ys = epochs.Select(e => e.TryGetProperty("metrics", out var mm) && mm.ValueKind == JsonValueKind.Object ? Num(mm, name) : double.NaN).ToArray();
+        var line = curves.Add.Scatter(xs, ys);
+        line.LegendText = name;
+    }
+
+    curves.Title($"{model}: evaluation metrics per epoch");
+    curves.XLabel("epoch");
+    curves.ShowLegend();
+    var curvesFile = Path.Combine(dir, "curves-metrics.png");
+    curves.SavePng(curvesFile, 720, 420);
+    Console.WriteLine(curvesFile);
+    return 0;
+}
 
 static double Num(JsonElement e, string name) =>
     e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : double.NaN;
