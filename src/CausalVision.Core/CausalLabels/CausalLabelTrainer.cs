@@ -70,6 +70,10 @@ public sealed class CausalLabelTrainer : IDisposable
         State = TrainingState.Start(this.options.Seed);
     }
 
+    /// <summary>Gets or sets the logger of the run (each stage's start with the device, each epoch);
+    /// <see langword="null"/> logs nothing. See <see cref="TrainingLog"/> for the events.</summary>
+    public Microsoft.Extensions.Logging.ILogger? Logger { get; set; }
+
     /// <summary>Gets the run state (stage, epochs done in it, steps, latest metrics).</summary>
     public TrainingState State { get; private set; }
 
@@ -368,6 +372,7 @@ public sealed class CausalLabelTrainer : IDisposable
         var loader = new DataLoader(train, new DataLoaderOptions { BatchSize = options.BatchSize, Shuffle = true, Seed = options.Seed });
         var intervene = stage == 3 && model.Intervention is not null;
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        TrainingLog.Started(Logger, $"{nameof(CausalLabelTrainer)} stage {stage}", model.parameters().First().device.ToString(), epochs - State.Epoch, train.Count);
         for (var epoch = State.Epoch; epoch < epochs; epoch++)
         {
             SetModes(stage);
@@ -402,6 +407,7 @@ public sealed class CausalLabelTrainer : IDisposable
             }
 
             State = State with { Epoch = epoch + 1, Metrics = metrics };
+            TrainingLog.Epoch(Logger, stage, epoch + 1, epochs, steps == 0 ? 0 : lossSum / steps, options.LearningRate, metrics, clock.Elapsed.TotalSeconds);
             progress?.Report(new TrainingProgress(stage, epoch + 1, epochs, steps, steps, steps == 0 ? 0 : lossSum / steps, options.LearningRate, clock.Elapsed, metrics));
             if (CheckpointPath is not null)
             {

@@ -58,6 +58,10 @@ public sealed class ClassifierTrainer
     /// <summary>Gets a copy of the options.</summary>
     public TrainerOptions Options => options.Clone();
 
+    /// <summary>Gets or sets the logger of the run (start with the device picked, resume, each epoch); <see langword="null"/>
+    /// logs nothing. See <see cref="TrainingLog"/> for the events.</summary>
+    public Microsoft.Extensions.Logging.ILogger? Logger { get; set; }
+
     /// <summary>Gets the checkpoint path, or null when checkpoints are off.</summary>
     public string? CheckpointPath => options.CheckpointDirectory is null ? null : Path.Combine(options.CheckpointDirectory, CheckpointFileName);
 
@@ -141,6 +145,7 @@ public sealed class ClassifierTrainer
             }
 
             var state = Checkpoint.Load(checkpoint, model, optimizer, restoreRng: true);
+            TrainingLog.Resumed(Logger, checkpoint!, state.Epoch);
             startEpoch = Math.Min(state.Epoch, options.Epochs);
             globalStep = state.GlobalStep;
             metrics = state.Metrics;
@@ -153,6 +158,7 @@ public sealed class ClassifierTrainer
 
         var watch = Stopwatch.StartNew();
         var epochs = new List<EpochSummary>();
+        TrainingLog.Started(Logger, nameof(ClassifierTrainer), device.ToString(), options.Epochs - startEpoch, train.Count);
         for (var epoch = startEpoch; epoch < options.Epochs; epoch++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -206,6 +212,7 @@ public sealed class ClassifierTrainer
             }
 
             epochs.Add(summary);
+            TrainingLog.Epoch(Logger, 0, epoch + 1, options.Epochs, stats.MeanLoss, lr, epochMetrics, epochWatch.Elapsed.TotalSeconds);
             progress?.Report(new TrainingProgress(0, epoch + 1, options.Epochs, stats.Steps, stats.Steps, stats.MeanLoss, lr, watch.Elapsed, saved));
         }
 

@@ -67,6 +67,10 @@ public sealed class VscNetTrainer : IDisposable
     /// <summary>Gets the model.</summary>
     public VscNet Model => model;
 
+    /// <summary>Gets or sets the logger of the run (start with the device picked, resume, each epoch of each stage);
+    /// <see langword="null"/> logs nothing. See <see cref="TrainingLog"/> for the events.</summary>
+    public Microsoft.Extensions.Logging.ILogger? Logger { get; set; }
+
     /// <summary>Gets the hierarchy built or loaded by this trainer (owned by the trainer), or <see langword="null"/>.</summary>
     public ExemplarHierarchy? Hierarchy => hierarchy;
 
@@ -492,7 +496,10 @@ public sealed class VscNetTrainer : IDisposable
 
             done = state.Epoch;
             globalStep = state.GlobalStep;
+            TrainingLog.Resumed(Logger, file, done);
         }
+
+        TrainingLog.Started(Logger, $"{nameof(VscNetTrainer)} stage {stage}", device.ToString(), epochs - done, train.Count);
 
         var dropLast = training.DropLastIncompleteBatch && train.Count > training.BatchSize;
         var loader = new DataLoader(train, new DataLoaderOptions { BatchSize = training.BatchSize, Shuffle = true, Seed = training.Seed + stage, DropLast = dropLast }, TrainTransform);
@@ -526,6 +533,7 @@ public sealed class VscNetTrainer : IDisposable
                 Checkpoint.Save(file, model, optimizer, new TrainingState(stage, epoch, globalStep, training.Seed, metrics));
             }
 
+            TrainingLog.Epoch(Logger, stage, epoch, epochs, step == 0 ? double.NaN : sum / step, lr, metrics, clock.Elapsed.TotalSeconds);
             progress?.Report(new TrainingProgress(stage, epoch, epochs, step, steps, sum / Math.Max(1, step), lr, clock.Elapsed, metrics));
         }
     }

@@ -40,6 +40,37 @@ public sealed class ClassifierTrainerTests : IDisposable
         [.. module.parameters().SelectMany(p => p.detach().cpu().data<float>().ToArray())];
 
     [Fact]
+    public void Fit_WithALogger_LogsTheDeviceEachEpochAndTheResume()
+    {
+        var bench = TinyBenchmark();
+        using var model = TinyNet(3, 11);
+        var logger = new ListLogger();
+        new ClassifierTrainer(model, Options(2, "log")) { Logger = logger }.Fit(bench.Train, null, bench.TestIid);
+        Assert.Contains(logger.Lines, l => l.Id == 1 && l.Text.Contains("training on cpu", StringComparison.OrdinalIgnoreCase) && l.Text.Contains("40 training images", StringComparison.Ordinal));
+        Assert.Equal(2, logger.Lines.Count(l => l.Id == 3));
+        Assert.Contains(logger.Lines, l => l.Id == 3 && l.Text.Contains("epoch 2/2", StringComparison.Ordinal) && l.Text.Contains("acc1", StringComparison.Ordinal));
+
+        using var again = TinyNet(3, 11);
+        var second = new ListLogger();
+        new ClassifierTrainer(again, Options(3, "log")) { Logger = second }.Fit(bench.Train, null, bench.TestIid, resume: true);
+        Assert.Contains(second.Lines, l => l.Id == 2 && l.Text.Contains("2 epoch(s) done", StringComparison.Ordinal));
+        Assert.Single(second.Lines, l => l.Id == 3);
+    }
+
+    private sealed class ListLogger : Microsoft.Extensions.Logging.ILogger
+    {
+        public List<(int Id, string Text)> Lines { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Lines.Add((eventId.Id, formatter(state, exception)));
+    }
+
+    [Fact]
     public void Fit_TwoEpochsVersusOnePlusResume_IdenticalWeightsAndLosses()
     {
         var bench = TinyBenchmark();
