@@ -1,4 +1,5 @@
 // ResNet BasicBlock (He et al. 2016, "Deep Residual Learning", Fig. 2); torchvision's key names.
+using CausalVision.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -46,7 +47,7 @@ internal sealed class ResNetBasicBlock : nn.Module<Tensor, Tensor>
         var y = nn.functional.relu(bn1.call(conv1.call(x)));
         y = bn2.call(conv2.call(y));
         var identity = downsample is null ? x : downsample.call(x);
-        return nn.functional.relu(y.add_(identity)).MoveToOuterDisposeScope();
+        return nn.functional.relu(ScalarSafe.Add_(y, identity)).MoveToOuterDisposeScope();
     }
 
     protected override void Dispose(bool disposing)

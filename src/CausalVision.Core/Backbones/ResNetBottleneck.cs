@@ -1,4 +1,5 @@
 // ResNet Bottleneck, v1.5 (stride on the 3x3 conv, as torchvision); He et al. 2016, Fig. 5.
+using CausalVision.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -51,7 +52,7 @@ internal sealed class ResNetBottleneck : nn.Module<Tensor, Tensor>
         y = nn.functional.relu(bn2.call(conv2.call(y)));
         y = bn3.call(conv3.call(y));
         var identity = downsample is null ? x : downsample.call(x);
-        return nn.functional.relu(y.add_(identity)).MoveToOuterDisposeScope();
+        return nn.functional.relu(ScalarSafe.Add_(y, identity)).MoveToOuterDisposeScope();
     }
 
     protected override void Dispose(bool disposing)

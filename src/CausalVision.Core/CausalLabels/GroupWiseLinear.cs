@@ -1,5 +1,6 @@
 // Group-wise linear classifier of Query2Label (SlongLiu/query2labels, GroupWiseLinear): one weight
 // vector and bias per label, applied to that label's own feature.
+using CausalVision.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -73,7 +74,7 @@ public sealed class GroupWiseLinear : nn.Module<Tensor, Tensor>
         }
 
         using var scope = NewDisposeScope();
-        return (features * weight).sum(-1).add(bias).MoveToOuterDisposeScope();
+        return ScalarSafe.Add((features * weight).sum(-1), bias).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc/>

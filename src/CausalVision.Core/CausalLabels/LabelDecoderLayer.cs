@@ -1,5 +1,6 @@
 // One transformer decoder layer (Vaswani et al. 2017; DETR / Query2Label layout): self-attention
 // among label queries, cross-attention from the queries to the image tokens, feed-forward block.
+using CausalVision.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -81,16 +82,16 @@ public sealed class LabelDecoderLayer : nn.Module<Tensor, Tensor, Tensor>
         Tensor t;
         if (norm == NormPlacement.Post)
         {
-            t = norm1.call(target + dropout.call(selfAttn.call(target, target, target)));
-            t = norm2.call(t + dropout.call(crossAttn.call(t, memory, memory)));
-            t = norm3.call(t + dropout.call(Ffn(t)));
+            t = norm1.call(ScalarSafe.Add(target, dropout.call(selfAttn.call(target, target, target))));
+            t = norm2.call(ScalarSafe.Add(t, dropout.call(crossAttn.call(t, memory, memory))));
+            t = norm3.call(ScalarSafe.Add(t, dropout.call(Ffn(t))));
         }
         else
         {
             var n = norm1.call(target);
-            t = target + dropout.call(selfAttn.call(n, n, n));
-            t = t + dropout.call(crossAttn.call(norm2.call(t), memory, memory));
-            t = t + dropout.call(Ffn(norm3.call(t)));
+            t = ScalarSafe.Add(target, dropout.call(selfAttn.call(n, n, n)));
+            t = ScalarSafe.Add(t, dropout.call(crossAttn.call(norm2.call(t), memory, memory)));
+            t = ScalarSafe.Add(t, dropout.call(Ffn(norm3.call(t))));
         }
 
         return t.MoveToOuterDisposeScope();

@@ -25,6 +25,26 @@ public static class ScalarSafe
     /// above was also seen there, in a long feature-extraction run). A static reference is never finalised.</summary>
     public static Scalar One { get; } = 1.ToScalar();
 
+    /// <summary><c>a + b</c> with the static alpha <see cref="One"/> (TorchSharp's operator makes a temporary one).</summary>
+    /// <param name="a">The left tensor.</param>
+    /// <param name="b">The right tensor (broadcast).</param>
+    /// <returns>A new tensor (owned by the caller).</returns>
+    public static Tensor Add(Tensor a, Tensor b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        return a.add(b, One);
+    }
+
+    /// <summary>In-place <c>a += b</c> with the static alpha <see cref="One"/>.</summary>
+    /// <param name="a">The tensor to add into.</param>
+    /// <param name="b">The tensor to add (broadcast).</param>
+    /// <returns><paramref name="a"/>.</returns>
+    public static Tensor Add_(Tensor a, Tensor b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        return a.add_(b, One);
+    }
+
     /// <summary><c>self.index_add(dim, index, source, alpha)</c> with <paramref name="alpha"/> kept alive.</summary>
     /// <param name="self">The tensor to add into (not modified).</param>
     /// <param name="dim">The dimension to index.</param>

@@ -48,6 +48,50 @@ public sealed class ScalarLifetimeTests
     }
 
     [Fact]
+    public void LibraryAssemblies_AddTensorsWithTorchSharpsImplicitAlphaNoMoreThanBefore()
+    {
+        // Tensor + Tensor and add/add_(Tensor) without an alpha make TorchSharp create the
+        // alpha 1 as a temporary Scalar inside its own method: the same race (the causal-label decoder's residual
+        // `x + y` aborted an experiment with "toFloat at c10/core/Scalar.h"). Library code passes ScalarSafe.One.
+        var assemblies = new[] { typeof(TorchRuntime).Assembly, typeof(VseGraphBuilder).Assembly, typeof(CausalVision.Clustering.KMeans.KMeans).Assembly };
+        var offenders = new List<string>();
+        foreach (var assembly in assemblies)
+        {
+            foreach (var type in assembly.GetTypes())
+            {
+                const BindingFlags all = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
+                foreach (var method in type.GetMethods(all).Cast<MethodBase>().Concat(type.GetConstructors(all)))
+                {
+                    foreach (var callee in Callees(method))
+                    {
+                        if (callee.DeclaringType == typeof(Tensor) && IsImplicitAlpha(callee))
+                        {
+                            offenders.Add($"{type.FullName}.{method.Name} calls Tensor.{callee.Name}");
+                        }
+                    }
+                }
+            }
+        }
+
+        // A ratchet: the decoder layer, the ResNet blocks and the group-wise linear (the hot paths, and the one that
+        // aborted) are fixed; the remaining sites may not grow. Lower the bound as they are converted.
+        const int Remaining = 71;
+        Assert.True(offenders.Count <= Remaining, $"{offenders.Count} call(s), more than the {Remaining} still to convert; use ScalarSafe.Add / Add_ (or pass ScalarSafe.One) in new code: " + string.Join("; ", offenders.Distinct()));
+    }
+
+    private static bool IsImplicitAlpha(MethodBase callee)
+    {
+        var ps = callee.GetParameters();
+        return callee.Name switch
+        {
+            // TorchSharp's sub(Tensor) passes no alpha (THSTensor_sub); add(Tensor) calls add(target, 1).
+            "op_Addition" => ps.Length == 2 && ps[0].ParameterType == typeof(Tensor) && ps[1].ParameterType == typeof(Tensor),
+            "add" or "add_" => ps.Length == 1 && ps[0].ParameterType == typeof(Tensor),
+            _ => false,
+        };
+    }
+
+    [Fact]
     public void Build_UnderConcurrentFinalization_NeverReadsAFreedScalar()
     {
         // Before the fix this aborted the test host (native) within a few hundred builds on a
