@@ -3,6 +3,7 @@
 // around them. The authors' public code has no CIM; where the paper is vague this follows CAL
 // (Sui et al., "Causal Attention for Interpretable and Generalizable Graph Classification",
 // KDD 2022; yongduosui/CAL model.py), as the comments say.
+using CausalVision.Runtime;
 using CausalVision.Graph.Conv;
 using CausalVision.Graph.Hetero;
 using CausalVision.Graph.Internal;
@@ -235,7 +236,7 @@ public sealed class CimModule : nn.Module<HeteroGraphBatch, Tensor?, CimOutput>
                 break;
         }
 
-        var fm = InterventionMode == CimInterventionMode.Add ? fc + confounder : cat(new[] { fc, confounder }, 1);
+        var fm = InterventionMode == CimInterventionMode.Add ? ScalarSafe.Add(fc, confounder) : cat(new[] { fc, confounder }, 1);
         var zm = intervention_head.call(fm);
         return new CimOutput(
             fc.MoveToOuterDisposeScope(),

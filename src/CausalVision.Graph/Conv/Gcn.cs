@@ -3,6 +3,7 @@
 // D̃_ii = sum_j Ã_ij, generalised to weighted edges and a configurable self-loop weight as in
 // PyG's gcn_norm (fill_value). Used by VSCNet's delta_c / delta_n (Meng et al., AAAI 2025,
 // eq. 10-11) and CAL's per-branch GCNConv (yongduosui/CAL).
+using CausalVision.Runtime;
 using CausalVision.Graph.Internal;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -46,7 +47,7 @@ public static class Gcn
         using var scope = NewDisposeScope();
         var (a, dinv, real) = Prepare(adj, mask, selfLoopWeight);
         var offDiagonal = dinv.unsqueeze(2) * a * dinv.unsqueeze(1);
-        return (offDiagonal + diag_embed(selfLoopWeight * dinv.square() * real)).MoveToOuterDisposeScope();
+        return ScalarSafe.Add(offDiagonal, diag_embed(selfLoopWeight * dinv.square() * real)).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -125,7 +126,7 @@ public static class Gcn
 
         // The self loops form the diagonal of Â: w · D̃^-1 on real nodes (zero on padding).
         var self = (selfLoopWeight * dinv.square() * real).unsqueeze(2) * x;
-        return (neighbours + self).MoveToOuterDisposeScope();
+        return ScalarSafe.Add(neighbours, self).MoveToOuterDisposeScope();
     }
 
     // Adjacency with padded rows/columns zeroed, D̃^-1/2 (zero on isolated and padded nodes) and
@@ -145,7 +146,7 @@ public static class Gcn
         }
 
         // Kipf's Ã = A + w·I on real nodes: the self loop's weight is part of the degree.
-        var degree = a.sum(2) + selfLoopWeight * real;
+        var degree = ScalarSafe.Add(a.sum(2), selfLoopWeight * real);
         var positive = degree.gt(0);
         // where() on a safe denominator keeps the backward free of 0 * inf = NaN.
         var dinv = where(positive, where(positive, degree, ones_like(degree)).rsqrt(), zeros_like(degree));
@@ -171,10 +172,10 @@ public static class Gcn
         var edges = a.detach().nonzero(); // [E, 3]: (graph, receiver, sender)
         var e = edges.shape[0];
         var graph = edges[.., 0];
-        var receiver = (graph * n) + edges[.., 1];
-        var sender = (graph * n) + edges[.., 2];
+        var receiver = ScalarSafe.Add(graph * n, edges[.., 1]);
+        var sender = ScalarSafe.Add(graph * n, edges[.., 2]);
         var dflat = dinv.reshape(b * n);
-        var weights = a.reshape(b * n * n).index_select(0, (receiver * n) + edges[.., 2]) * dflat.index_select(0, receiver) * dflat.index_select(0, sender);
+        var weights = a.reshape(b * n * n).index_select(0, ScalarSafe.Add(receiver * n, edges[.., 2])) * dflat.index_select(0, receiver) * dflat.index_select(0, sender);
         var messages = weights.unsqueeze(1) * x.reshape(b * n, f).index_select(0, sender);
         var incidence = sparse_coo_tensor(stack(new[] { receiver, arange(e, ScalarType.Int64, x.device) }), ones(e, x.dtype, x.device), new[] { b * n, e });
         return mm(incidence, messages).reshape(b, n, f);

@@ -3,6 +3,7 @@
 // propagation, then bias; state-dict keys "lin.weight" and "bias"). CAL (yongduosui/CAL) runs
 // one per branch with the learned edge mask as edge weights; VSCNet's delta_c / delta_n
 // (Meng et al., AAAI 2025, eq. 10-11) are built from it (see GcnEncoder).
+using CausalVision.Runtime;
 using CausalVision.Graph.Hetero;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -115,7 +116,7 @@ public sealed class GcnConv : nn.Module<Tensor, Tensor, Tensor?, Tensor>
         var h = Gcn.PropagateUnchecked(lin.call(x), adj, mask, SelfLoopWeight, Propagation, SparseDensityThreshold);
         if (bias is not null)
         {
-            h = h + bias;
+            h = ScalarSafe.Add(h, bias);
         }
 
         if (mask is not null)

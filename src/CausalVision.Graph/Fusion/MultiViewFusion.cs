@@ -2,6 +2,7 @@
 // Visual-Semantic-Aligned Graph for Image Classification", AAAI 2025), eq. 14 and the text before
 // it: F_e = F_c ⊕ F_v ("linear projection in both features and follows an add operation"),
 // P_e = φ(F_e) with φ a linear classifier, P_f = Softmax(P_e) ⊗ Softmax(P_k), ⊗ = summation.
+using CausalVision.Runtime;
 using CausalVision.Graph.Internal;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -103,7 +104,7 @@ public sealed class MultiViewFusion : nn.Module<Tensor, Tensor, Tensor?, FusionO
         }
 
         using var scope = NewDisposeScope();
-        var fe = (causal_proj.call(causal) * CausalScale) + (visual_proj.call(visual) * VisualScale);
+        var fe = ScalarSafe.Add(causal_proj.call(causal) * CausalScale, visual_proj.call(visual) * VisualScale);
         var pe = classifier.call(fe);
         var pf = Fuse(pe, knowledge);
         return new FusionOutput(fe.MoveToOuterDisposeScope(), pe.MoveToOuterDisposeScope(), pf.MoveToOuterDisposeScope());
@@ -150,7 +151,7 @@ public sealed class MultiViewFusion : nn.Module<Tensor, Tensor, Tensor?, FusionO
                 k = k.softmax(1);
             }
 
-            pf = pf + (k * KnowledgeWeight);
+            pf = ScalarSafe.Add(pf, k * KnowledgeWeight);
         }
 
         return pf.MoveToOuterDisposeScope();

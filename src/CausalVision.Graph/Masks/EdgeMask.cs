@@ -1,6 +1,7 @@
 // Learned edge mask of CAL (Sui et al., KDD 2022; yongduosui/CAL model.py:
 // edge_att = softmax(Linear(2h->2)([x_row; x_col]))) = VSCNet's M_A (Meng et al., AAAI 2025,
 // eq. 10-11), evaluated for every node pair of a dense padded batch without loops.
+using CausalVision.Runtime;
 using CausalVision.Graph.Internal;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -55,7 +56,7 @@ public sealed class EdgeMask : nn.Module<Tensor, Tensor?, Tensor>
         var h = Features;
         var receiver = nn.functional.linear(x, w[.., ..(int)h]);      // [B, N, 2]
         var sender = nn.functional.linear(x, w[.., (int)h..]);        // [B, N, 2]
-        var logits = receiver.unsqueeze(2) + sender.unsqueeze(1) + lin.bias!;
+        var logits = ScalarSafe.Add(ScalarSafe.Add(receiver.unsqueeze(2), sender.unsqueeze(1)), lin.bias!);
         var m = logits.softmax(-1);
         if (mask is not null)
         {

@@ -12,6 +12,7 @@
 //   and the fusion is Graph/Fusion/MultiViewFusion; P_f is divided by w_e + w_k so that it stays a distribution;
 // - +L without +G classifies from the mean over regions of the tag-probability-weighted tag embeddings ("using solely
 //   the predicted tags", Table 3) added to F_v by the same fusion as F_c.
+using CausalVision.Runtime;
 using CausalVision.Backbones;
 using CausalVision.Clustering.Hierarchy;
 using CausalVision.Fva;
@@ -588,7 +589,7 @@ public sealed class VscNet : nn.Module<Tensor, VscNetOutput>
         else
         {
             var pk = withVote ? (options.Fusion.SoftmaxKnowledge ? knowledge!.softmax(-1) : knowledge!) : null;
-            probs = pk is null ? logits.sigmoid() : ((logits.sigmoid() * we) + (pk * wk)) / (we + wk);
+            probs = pk is null ? logits.sigmoid() : ScalarSafe.Add(logits.sigmoid() * we, pk * wk) / (we + wk);
         }
 
         return Keep(Output(logits, probs));
