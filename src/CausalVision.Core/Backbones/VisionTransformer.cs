@@ -1,5 +1,6 @@
 // Vision Transformer (Dosovitskiy et al. 2021, "An Image is Worth 16x16 Words", Eq. 1-4),
 // laid out like timm's VisionTransformer (class-token pooling) so that its state dicts load 1:1.
+using CausalVision.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -194,7 +195,7 @@ public sealed class VisionTransformer : Backbone
         var (gh, gw) = (images.shape[2] / PatchSize, images.shape[3] / PatchSize);
         var x = patch_embed.call(images).flatten(2).transpose(1, 2);
         var pos = gh == GridSize && gw == GridSize ? pos_embed : ResamplePositionEmbedding(pos_embed, gh, gw);
-        x = torch.cat([cls_token.expand(b, -1, -1), x], 1) + pos;
+        x = ScalarSafe.Add(torch.cat([cls_token.expand(b, -1, -1), x], 1), pos);
         x = nn.functional.dropout(x, dropRate, training);
         foreach (var block in blocks)
         {

@@ -1,4 +1,5 @@
 // Pre-norm transformer encoder block (ViT Eq. 2-3), timm's Block key layout.
+using CausalVision.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -32,8 +33,8 @@ internal sealed class VitBlock : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var y = x + drop_path.call(attn.call(norm1.call(x)));
-        y = y + drop_path.call(mlp.call(norm2.call(y)));
+        var y = ScalarSafe.Add(x, drop_path.call(attn.call(norm1.call(x))));
+        y = ScalarSafe.Add(y, drop_path.call(mlp.call(norm2.call(y))));
         return y.MoveToOuterDisposeScope();
     }
 

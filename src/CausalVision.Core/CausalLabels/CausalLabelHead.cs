@@ -1,5 +1,6 @@
 // Paper B's multi-label head: "Decouple" (label-query decoder + group-wise baseline classifier)
 // and "Causal" (confounder intervention), fused as CausalLabelOptions.Fusion says.
+using CausalVision.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -138,7 +139,7 @@ public sealed class CausalLabelHead : nn.Module<Tensor, Tensor>
             causal = intervention.call(x, queries);
             logits = options.Fusion switch
             {
-                CausalFusion.SumLogits => baseLogits + causal,
+                CausalFusion.SumLogits => ScalarSafe.Add(baseLogits, causal),
                 CausalFusion.AverageProbabilities => AverageInProbability(baseLogits, causal),
                 CausalFusion.LearnedWeight => Mix(baseLogits, causal),
                 CausalFusion.CausalOnly => causal.alias(),
@@ -178,6 +179,6 @@ public sealed class CausalLabelHead : nn.Module<Tensor, Tensor>
     private Tensor Mix(Tensor baseLogits, Tensor causal)
     {
         var w = fusionWeight!.sigmoid();
-        return baseLogits * (1 - w) + causal * w;
+        return ScalarSafe.Add(baseLogits * (1 - w), causal * w);
     }
 }

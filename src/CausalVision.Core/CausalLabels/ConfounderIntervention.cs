@@ -6,6 +6,7 @@
 //     y_j = sigmoid( fc2_j( cross_attn(q_j, Z, Z) ) ),   Z = [z_1 .. z_L].
 // The slides' literal form Z_c = X + c (one centre added to every key) and its LayerNorm patch are
 // kept as InterventionForm.Literal and InterventionForm.LayerNorm for the ablation.
+using CausalVision.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -288,7 +289,7 @@ public sealed class ConfounderIntervention : nn.Module<Tensor, Tensor, Tensor>
             var z = features + c[i];                                              // Z_c = X + c
             var memory = memoryNorm is null ? z : memoryNorm.call(z);
             var logits = fc2.call(crossAttn.ForwardExplicit(q, memory, memory)) * prior[i].to(features.dtype);
-            sum = sum is null ? logits : sum + logits;
+            sum = sum is null ? logits : ScalarSafe.Add(sum, logits);
         }
 
         return sum!.MoveToOuterDisposeScope();
@@ -334,7 +335,7 @@ public sealed class ConfounderIntervention : nn.Module<Tensor, Tensor, Tensor>
         var weights = Form == InterventionForm.GroundedNormalized
             ? (scores + Prior.to(features.dtype).clamp_min(1e-30).log()).softmax(-1) // softmax_c P(c) / sum
             : scores.softmax(-1) * Prior.to(features.dtype);                      // [B, L, K]
-        return (features + torch.matmul(weights, values)).MoveToOuterDisposeScope();
+        return ScalarSafe.Add(features, torch.matmul(weights, values)).MoveToOuterDisposeScope();
     }
 
     private Tensor GroundedMemoryPerConfounder(Tensor features)
@@ -356,7 +357,7 @@ public sealed class ConfounderIntervention : nn.Module<Tensor, Tensor, Tensor>
         for (var i = 0; i < NumConfounders; i++)
         {
             exps[i] = (scores[i] - max!).exp();
-            denominator = denominator is null ? exps[i] : denominator + exps[i];
+            denominator = denominator is null ? exps[i] : ScalarSafe.Add(denominator, exps[i]);
         }
 
         // GroundedNormalized: divide by sum_c softmax_c P(c), so the weights sum to 1.
@@ -366,7 +367,7 @@ public sealed class ConfounderIntervention : nn.Module<Tensor, Tensor, Tensor>
             for (var i = 0; i < NumConfounders; i++)
             {
                 var w = exps[i] / denominator! * Prior[i].to(features.dtype);
-                normaliser = normaliser is null ? w : normaliser + w;
+                normaliser = normaliser is null ? w : ScalarSafe.Add(normaliser, w);
             }
         }
 
@@ -380,7 +381,7 @@ public sealed class ConfounderIntervention : nn.Module<Tensor, Tensor, Tensor>
                 weight = weight / normaliser!;
             }
 
-            z = z + weight.unsqueeze(-1) * value;
+            z = ScalarSafe.Add(z, weight.unsqueeze(-1) * value);
         }
 
         return z;

@@ -3,6 +3,7 @@
 // (theta regressor layout and initialisation, sampling the backbone's feature map, pooling, tag head
 // on the hidden state) follow the authors' public code (yibuxulong/Fine-grained-visual-semantic-causal,
 // build_model.py: word_decoder_STN / STN / ARL); no code was copied.
+using CausalVision.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -260,7 +261,7 @@ public sealed class CascadedSpatialNet : nn.Module<Tensor, Tensor, CascadedSpati
             var raw = thetaRegressor.call(cat(new[] { globalFeature, hidden }, 1));
             if (stepOffset is not null)
             {
-                raw = raw + stepOffset[j];
+                raw = ScalarSafe.Add(raw, stepOffset[j]);
             }
 
             var theta = raw.view(batch, 2, 3);
