@@ -117,7 +117,8 @@ internal static class BaselineRows
         };
     }
 
-    private static SyntheticBenchmarkOptions Options(ExperimentSettings s, double p, int seed)
+    /// <summary>The Robustness benchmark of the settings at spurious correlation p (0: the unbiased variant).</summary>
+    internal static SyntheticBenchmarkOptions Options(ExperimentSettings s, double p, int seed)
     {
         var o = SyntheticBenchmarkOptions.Robustness(p == 0 ? 0.5 : p);
         o.Seed = seed;

@@ -82,7 +82,7 @@ internal static class VscNetRows
         + "the epoch is selected on validation mean-group accuracy (the ceiling on its own unbiased validation split). Test metrics: test_ood unless prefixed iid_ or val_.";
 
     private static SyntheticBenchmark Bench(ExperimentRunContext c, ExperimentSettings s, double p) =>
-        c.Shared($"bench@{Str(p)}", () => SyntheticBenchmark.Generate(Options(s, p, c.Seed)));
+        c.Shared($"bench@{Str(p)}", () => SyntheticBenchmark.Generate(BaselineRows.Options(s, p, c.Seed)));
 
     /// <summary>The standardised feature maps of a split (training statistics of the same benchmark).</summary>
     private static FeatureMapSet Maps(ExperimentRunContext c, ExperimentSettings s, VscSettings v, double p, SyntheticSplitKind kind)
@@ -468,18 +468,6 @@ internal static class VscNetRows
         }
 
         return result;
-    }
-
-    private static SyntheticBenchmarkOptions Options(ExperimentSettings s, double p, int seed)
-    {
-        var o = SyntheticBenchmarkOptions.Robustness(p == 0 ? 0.5 : p);
-        o.Seed = seed;
-        o.ImageSize = s.ImageSize;
-        o.TrainSize = s.TrainSize;
-        o.ValidationSize = s.ValidationSize;
-        o.TestOodSize = s.TestSize;
-        o.TestIidSize = Math.Max(1, s.TestSize / 3);
-        return p == 0 ? o.Unbiased() : o;
     }
 
     private static string Str(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);

@@ -1,8 +1,6 @@
 // One file per trained causal-label model: a safetensors file with the state dict (the confounder dictionary is
 // in the intervention's buffers) and a description (options, variant, label names, backbone, library version).
 using System.Reflection;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using CausalVision.Backbones;
 using CausalVision.Weights;
 using TorchSharp;
@@ -23,13 +21,6 @@ public static class CausalLabelModelFile
 
     private const string CentresKey = "head.intervention.centres";
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        Converters = { new JsonStringEnumConverter() },
-
-        // Explicit: works where reflection-based JSON is off by default (file-based apps, trimmed builds).
-        TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver(),
-    };
 
     /// <summary>Writes the model to <paramref name="path"/> (atomically).</summary>
     /// <param name="model">The model.</param>
@@ -50,15 +41,7 @@ public static class CausalLabelModelFile
         };
         using var scope = NewDisposeScope();
         var tensors = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu(), StringComparer.Ordinal);
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temp = full + ".tmp";
-        SafeTensors.Save(temp, tensors, new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["format"] = Format,
-            ["description"] = JsonSerializer.Serialize(description, Json),
-        });
-        File.Move(temp, full, overwrite: true);
+        DescribedSafeTensors.Save(path, tensors, Format, description);
     }
 
     /// <summary>Rebuilds a model written by <see cref="Save"/>, in evaluation mode.</summary>
@@ -71,22 +54,7 @@ public static class CausalLabelModelFile
     public static CausalLabelModel Load(string path, string device = "cpu")
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        using var file = SafeTensors.Load(path);
-        if (!file.Metadata.TryGetValue("format", out var format) || format != Format || !file.Metadata.TryGetValue("description", out var json))
-        {
-            throw new InvalidDataException($"'{path}' is not a causal-label model file (metadata 'format' must be '{Format}').");
-        }
-
-        Description d;
-        try
-        {
-            d = JsonSerializer.Deserialize<Description>(json, Json) ?? throw new JsonException("empty description");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"'{path}': the model description is not valid: {e.Message}", e);
-        }
-
+        using var file = DescribedSafeTensors.Load<Description>(path, Format, "causal-label model file", out var d);
         if (d.Options is null || d.Labels.Count == 0 || string.IsNullOrWhiteSpace(d.Backbone))
         {
             throw new InvalidDataException($"'{path}': the model description lacks options, labels or the backbone.");

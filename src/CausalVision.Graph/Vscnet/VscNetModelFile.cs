@@ -2,8 +2,6 @@
 // bytes) and whose __metadata__ holds everything needed to rebuild the model: options, class and tag names, backbone,
 // stage, library version. Readable by any safetensors reader (e.g. Python's).
 using System.Reflection;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using CausalVision.Backbones;
 using CausalVision.Clustering.Hierarchy;
 using CausalVision.Weights;
@@ -28,14 +26,6 @@ public static class VscNetModelFile
 
     private const string HierarchyKey = "__hierarchy__";
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = false,
-        Converters = { new JsonStringEnumConverter() },
-
-        // Explicit: works where reflection-based JSON is off by default (file-based apps, trimmed builds).
-        TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver(),
-    };
 
     /// <summary>Writes the model (weights, options, names, stage and hierarchy) to <paramref name="path"/> (atomically).</summary>
     /// <param name="model">The model.</param>
@@ -71,15 +61,7 @@ public static class VscNetModelFile
             tensors[HierarchyKey] = tensor(buffer.ToArray(), dtype: ScalarType.Byte);
         }
 
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temp = full + ".tmp";
-        SafeTensors.Save(temp, tensors, new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["format"] = Format,
-            ["description"] = JsonSerializer.Serialize(description, Json),
-        });
-        File.Move(temp, full, overwrite: true);
+        DescribedSafeTensors.Save(path, tensors, Format, description);
     }
 
     /// <summary>Rebuilds a model saved by <see cref="Save"/>, in evaluation mode, in the saved stage, with its hierarchy.</summary>
@@ -92,22 +74,7 @@ public static class VscNetModelFile
     public static VscNet Load(string path, string device = "cpu")
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        using var file = SafeTensors.Load(path);
-        if (!file.Metadata.TryGetValue("format", out var format) || format != Format || !file.Metadata.TryGetValue("description", out var json))
-        {
-            throw new InvalidDataException($"'{path}' is not a VSCNet model file (metadata 'format' must be '{Format}').");
-        }
-
-        Description description;
-        try
-        {
-            description = JsonSerializer.Deserialize<Description>(json, Json) ?? throw new JsonException("empty description");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"'{path}': the model description is not valid: {e.Message}", e);
-        }
-
+        using var file = DescribedSafeTensors.Load<Description>(path, Format, "VSCNet model file", out var description);
         if (description.Options is null || description.Tags.Count == 0 || description.Classes.Count < 2 || string.IsNullOrWhiteSpace(description.Backbone))
         {
             throw new InvalidDataException($"'{path}': the model description lacks options, tags, classes or the backbone.");
@@ -119,7 +86,7 @@ public static class VscNetModelFile
             .WithTagVocabulary(description.Tags)
             .WithClasses(description.Classes)
             .WithMultiLabel(description.MultiLabel)
-            .Configure(o => Copy(options, o));
+            .Configure(o => options.ShareInto(o));
         if (description.Backbone == PrecomputedBackbone.Name)
         {
             builder.WithBackbone(new PrecomputedBackbone(description.FeatureDim, description.FeatureStride));
@@ -182,17 +149,6 @@ public static class VscNetModelFile
         }
     }
 
-    private static void Copy(VscNetOptions from, VscNetOptions to)
-    {
-        to.Backbone = from.Backbone;
-        to.Ablation = from.Ablation;
-        to.Fva = from.Fva;
-        to.Har = from.Har;
-        to.Graph = from.Graph;
-        to.Cim = from.Cim;
-        to.Fusion = from.Fusion;
-        to.Training = from.Training;
-    }
 
     private sealed class Description
     {

@@ -111,6 +111,21 @@ public sealed class VscNetOptions
     /// <value>Default: a new <see cref="VscTrainingOptions"/>.</value>
     public VscTrainingOptions Training { get; set; } = new();
 
+    /// <summary>Makes <paramref name="to"/> share every component of these options (what a builder's Configure
+    /// needs to rebuild a model from saved or given options).</summary>
+    /// <param name="to">The options to overwrite.</param>
+    internal void ShareInto(VscNetOptions to)
+    {
+        to.Backbone = Backbone;
+        to.Ablation = Ablation;
+        to.Fva = Fva;
+        to.Har = Har;
+        to.Graph = Graph;
+        to.Cim = Cim;
+        to.Fusion = Fusion;
+        to.Training = Training;
+    }
+
     /// <summary>Checks every option and the ablation's dependencies.</summary>
     /// <exception cref="ArgumentException">One or more options are invalid; the message lists every problem.</exception>
     public void Validate()

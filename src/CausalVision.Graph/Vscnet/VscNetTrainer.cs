@@ -87,7 +87,7 @@ public sealed class VscNetTrainer : IDisposable
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(options);
-        using var model = new VscNetBuilder().ForDataset(train.Info).Configure(o => Copy(options, o)).Build();
+        using var model = new VscNetBuilder().ForDataset(train.Info).Configure(o => options.ShareInto(o)).Build();
         using var trainer = new VscNetTrainer(model);
         return trainer.Run(train, evaluation, progress, cancellationToken);
     }
@@ -411,17 +411,6 @@ public sealed class VscNetTrainer : IDisposable
         hierarchy = null;
     }
 
-    private static void Copy(VscNetOptions from, VscNetOptions to)
-    {
-        to.Backbone = from.Backbone;
-        to.Ablation = from.Ablation;
-        to.Fva = from.Fva;
-        to.Har = from.Har;
-        to.Graph = from.Graph;
-        to.Cim = from.Cim;
-        to.Fusion = from.Fusion;
-        to.Training = from.Training;
-    }
 
     private static void SaveAtomically(ExemplarHierarchy h, string file)
     {
