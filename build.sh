@@ -7,7 +7,7 @@
 #   ./build.sh quickstart [args]    the main job (generate, train, report) via the causalvision tool
 #   ./build.sh train [args]         samples/Train (any manifest dataset)
 #   ./build.sh bench [filter]       BenchmarkDotNet suites, e.g. ./build.sh bench '*Gcn*'
-#   ./build.sh pack                 the three NuGet packages and the causalvision tool into artifacts/packages
+#   ./build.sh pack                 the four NuGet packages and the causalvision tool into artifacts/packages
 #   ./build.sh compare [args]       side by side with PyTorch / scikit-learn (installs the peers)
 #   ./build.sh soak [args]          1,000-step memory soak: live tensors and RSS must stay flat
 #   ./build.sh fuzz [--iterations N] the parser fuzz suite with N mutations per format (default 100000)
@@ -64,7 +64,7 @@ case "$cmd" in
     # The causalvision tool's quickstart: the same job (samples/QuickStart/QuickStartJob.cs) and
     # numbers as samples/QuickStart; the tool re-runs itself under the libstdc++ fix when needed.
     dotnet build src/CausalVision.Cli -c Release -nologo -v quiet
-    exec "$ROOT/artifacts/bin/CausalVision.Cli/release/causalvision" quickstart "$@" ;;
+    exec "$ROOT/artifacts/bin/CausalVision.Cli/release/CausalVision.Cli" quickstart "$@" ;;
   train)
     dotnet build samples/Train -c Release -nologo -v quiet
     dotnet build samples/ExperimentPlots -c Release -nologo -v quiet
@@ -109,7 +109,8 @@ case "$cmd" in
     [[ "$iterations" =~ ^[1-9][0-9]*$ ]] || die "--iterations must be a positive integer, got '$iterations'."
     dotnet build tests/CausalVision.Core.Tests -c Release -nologo -v quiet
     dotnet build tests/CausalVision.Clustering.Tests -c Release -nologo -v quiet
-    for project in tests/CausalVision.Core.Tests tests/CausalVision.Clustering.Tests; do
+    dotnet build tests/CausalVision.Tests -c Release -nologo -v quiet
+    for project in tests/CausalVision.Core.Tests tests/CausalVision.Clustering.Tests tests/CausalVision.Tests; do
       CV_FUZZ_ITERATIONS=$iterations "$ENV" dotnet test "$project" -c Release --no-build -nologo \
         --filter 'FullyQualifiedName~FuzzTests' --logger "console;verbosity=normal" "$@" | grep -E 'mutants|Passed!|Failed!|Total tests|Passed:|Failed:'
     done

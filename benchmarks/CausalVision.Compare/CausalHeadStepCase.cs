@@ -19,6 +19,7 @@
 // little-endian float32 to --work (centres.f32, prior.f32, dictionary.json) so the Python side installs
 // the identical one. --export-weights DIR writes the head's state dict, a fixed input, its eval-mode
 // logits, the loss, a few gradients and those parameters after one AdamW step, for `causal_head_step.py --check DIR`.
+using System.CommandLine;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using CausalVision.CausalLabels;
@@ -42,26 +43,44 @@ internal static class CausalHeadStepCase
         "baseline.b",
     ];
 
-    public static int Run(Args a)
+    /// <summary>The <c>causal-head-step</c> command.</summary>
+    public static Command Command()
     {
-        var batch = a.Int("batch", 16);
-        var channels = a.Int("channels", 2048);
-        var size = a.Int("size", 7);
-        var labels = a.Int("labels", 20);
-        var k = a.Int("confounders", 80);
-        var steps = a.Int("steps", 20);
-        var warmup = a.Int("warmup", 3);
-        var work = a.String("work", Path.Combine("artifacts", "compare", "causal-head"));
+        var batch = CaseOptions.Int("--batch", 16, "Batch size.");
+        var channels = CaseOptions.Int("--channels", 2048, "D, the backbone feature dimension (ResNet-50: 2048).");
+        var size = CaseOptions.Int("--size", 7, "H = W of the feature map (ResNet-50 at 224 px: 7).");
+        var labels = CaseOptions.Int("--labels", 20, "L, the labels (PASCAL VOC: 20).");
+        var confounders = CaseOptions.Int("--confounders", 80, "K, the confounders.");
+        var modelDim = CaseOptions.Int("--model-dim", 256, "d, the head's width.");
+        var heads = CaseOptions.Int("--heads", 8, "Attention heads.");
+        var layers = CaseOptions.Int("--layers", 2, "Decoder layers.");
+        var ffn = CaseOptions.Int("--ffn", 1024, "Feed-forward width.");
+        var steps = CaseOptions.Int("--steps", 20, "Timed steps.");
+        var warmup = CaseOptions.Int("--warmup", 3, "Untimed steps before them.");
+        var work = new Option<string>("--work") { HelpName = "DIR", Description = "Where the confounder dictionary for the Python side goes.", DefaultValueFactory = _ => Path.Combine("artifacts", "compare", "causal-head") };
+        var exportWeights = new Option<string?>("--export-weights") { HelpName = "DIR", Description = "Write the weights, a fixed input and the reference outputs for causal_head_step.py --check DIR." };
+        var command = new Command("causal-head-step", "Paper B's intervention head training step on a backbone-shaped feature map (see CausalHeadStepCase.cs).")
+        {
+            batch, channels, size, labels, confounders, modelDim, heads, layers, ffn, steps, warmup, work, exportWeights,
+        };
+        command.SetCase(r => Run(
+            r.GetValue(batch), r.GetValue(channels), r.GetValue(size), r.GetValue(labels), r.GetValue(confounders), r.GetValue(modelDim), r.GetValue(heads), r.GetValue(layers),
+            r.GetValue(ffn), r.GetValue(steps), r.GetValue(warmup), r.GetRequiredValue(work), r.GetValue(exportWeights) ?? string.Empty));
+        return command;
+    }
+
+    private static int Run(int batch, int channels, int size, int labels, int k, int modelDim, int heads, int layers, int ffn, int steps, int warmup, string work, string exportDir)
+    {
         var options = new CausalLabelOptions
         {
             NumLabels = labels,
             InputDim = channels,
             ConfounderDim = channels,
             NumConfounders = k,
-            ModelDim = a.Int("model-dim", 256),
-            Heads = a.Int("heads", 8),
-            DecoderLayers = a.Int("layers", 2),
-            FeedForwardDim = a.Int("ffn", 1024),
+            ModelDim = modelDim,
+            Heads = heads,
+            DecoderLayers = layers,
+            FeedForwardDim = ffn,
 
             // The Python peer implements the LayerNorm form of the intervention.
             InterventionForm = InterventionForm.LayerNorm,
@@ -80,7 +99,6 @@ internal static class CausalHeadStepCase
 
         WriteDictionary(work, head.Intervention!);
 
-        var exportDir = a.String("export-weights", string.Empty);
         if (exportDir.Length > 0)
         {
             Export(exportDir, head, options, batch, size, k);

@@ -2,6 +2,7 @@
 // The libtorch phases replay the ops of KMeans' libtorch path on the whole matrix (one chunk at the
 // default ChunkElements for 100,000 x 80), in process CPU ms; the fused kernel is timed as whole fits of 1 and 3
 // iterations from the same centres (per iteration = the difference / 2), as the numpy side does.
+using System.CommandLine;
 using System.Diagnostics;
 using CausalVision.Clustering.KMeans;
 using TorchSharp;
@@ -13,17 +14,25 @@ namespace CausalVision.Compare;
 /// <summary>The kmeans-profile case.</summary>
 internal static class KMeansProfile
 {
-    /// <summary>Times the phases; prints one JSON line.</summary>
-    /// <param name="a">The arguments.</param>
-    /// <returns>The exit code.</returns>
-    public static int Run(Args a)
+    /// <summary>The <c>kmeans-profile</c> command.</summary>
+    public static Command Command()
     {
-        var rows = a.Int("rows", 100000);
-        var dim = a.Int("dim", 512);
-        var k = a.Int("k", 80);
-        var reps = a.Int("reps", 3);
-        using var x = Cases.ReadMatrix(a.Required("data"), rows, dim);
-        using var c = Cases.ReadMatrix(a.Required("centres"), k, dim);
+        var data = CaseOptions.Required<string>("--data", "FILE", "The data: raw little-endian float32 [rows, dim].");
+        var centres = CaseOptions.Required<string>("--centres", "FILE", "The centres: raw float32 [k, dim].");
+        var rows = CaseOptions.Int("--rows", 100000, "Rows of --data.");
+        var dim = CaseOptions.Int("--dim", 512, "Columns of --data.");
+        var k = CaseOptions.Int("--k", 80, "Rows of --centres.");
+        var reps = CaseOptions.Int("--reps", 3, "Repetitions of each phase (the least is reported).");
+        var command = new Command("kmeans-profile", "Per-phase profile of one Lloyd iteration, in process CPU ms.") { data, centres, rows, dim, k, reps };
+        command.SetCase(r => Run(r.GetRequiredValue(data), r.GetRequiredValue(centres), r.GetValue(rows), r.GetValue(dim), r.GetValue(k), r.GetValue(reps)));
+        return command;
+    }
+
+    /// <summary>Times the phases; prints one JSON line.</summary>
+    private static int Run(string data, string centres, int rows, int dim, int k, int reps)
+    {
+        using var x = Cases.ReadMatrix(data, rows, dim);
+        using var c = Cases.ReadMatrix(centres, k, dim);
         var flop = 2.0 * rows * dim * k;
         var res = new Dictionary<string, object>();
         // Process CPU time (user + system, all threads), the least of reps: on a shared, oversubscribed machine wall

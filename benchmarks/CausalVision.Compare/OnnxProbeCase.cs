@@ -1,5 +1,6 @@
 // "Does the pretrained ResNet-18 help?": a linear probe on frozen features of the built-in synthetic
 // benchmark, pretrained (resnet18-imagenet) vs a randomly initialised network of the same family.
+using System.CommandLine;
 using System.Diagnostics;
 using CausalVision.Backbones;
 using CausalVision.Synthetic;
@@ -11,29 +12,39 @@ namespace CausalVision.Compare;
 /// <summary>The <c>onnx-probe</c> command (an experiment, not a timing case).</summary>
 internal static class OnnxProbeCase
 {
+    /// <summary>The <c>onnx-probe</c> command.</summary>
+    public static Command Command()
+    {
+        var backbone = new Option<string>("--backbone") { HelpName = "NAME", Description = "The frozen backbone, e.g. resnet18-imagenet or resnet18.", DefaultValueFactory = _ => ImageNetResNet18.RegistryName };
+        var train = CaseOptions.Int("--train", 2000, "Training images.");
+        var test = CaseOptions.Int("--test", 500, "Images of each test split (test_iid, test_ood).");
+        var size = CaseOptions.Int("--size", 64, "Image side in pixels.");
+        var steps = CaseOptions.Int("--steps", 300, "Full-batch Adam steps of the head.");
+        var lr = CaseOptions.Double("--lr", 0.01, "Adam learning rate of the head.");
+        var seed = CaseOptions.Int("--seed", 0, "Seed of the benchmark and the backbone.");
+        var command = new Command("onnx-probe", "Linear probe on frozen backbone features of the synthetic benchmark (IID and OOD accuracy).") { backbone, train, test, size, steps, lr, seed };
+        command.SetCase(r => Run(r.GetRequiredValue(backbone), r.GetValue(train), r.GetValue(test), r.GetValue(size), r.GetValue(steps), r.GetValue(lr), r.GetValue(seed)));
+        return command;
+    }
+
     /// <summary>
     /// <c>onnx-probe --backbone resnet18-imagenet|resnet18 [--train 2000 --test 500 --size 64 --steps 300 --lr 0.01 --seed 0 --threads 1]</c>:
     /// frozen backbone features (eval mode, pooled), standardised with the training statistics, then a
     /// softmax-regression head trained full-batch with Adam for a fixed number of steps (no selection on
     /// any test split). Prints IID and OOD accuracy and wall times as one JSON line.
     /// </summary>
-    public static int Run(Args a)
+    private static int Run(string name, int trainSize, int testSize, int size, int steps, double lr, int seed)
     {
-        var name = a.String("backbone", ImageNetResNet18.RegistryName);
-        var size = a.Int("size", 64);
-        var steps = a.Int("steps", 300);
-        var lr = a.Double("lr", 0.01);
-        var seed = a.Int("seed", 0);
         var total = Stopwatch.StartNew();
         var bench = SyntheticBenchmark.Generate(new SyntheticBenchmarkOptions
         {
             ImageSize = size,
-            TrainSize = a.Int("train", 2000),
-            TestIidSize = a.Int("test", 500),
-            TestOodSize = a.Int("test", 500),
+            TrainSize = trainSize,
+            TestIidSize = testSize,
+            TestOodSize = testSize,
             Seed = seed,
         });
-        using var backbone = Backbones.Backbones.Create(name, new BackboneOptions { ImageSize = size, Seed = seed });
+        using var backbone = BackboneRegistry.Create(name, new BackboneOptions { ImageSize = size, Seed = seed });
         backbone.eval();
         if (backbone is ImageNetResNet18 pretrained)
         {

@@ -1,5 +1,6 @@
 // Inference of the imported ML.NET ResNet-18 (ResNet18.onnx): TorchSharp (OnnxImporter) vs ONNX
 // Runtime on the same weights and the same input batch.
+using System.CommandLine;
 using CausalVision.Backbones;
 using CausalVision.Onnx;
 using TorchSharp;
@@ -10,18 +11,29 @@ namespace CausalVision.Compare;
 /// <summary>The <c>onnx-resnet18</c> case.</summary>
 internal static class OnnxResNet18Case
 {
+    /// <summary>The <c>onnx-resnet18</c> command.</summary>
+    public static Command Command()
+    {
+        var impl = CaseOptions.Choice("--impl", "torchsharp", "torchsharp: OnnxImporter; ort: ONNX Runtime.", "torchsharp", "ort");
+        var batch = CaseOptions.Int("--batch", 32, "Batch size.");
+        var steps = CaseOptions.Int("--steps", 5, "Timed forward passes.");
+        var warmup = CaseOptions.Int("--warmup", 2, "Untimed passes before them.");
+        var foldBn = new Option<bool>("--fold-bn") { HelpName = "true|false", Description = "torchsharp: fold BatchNorm into the convolutions." };
+        var channelsLast = new Option<bool>("--channels-last") { HelpName = "true|false", Description = "torchsharp: channels-last memory format." };
+        var model = new Option<string?>("--model") { HelpName = "FILE", Description = "ResNet18.onnx (default: the one of the restored ML.NET package)." };
+        var command = new Command("onnx-resnet18", "Inference of the imported ML.NET ResNet-18 (ResNet18.onnx, 224 px): TorchSharp or ONNX Runtime.") { impl, batch, steps, warmup, foldBn, channelsLast, model };
+        command.SetCase(r => Run(
+            r.GetRequiredValue(impl), r.GetValue(batch), r.GetValue(steps), r.GetValue(warmup), Math.Max(1, r.GetValue(CaseOptions.Threads) ?? 1), r.GetValue(foldBn), r.GetValue(channelsLast), r.GetValue(model)));
+        return command;
+    }
+
     /// <summary>
     /// <c>onnx-resnet18 --impl torchsharp|ort --batch 32 --steps 5 --warmup 2 --threads 1 [--fold-bn true] [--channels-last true] [--model PATH]</c>:
     /// one forward pass (eval, no grad) per step on a fixed random batch at 224 px; prints per-step ms.
     /// </summary>
-    public static int Run(Args a)
+    private static int Run(string impl, int batch, int steps, int warmup, int threads, bool fold, bool channelsLast, string? model)
     {
-        var impl = a.String("impl", "torchsharp");
-        var batch = a.Int("batch", 32);
-        var steps = a.Int("steps", 5);
-        var warmup = a.Int("warmup", 2);
-        var threads = Math.Max(1, a.Int("threads", 1));
-        var path = a.String("model", string.Empty) is { Length: > 0 } given ? given : ImageNetResNet18.FindModelPath() ?? throw new InvalidOperationException(
+        var path = model is { Length: > 0 } given ? given : ImageNetResNet18.FindModelPath() ?? throw new InvalidOperationException(
             $"ResNet18.onnx not found; restore the benchmarks (they download {ImageNetResNet18.PackageId} {ImageNetResNet18.PackageVersion}) or pass --model.");
         var shape = new long[] { batch, 3, 224, 224 };
         var rng = new Random(0);
@@ -46,13 +58,11 @@ internal static class OnnxResNet18Case
         {
             using var module = OnnxImporter.Load(path);
             module.eval();
-            var fold = a.String("fold-bn", "false") == "true";
             if (fold)
             {
                 module.FoldBatchNorm();
             }
 
-            var channelsLast = a.String("channels-last", "false") == "true";
             if (channelsLast)
             {
                 module.UseChannelsLast();

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using CausalVision.Testing.Devices;
 
 namespace CausalVision.Compare;
@@ -7,9 +8,17 @@ namespace CausalVision.Compare;
 /// case; exit 1 when any case is out of tolerance.</summary>
 internal static class ParityCommand
 {
-    public static int Run(Args a)
+    /// <summary>The <c>parity</c> command.</summary>
+    public static Command Command()
     {
-        var only = a.String("cases", string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries);
+        var cases = new Option<string?>("--cases") { HelpName = "NAME,...", Description = "Run only these cases, comma-separated (default: all)." };
+        var command = new Command("parity", "The test suite's CPU/CUDA parity cases on --device (one JSON line each; exit 1 on a mismatch).") { cases };
+        command.SetCase(r => Run((r.GetValue(cases) ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries)));
+        return command;
+    }
+
+    private static int Run(string[] only)
+    {
         var failed = 0;
         foreach (var c in DeviceParityCases.All.Where(c => only.Length == 0 || only.Contains(c.Name)))
         {

@@ -7,48 +7,43 @@
 //   CausalVision.Compare kmeans --data X.f32 --rows N --dim D --k 80 --init file|kmeans++ [--centres C.f32] [--seed 0] [--seeds 1] [--kernel auto|torch|fused|fused256]
 //   CausalVision.Compare kmeans-profile --data X.f32 --centres C.f32 --rows N --dim D --k 80 --threads 1 [--reps 3]
 //   CausalVision.Compare art --impl naive|batched|tensor --rows 5000 --dim 64
-//   (every case but art and soak takes --device cpu|cuda; timers synchronise the device)
+//   (every case takes --threads N and --device cpu|cuda|cuda:N|auto; timers synchronise the device)
 //   CausalVision.Compare parity --device cuda   (every CPU/CUDA parity case of the test suite; exit 1 on a mismatch)
 //   CausalVision.Compare onnx-resnet18 --impl torchsharp|ort --batch 32 --steps 5 --warmup 2 --threads 1 [--fold-bn true] [--channels-last true] [--model ResNet18.onnx]
 //   CausalVision.Compare onnx-probe --backbone resnet18-imagenet|resnet18 [--train 2000 --test 500 --size 64 --steps 300 --lr 0.01 --seed 0]
 //   CausalVision.Compare soak [--model resnet18|vscnet] [--data loader|fixed] [--steps 1000] [--every 50] [--warmup 100] [--tolerance 0.05] [--out artifacts/soak]
+// `CausalVision.Compare CASE --help` lists a case's options; a bad command line prints one "compare: ..." line and exits 2.
+using System.CommandLine;
 using CausalVision.Compare;
-using CausalVision.Runtime;
 
-if (args.Length == 0)
+var root = new RootCommand("The .NET side of the comparison harness (benchmarks/peers/compare.py) and the memory soak: each case prints one JSON line.")
 {
-    Console.Error.WriteLine("usage: CausalVision.Compare <resnet18-step|vscnet-step|causal-head-step|kmeans|kmeans-profile|art|onnx-resnet18|onnx-probe|soak|parity> [--options]");
+    CaseOptions.Threads,
+    CaseOptions.Device,
+    Cases.ResNet18StepCommand(),
+    VscNetStepCase.Command(),
+    CausalHeadStepCase.Command(),
+    Cases.KMeansCommand(),
+    KMeansProfile.Command(),
+    Cases.ArtCommand(),
+    Cases.SoakCommand(),
+    ParityCommand.Command(),
+    OnnxResNet18Case.Command(),
+    OnnxProbeCase.Command(),
+};
+
+var parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+{
+    // One line: the most specific error (an unknown token says more than the errors it causes).
+    var error = parsed.Errors.FirstOrDefault(e => e.Message.Contains("Unrecognized", StringComparison.Ordinal)) ?? parsed.Errors[0];
+    Console.Error.WriteLine($"compare: {error.Message.ReplaceLineEndings(" ")} Try --help.");
     return 2;
 }
 
 try
 {
-    TorchRuntime.EnsureAvailable();
-    var a = new Args(args.Skip(1));
-    // One intra-op thread by default: the soak measures memory, and libtorch's OpenMP threads spin badly when the
-    // cores are shared (we saw 10x slower steps with 2 threads on a loaded 2-core machine).
-    var threads = a.Int("threads", args[0] == "soak" ? 1 : 0);
-    if (threads > 0)
-    {
-        TorchSharp.torch.set_num_threads(threads);
-    }
-
-    CompareDevice.Select(a.String("device", "cpu"));
-
-    return args[0] switch
-    {
-        "resnet18-step" => Cases.ResNet18Step(a),
-        "vscnet-step" => VscNetStepCase.Run(a),
-        "causal-head-step" => CausalHeadStepCase.Run(a),
-        "kmeans" => Cases.KMeansFit(a),
-        "kmeans-profile" => KMeansProfile.Run(a),
-        "art" => Cases.ArtFit(a),
-        "soak" => Cases.Soak(a),
-        "parity" => ParityCommand.Run(a),
-        "onnx-resnet18" => OnnxResNet18Case.Run(a),
-        "onnx-probe" => OnnxProbeCase.Run(a),
-        _ => throw new ArgumentException($"Unknown case '{args[0]}'."),
-    };
+    return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
 catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or IOException)
 {

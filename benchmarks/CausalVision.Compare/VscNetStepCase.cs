@@ -24,10 +24,11 @@
 // P_k, adjacency, node and edge masks), one train-mode step (logits, the CIM permutation, the loss terms, every
 // gradient, the parameters after Adam) and the eval-mode logits after it. It first redraws CSNet's zero-initialised
 // theta weight (std 0.1) so that the regions differ. `vscnet_stage2_step.py --check DIR` replays all of it.
+using System.CommandLine;
 using System.Text;
 using System.Text.Json;
 using CausalVision.Clustering.Hierarchy;
-using CausalVision.Graph.Vscnet;
+using CausalVision.Vscnet;
 using CausalVision.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -37,21 +38,31 @@ namespace CausalVision.Compare;
 /// <summary>VSCNet stage-2 step case (see the file header).</summary>
 internal static class VscNetStepCase
 {
-    public static int Run(Args a)
+    /// <summary>The <c>vscnet-step</c> command.</summary>
+    public static Command Command()
     {
-        var batch = a.Int("batch", 16);
-        var size = a.Int("size", 32);
-        var regions = a.Int("regions", 4);
-        var tagCount = a.Int("tags", 40);
-        var classCount = a.Int("classes", 10);
-        var prototypes = a.Int("prototypes", 64);
-        var steps = a.Int("steps", 10);
-        var warmup = a.Int("warmup", 3);
-        var lr = a.Double("lr", 5e-4);
-        var weightDecay = a.Double("weight-decay", 1e-3);
-        var seed = a.Int("seed", 0);
-        var work = a.String("work", Path.Combine("artifacts", "compare", "vscnet"));
-        var export = a.String("export-weights", string.Empty);
+        var batch = CaseOptions.Int("--batch", 16, "Batch size (>= 2).");
+        var size = CaseOptions.Int("--size", 32, "Image side in pixels (a multiple of 8).");
+        var regions = CaseOptions.Int("--regions", 4, "J, the FVA regions.");
+        var tags = CaseOptions.Int("--tags", 40, "M, the tag vocabulary (>= 5).");
+        var classes = CaseOptions.Int("--classes", 10, "S, the classes (>= 2).");
+        var prototypes = CaseOptions.Int("--prototypes", 64, "P, the prototypes of the exemplar hierarchy.");
+        var steps = CaseOptions.Int("--steps", 10, "Timed steps.");
+        var warmup = CaseOptions.Int("--warmup", 3, "Untimed steps before them.");
+        var lr = CaseOptions.Double("--lr", 5e-4, "Adam learning rate.");
+        var weightDecay = CaseOptions.Double("--weight-decay", 1e-3, "Adam weight decay.");
+        var seed = CaseOptions.Int("--seed", 0, "Seed of the model, the hierarchy and the batch.");
+        var work = new Option<string>("--work") { HelpName = "DIR", Description = "Where the hierarchy files for the Python side go.", DefaultValueFactory = _ => Path.Combine("artifacts", "compare", "vscnet") };
+        var exportWeights = new Option<string?>("--export-weights") { HelpName = "DIR", Description = "Write the weights, a fixed batch and the reference outputs for vscnet_stage2_step.py --check DIR." };
+        var command = new Command("vscnet-step", "VSCNet stage-2 training step (see VscNetStepCase.cs).") { batch, size, regions, tags, classes, prototypes, steps, warmup, lr, weightDecay, seed, work, exportWeights };
+        command.SetCase(r => Run(
+            r.GetValue(batch), r.GetValue(size), r.GetValue(regions), r.GetValue(tags), r.GetValue(classes), r.GetValue(prototypes), r.GetValue(steps), r.GetValue(warmup),
+            r.GetValue(lr), r.GetValue(weightDecay), r.GetValue(seed), r.GetRequiredValue(work), r.GetValue(exportWeights) ?? string.Empty));
+        return command;
+    }
+
+    private static int Run(int batch, int size, int regions, int tagCount, int classCount, int prototypes, int steps, int warmup, double lr, double weightDecay, int seed, string work, string export)
+    {
         if (batch < 2 || size < 8 || size % 8 != 0 || regions < 1 || tagCount < 5 || classCount < 2 || prototypes < 1 || steps < 0 || warmup < 0)
         {
             throw new ArgumentException("vscnet-step: need batch >= 2, size a multiple of 8, regions >= 1, tags >= 5, classes >= 2, prototypes >= 1, steps and warmup >= 0.");

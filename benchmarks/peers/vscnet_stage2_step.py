@@ -6,7 +6,7 @@ Mirrored (same layers, shapes, initialisation, state-dict names, computation ord
 - backbone: ResNet-18 with the small-input stem (3x3 conv1 stride 1, no max-pool), F_v = mean of the
   last map, frozen (requires_grad False, eval mode: BatchNorm running statistics) as
   VscTrainingOptions.FreezeBackboneInStage2; the visual classifier on F_v is computed and frozen too.
-- CSNet (eq. 1-2, CausalVision.Fva.CascadedSpatialNet): J steps of theta = fc_loc([F_v; h]),
+- CSNet (eq. 1-2, CausalVision.Vscnet.Fva.CascadedSpatialNet): J steps of theta = fc_loc([F_v; h]),
   affine_grid + bilinear grid_sample of the map, average pooling, GRUCell, tag head on the hidden
   states; frozen (requires_grad False, eval mode).
 - HAR: hidden states min-max scaled with the hierarchy's feature range, complement coded, fuzzy

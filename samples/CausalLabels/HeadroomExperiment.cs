@@ -12,7 +12,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using CausalVision.CausalLabels;
-using CausalVision.Clustering.Confounders;
+using CausalVision.CausalLabels.Confounders;
 using CausalVision.Synthetic;
 using TorchSharp;
 
@@ -53,7 +53,7 @@ public static class HeadroomExperiment
         var o = trainer.Clone();
         o.Seed = seed;
         var labels = bench.Info.Classes;
-        var rows = CausalLabelControls.Run((v, f, k) => Build(v, f, k, labels, seed), bench.Train, bench.Test, bench.MetricPairs, o, set, log).ToList();
+        var rows = CausalLabelControls.Run((v, f, k) => Build(v, f, k, labels, seed), bench.Train, bench.Test, bench.Pairs, o, set, log).ToList();
         if (oracle)
         {
             var u = d.Clone();
@@ -62,7 +62,7 @@ public static class HeadroomExperiment
             var clock = Stopwatch.StartNew();
             using var model = Build(CausalLabelVariant.Decouple, InterventionForm.Grounded, set.K, labels, seed);
             new CausalLabelTrainer(model, o).Train(unbiased.Train);
-            var e = CausalLabelTrainer.Evaluate(model, unbiased.Test, o.BatchSize, bench.MetricPairs, CausalLabelScores.Fused);
+            var e = CausalLabelTrainer.Evaluate(model, unbiased.Test, o.BatchSize, bench.Pairs, CausalLabelScores.Fused);
             var row = new CausalLabelControlRow("Oracle: Decouple on unbiased training data", e, null, Math.Round(clock.Elapsed.TotalSeconds, 1));
             rows.Add(row);
             log?.Invoke(row);
@@ -71,47 +71,20 @@ public static class HeadroomExperiment
         return rows;
     }
 
-    /// <summary>Runs the command line.</summary>
-    public static int Run(string[] args)
+    /// <summary>Runs seeds <paramref name="firstSeed"/> .. <paramref name="firstSeed"/> + <paramref name="seeds"/> - 1 and writes the report.</summary>
+    /// <param name="seeds">The number of seeds.</param>
+    /// <param name="firstSeed">The first seed.</param>
+    /// <param name="data">The benchmark (its seed is set per run).</param>
+    /// <param name="trainer">The trainer options (their seed is set per run).</param>
+    /// <param name="set">The rows.</param>
+    /// <param name="oracle">Whether to add Decouple trained on unbiased data.</param>
+    /// <param name="outDir">The folder of the .md and .csv reports.</param>
+    /// <returns>The exit code.</returns>
+    public static int Run(int seeds, int firstSeed, MultiLabelBenchmarkOptions data, CausalLabelTrainerOptions trainer, CausalLabelControlSet set, bool oracle, string outDir)
     {
-        var seeds = Int(args, "--seeds", 2);
-        var firstSeed = Int(args, "--first-seed", 0);
-        var data = new MultiLabelBenchmarkOptions
-        {
-            TrainSize = Int(args, "--train", 2400),
-            TestSize = Int(args, "--test", 2000),
-            CacheImages = true,
-            Bias = Str(args, "--bias", "direct") == "common-cause" ? MultiLabelBias.CommonCause : MultiLabelBias.Direct,
-        };
-        var trainer = new CausalLabelTrainerOptions
-        {
-            Stage1Epochs = Int(args, "--epochs", 6),
-            CausalEpochs = Int(args, "--causal-epochs", 3),
-            BatchSize = 32,
-            LearningRate = 1e-3,
-        };
-        var set = new CausalLabelControlSet
-        {
-            Forms = [.. Str(args, "--forms", "grounded,literal,layernorm").Split(',').Select(f => Enum.Parse<InterventionForm>(f, ignoreCase: true))],
-        };
-        if (args.Contains("--no-controls"))
-        {
-            set.Controls = [];
-        }
-
-        if (args.Contains("--sweep"))
-        {
-            set.SweepK = [20, 40, 60, 100];
-        }
-
-        var oracle = args.Contains("--oracle");
-        var outDir = Str(args, "--out", Path.Combine("artifacts", "causal-labels-headroom"));
-        var threads = Int(args, "--threads", 0);
-        if (threads > 0)
-        {
-            torch.set_num_threads(threads);
-        }
-
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(trainer);
+        ArgumentNullException.ThrowIfNull(set);
         Console.WriteLine($"CausalLabels headroom experiment - {CausalVision.Runtime.TorchRuntime.Describe()}");
         Console.WriteLine($"bias {data.Bias}, train {data.TrainSize}, test {data.TestSize}, 64 px, stage-1 epochs {trainer.Stage1Epochs}, stage-3 epochs {trainer.CausalEpochs} (every row), seeds {seeds}");
         var clock = Stopwatch.StartNew();
@@ -175,17 +148,5 @@ public static class HeadroomExperiment
         return v.Length == 1
             ? v[0].ToString("F1", CultureInfo.InvariantCulture)
             : string.Create(CultureInfo.InvariantCulture, $"{v.Average():F1} ({v.Min():F1}-{v.Max():F1})");
-    }
-
-    private static int Int(string[] args, string name, int fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : fallback;
-    }
-
-    private static string Str(string[] args, string name, string fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
     }
 }

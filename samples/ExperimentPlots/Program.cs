@@ -5,112 +5,129 @@
 //                     with the interval as error bars.
 //   curves-loss.png, curves-metrics.png   for a training run's DIR/metrics.json (samples/Train, `./build.sh train`):
 //                     the training loss and every evaluation metric per epoch.
-// Usage: ExperimentPlots DIR [METRIC ...]   (default: every metric of the summary)
+// Usage: ExperimentPlots DIR [METRIC ...]   (default: every metric of the summary; --help lists the arguments)
+using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using ScottPlot;
 
-if (args.Length < 1 || args[0] is "-h" or "--help")
+var dirArg = new Argument<string>("dir") { Description = "The experiment's output folder (DIR/summary.json), or a training run's (DIR/metrics.json); the PNGs are written there." };
+var metricsArg = new Argument<string[]>("metric") { Description = "The metrics to plot (default: every metric of the summary).", Arity = ArgumentArity.ZeroOrMore };
+var root = new RootCommand("Draws an experiment's plots from DIR/summary.json (DIR/bars-*.png, DIR/sweep-*.png), or a training run's curves from DIR/metrics.json (DIR/curves-*.png).")
 {
-    Console.WriteLine("usage: ExperimentPlots DIR [METRIC ...]   (reads DIR/summary.json, writes DIR/bars-*.png and DIR/sweep-*.png)");
-    return args.Length < 1 ? 2 : 0;
-}
+    dirArg, metricsArg,
+};
+root.SetAction(parse => Plots(parse.GetRequiredValue(dirArg), parse.GetValue(metricsArg) ?? []));
 
-var dir = args[0];
-var path = Path.Combine(dir, "summary.json");
-if (!File.Exists(path) && File.Exists(Path.Combine(dir, "metrics.json")))
+var parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
 {
-    return TrainingCurves(dir);
-}
-
-if (!File.Exists(path))
-{
-    Console.Error.WriteLine($"plots: {path} not found; run the experiment first.");
+    // One line: the most specific error (an unknown token says more than a missing argument).
+    var error = parsed.Errors.FirstOrDefault(e => e.Message.Contains("Unrecognized", StringComparison.Ordinal)) ?? parsed.Errors[0];
+    Console.Error.WriteLine($"plots: {error.Message} Try --help.");
     return 2;
 }
 
-using var doc = JsonDocument.Parse(File.ReadAllText(path));
-var experiment = doc.RootElement.GetProperty("experiment").GetString()!;
-var rows = doc.RootElement.GetProperty("rows").EnumerateArray().Select(r => new Row(
-    r.GetProperty("name").GetString()!,
-    r.GetProperty("metrics").EnumerateObject().ToDictionary(
-        m => m.Name,
-        m => (Mean: Num(m.Value, "mean"), Low: Num(m.Value, "ci_low"), High: Num(m.Value, "ci_high"))))).ToList();
-var metrics = args.Length > 1 ? args[1..] : [.. rows.SelectMany(r => r.Metrics.Keys).Distinct()];
+return parsed.Invoke();
 
-foreach (var metric in metrics)
+// Bars (and sweep lines) of the summary's metrics, or the training curves of DIR/metrics.json.
+static int Plots(string dir, string[] chosen)
 {
-    // Bars with CI whiskers, one per row.
-    var plot = new Plot();
-    var bars = new List<Bar>();
-    var ticks = new List<Tick>();
-    for (var i = 0; i < rows.Count; i++)
+    var path = Path.Combine(dir, "summary.json");
+    if (!File.Exists(path) && File.Exists(Path.Combine(dir, "metrics.json")))
     {
-        if (!rows[i].Metrics.TryGetValue(metric, out var e) || !double.IsFinite(e.Mean))
+        return TrainingCurves(dir);
+    }
+
+    if (!File.Exists(path))
+    {
+        Console.Error.WriteLine($"plots: {path} not found; run the experiment first.");
+        return 2;
+    }
+
+    using var doc = JsonDocument.Parse(File.ReadAllText(path));
+    var experiment = doc.RootElement.GetProperty("experiment").GetString()!;
+    var rows = doc.RootElement.GetProperty("rows").EnumerateArray().Select(r => new Row(
+        r.GetProperty("name").GetString()!,
+        r.GetProperty("metrics").EnumerateObject().ToDictionary(
+            m => m.Name,
+            m => (Mean: Num(m.Value, "mean"), Low: Num(m.Value, "ci_low"), High: Num(m.Value, "ci_high"))))).ToList();
+    var metrics = chosen.Length > 0 ? chosen : [.. rows.SelectMany(r => r.Metrics.Keys).Distinct()];
+
+    foreach (var metric in metrics)
+    {
+        // Bars with CI whiskers, one per row.
+        var plot = new Plot();
+        var bars = new List<Bar>();
+        var ticks = new List<Tick>();
+        for (var i = 0; i < rows.Count; i++)
+        {
+            if (!rows[i].Metrics.TryGetValue(metric, out var e) || !double.IsFinite(e.Mean))
+            {
+                continue;
+            }
+
+            var bar = new Bar { Position = i, Value = e.Mean, FillColor = Colors.SteelBlue };
+            if (double.IsFinite(e.Low))
+            {
+                bar.Error = (e.High - e.Low) / 2; // Student t intervals are symmetric about the mean.
+                bar.ValueBase = 0;
+            }
+
+            bars.Add(bar);
+            ticks.Add(new Tick(i, rows[i].Name));
+        }
+
+        if (bars.Count > 0)
+        {
+            plot.Add.Bars(bars);
+            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual([.. ticks]);
+            plot.Axes.Margins(bottom: 0);
+            plot.Title($"{experiment}: {metric} (mean, 95 % CI)");
+            plot.YLabel(metric);
+            var file = Path.Combine(dir, $"bars-{metric}.png");
+            plot.SavePng(file, 720, 420);
+            Console.WriteLine(file);
+        }
+
+        // Accuracy vs p for rows named METHOD@p=VALUE.
+        var sweep = rows
+            .Select(r => (Row: r, At: r.Name.Split("@p=")))
+            .Where(t => t.At.Length == 2 && double.TryParse(t.At[1], NumberStyles.Float, CultureInfo.InvariantCulture, out _) && t.Row.Metrics.ContainsKey(metric))
+            .GroupBy(t => t.At[0])
+            .ToList();
+        if (sweep.Count == 0)
         {
             continue;
         }
 
-        var bar = new Bar { Position = i, Value = e.Mean, FillColor = Colors.SteelBlue };
-        if (double.IsFinite(e.Low))
+        var sweepPlot = new Plot();
+        foreach (var method in sweep)
         {
-            bar.Error = (e.High - e.Low) / 2; // Student t intervals are symmetric about the mean.
-            bar.ValueBase = 0;
+            var points = method
+                .Select(t => (P: double.Parse(t.At[1], CultureInfo.InvariantCulture), E: t.Row.Metrics[metric]))
+                .OrderBy(t => t.P)
+                .ToArray();
+            var xs = points.Select(t => t.P).ToArray();
+            var ys = points.Select(t => t.E.Mean).ToArray();
+            var scatter = sweepPlot.Add.Scatter(xs, ys);
+            scatter.LegendText = method.Key;
+            var errors = points.Select(t => double.IsFinite(t.E.Low) ? (t.E.High - t.E.Low) / 2 : 0).ToArray();
+            var bars2 = sweepPlot.Add.ErrorBar(xs, ys, errors);
+            bars2.Color = scatter.Color;
         }
 
-        bars.Add(bar);
-        ticks.Add(new Tick(i, rows[i].Name));
+        sweepPlot.Title($"{experiment}: {metric} vs spurious correlation p (mean, 95 % CI)");
+        sweepPlot.XLabel("p (train)");
+        sweepPlot.YLabel(metric);
+        sweepPlot.ShowLegend();
+        var sweepFile = Path.Combine(dir, $"sweep-{metric}.png");
+        sweepPlot.SavePng(sweepFile, 720, 420);
+        Console.WriteLine(sweepFile);
     }
 
-    if (bars.Count > 0)
-    {
-        plot.Add.Bars(bars);
-        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual([.. ticks]);
-        plot.Axes.Margins(bottom: 0);
-        plot.Title($"{experiment}: {metric} (mean, 95 % CI)");
-        plot.YLabel(metric);
-        var file = Path.Combine(dir, $"bars-{metric}.png");
-        plot.SavePng(file, 720, 420);
-        Console.WriteLine(file);
-    }
-
-    // Accuracy vs p for rows named METHOD@p=VALUE.
-    var sweep = rows
-        .Select(r => (Row: r, At: r.Name.Split("@p=")))
-        .Where(t => t.At.Length == 2 && double.TryParse(t.At[1], NumberStyles.Float, CultureInfo.InvariantCulture, out _) && t.Row.Metrics.ContainsKey(metric))
-        .GroupBy(t => t.At[0])
-        .ToList();
-    if (sweep.Count == 0)
-    {
-        continue;
-    }
-
-    var sweepPlot = new Plot();
-    foreach (var method in sweep)
-    {
-        var points = method
-            .Select(t => (P: double.Parse(t.At[1], CultureInfo.InvariantCulture), E: t.Row.Metrics[metric]))
-            .OrderBy(t => t.P)
-            .ToArray();
-        var xs = points.Select(t => t.P).ToArray();
-        var ys = points.Select(t => t.E.Mean).ToArray();
-        var scatter = sweepPlot.Add.Scatter(xs, ys);
-        scatter.LegendText = method.Key;
-        var errors = points.Select(t => double.IsFinite(t.E.Low) ? (t.E.High - t.E.Low) / 2 : 0).ToArray();
-        var bars2 = sweepPlot.Add.ErrorBar(xs, ys, errors);
-        bars2.Color = scatter.Color;
-    }
-
-    sweepPlot.Title($"{experiment}: {metric} vs spurious correlation p (mean, 95 % CI)");
-    sweepPlot.XLabel("p (train)");
-    sweepPlot.YLabel(metric);
-    sweepPlot.ShowLegend();
-    var sweepFile = Path.Combine(dir, $"sweep-{metric}.png");
-    sweepPlot.SavePng(sweepFile, 720, 420);
-    Console.WriteLine(sweepFile);
+    return 0;
 }
-
-return 0;
 
 // Training curves from samples/Train's metrics.json: "history": [{ "epoch", "loss", "metrics": { name: value } }].
 static int TrainingCurves(string dir)

@@ -131,7 +131,7 @@ internal static class BaselineRows
     }
 
     private static Backbone CreateBackbone(ExperimentSettings s, int seed) =>
-        Backbones.Backbones.Create(s.Backbone, new BackboneOptions { ImageSize = s.ImageSize, Seed = seed, PretrainedPath = s.Pretrained });
+        BackboneRegistry.Create(s.Backbone, new BackboneOptions { ImageSize = s.ImageSize, Seed = seed, PretrainedPath = s.Pretrained });
 
     private static string Str(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
 }

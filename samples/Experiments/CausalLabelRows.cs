@@ -6,7 +6,7 @@
 using System.Globalization;
 using CausalVision.Backbones;
 using CausalVision.CausalLabels;
-using CausalVision.Clustering.Confounders;
+using CausalVision.CausalLabels.Confounders;
 using CausalVision.Evaluation;
 using CausalVision.Synthetic;
 using TorchSharp;
@@ -85,7 +85,7 @@ internal static class CausalLabelRows
                 Controls = [.. l.Controls],
                 SweepK = [.. l.SweepK],
             };
-            return new ControlRows(CausalLabelControls.Run((variant, form, k) => Build(train.Dim, bench.Info.Classes, l, variant, form, k, c.Seed), train.AsDataset(), test.AsDataset(), bench.MetricPairs, options, set, r => c.Log($"{r.Name}: exclusive AP {r.Fused.Exclusive:0.000} ({r.Seconds:0.0} s)")));
+            return new ControlRows(CausalLabelControls.Run((variant, form, k) => Build(train.Dim, bench.Info.Classes, l, variant, form, k, c.Seed), train.AsDataset(), test.AsDataset(), bench.Pairs, options, set, r => c.Log($"{r.Name}: exclusive AP {r.Fused.Exclusive:0.000} ({r.Seconds:0.0} s)")));
         });
         var row = all.Rows.FirstOrDefault(r => r.Name == source) ?? throw new InvalidOperationException($"CausalLabelControls produced no row '{source}' (rows: {string.Join("; ", all.Rows.Select(r => r.Name))}).");
         return Scores(row.Fused, row.CausalOnly, row.Seconds);
@@ -104,7 +104,7 @@ internal static class CausalLabelRows
         options.MatchDecoupleBudget = false;
         using var model = Build(train.Dim, bench.Info.Classes, l, CausalLabelVariant.Decouple, InterventionForm.Grounded, l.K, c.Seed);
         new CausalLabelTrainer(model, options).Train(train.AsDataset());
-        var e = CausalLabelTrainer.Evaluate(model, test.AsDataset(), options.BatchSize, bench.MetricPairs, CausalLabelScores.Fused);
+        var e = CausalLabelTrainer.Evaluate(model, test.AsDataset(), options.BatchSize, bench.Pairs, CausalLabelScores.Fused);
         return Scores(e, null, clock.Elapsed.TotalSeconds);
     }
 
@@ -143,7 +143,7 @@ internal static class CausalLabelRows
     }
 
     private static Backbone Backbone(ExperimentRunContext c, ExperimentSettings s, VscSettings v) =>
-        c.Shared("backbone", () => Backbones.Backbones.Create(s.Backbone, new BackboneOptions { ImageSize = v.InputSize, Seed = c.Seed, PretrainedPath = s.Pretrained }));
+        c.Shared("backbone", () => BackboneRegistry.Create(s.Backbone, new BackboneOptions { ImageSize = v.InputSize, Seed = c.Seed, PretrainedPath = s.Pretrained }));
 
     private static SyntheticSampleInfo[] Describe(MultiLabelBenchmarkSplit split) => [.. Enumerable.Range(0, split.Count).Select(split.Describe)];
 

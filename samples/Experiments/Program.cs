@@ -15,7 +15,7 @@ string[] known = [.. BaselineRows.Names, .. VscNetRows.Names, .. CausalLabelRows
 var nameArg = new Argument<string>("name") { Description = $"The experiment: {string.Join(", ", known)}." };
 var seeds = new Option<int>("--seeds") { Description = "Number of seeds (0 .. N-1); every row runs with each.", DefaultValueFactory = _ => 5 };
 var outDir = new Option<string?>("--out") { Description = "Output folder (default artifacts/experiments/NAME); an existing one is resumed." };
-var backbone = new Option<string>("--backbone") { Description = "Backbone registry name (Backbones.Create), frozen; e.g. resnet18.", DefaultValueFactory = _ => "resnet18" };
+var backbone = new Option<string>("--backbone") { Description = "Backbone registry name (BackboneRegistry.Create), frozen; e.g. resnet18.", DefaultValueFactory = _ => "resnet18" };
 var pretrained = new Option<string?>("--pretrained") { Description = "Weights file for the backbone (default: random initialisation from the seed)." };
 var p = new Option<double>("--p") { Description = "Spurious correlation p of train / val / test_iid.", DefaultValueFactory = _ => 0.95 };
 var sweep = new Option<string>("--sweep") { Description = "p values of the p-sweep, comma-separated.", DefaultValueFactory = _ => "0.5,0.8,0.95,0.99" };

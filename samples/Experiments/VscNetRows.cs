@@ -4,9 +4,9 @@
 using System.Globalization;
 using CausalVision.Backbones;
 using CausalVision.Evaluation;
-using CausalVision.Fva;
+using CausalVision.Vscnet.Fva;
 using CausalVision.Graph.Masks;
-using CausalVision.Graph.Vscnet;
+using CausalVision.Vscnet;
 using CausalVision.Metrics;
 using CausalVision.Synthetic;
 using CausalVision.Training;
@@ -53,6 +53,12 @@ internal static class VscNetRows
             new("vsc-full-gce", c => Vsc(c, s, v, s.P, VscNetAblation.Full, VscPredictionHead.Fusion, Disc), description: "full VSCNet, CIM's trivial branch trained with DisC's GCE (no mask budget)"),
             new("vsc-full-fc-gce", c => Vsc(c, s, v, s.P, VscNetAblation.Full, VscPredictionHead.CausalClassifier, Disc), description: "full VSCNet with DisC's GCE, predicting with f_c alone"),
 
+            // Group-balanced sampling (uses the group labels, like Group DRO): every (class, context) group is drawn
+            // alike, so the tag heads and the graph see as many conflicting images as aligned ones.
+            new("erm-balanced", c => Head(c, s, v, s.P, TrainingObjective.Erm, oracle: false, DataSampling.GroupBalanced), description: "ERM with group-balanced sampling (DataSampling.GroupBalanced)"),
+            new("vsc-full-balanced", c => Vsc(c, s, v, s.P, VscNetAblation.Full, VscPredictionHead.Fusion, balanced: true), description: "full VSCNet, both stages with group-balanced sampling"),
+            new("vsc-full-fc-balanced", c => Vsc(c, s, v, s.P, VscNetAblation.Full, VscPredictionHead.CausalClassifier, balanced: true), description: "full VSCNet with group-balanced sampling, predicting with f_c alone"),
+            new("vsc-L-tags-balanced", c => Vsc(c, s, v, s.P, L, VscPredictionHead.Tags, balanced: true), description: "+L tags-only head (concept bottleneck) with group-balanced sampling: tag heads trained on balanced groups"),
         };
         return new ExperimentDefinition { Name = "vscnet-rows", Baseline = "erm", Rows = rows, Recipe = Recipe(s, v, $"p = {Str(s.P)}") };
     }
@@ -99,7 +105,7 @@ internal static class VscNetRows
         return c.Shared(key, () =>
         {
             var watch = System.Diagnostics.Stopwatch.StartNew();
-            var backbone = c.Shared("backbone", () => Backbones.Backbones.Create(s.Backbone, new BackboneOptions { ImageSize = v.InputSize, Seed = c.Seed, PretrainedPath = s.Pretrained }));
+            var backbone = c.Shared("backbone", () => BackboneRegistry.Create(s.Backbone, new BackboneOptions { ImageSize = v.InputSize, Seed = c.Seed, PretrainedPath = s.Pretrained }));
             var split = kind switch
             {
                 SyntheticSplitKind.Train => bench.Train,
@@ -117,7 +123,7 @@ internal static class VscNetRows
         });
     }
 
-    private static Dictionary<string, double> Head(ExperimentRunContext c, ExperimentSettings s, VscSettings v, double p, TrainingObjective objective, bool oracle)
+    private static Dictionary<string, double> Head(ExperimentRunContext c, ExperimentSettings s, VscSettings v, double p, TrainingObjective objective, bool oracle, DataSampling sampling = DataSampling.Shuffle)
     {
         var iidP = p == 0 ? s.P : p;
         FeatureSet Features(double q, SyntheticSplitKind kind)
@@ -142,6 +148,7 @@ internal static class VscNetRows
         var head = new FeatureHeadTrainer(new FeatureHeadTrainerOptions
         {
             Objective = objective,
+            Sampling = sampling,
             GroupDroStepSize = s.GroupDroStep,
             Epochs = v.Stage1Epochs + v.Stage2Epochs,
             BatchSize = v.BatchSize,
@@ -179,7 +186,7 @@ internal static class VscNetRows
         o.Cim.MaskBudgetWeight = 0;
     }
 
-    private static Dictionary<string, double> Vsc(ExperimentRunContext c, ExperimentSettings s, VscSettings v, double p, VscNetAblation ablation, VscPredictionHead prediction, Action<VscNetOptions>? tweak = null)
+    private static Dictionary<string, double> Vsc(ExperimentRunContext c, ExperimentSettings s, VscSettings v, double p, VscNetAblation ablation, VscPredictionHead prediction, Action<VscNetOptions>? tweak = null, bool balanced = false)
     {
         var train = Maps(c, s, v, p, SyntheticSplitKind.Train);
         var val = Maps(c, s, v, p, SyntheticSplitKind.Validation);
@@ -192,12 +199,12 @@ internal static class VscNetRows
 
         // Stage 1 depends on neither +K, +G, +C nor the head: it is trained once per (seed, p) and every VSCNet row
         // of that seed continues from it (the same steps on the same batches as if each row had trained it).
-        var stage1 = c.Shared($"vsc-stage1@{Str(p)}", () =>
+        var stage1 = c.Shared($"vsc-stage1@{Str(p)}{(balanced ? "/balanced" : "")}", () =>
         {
             using var first = Build(new PrecomputedBackbone(train.Dim), train, v, c.Seed, L, VscPredictionHead.Fusion);
             using var firstTrainer = new VscNetTrainer(first);
             first.SetStage(VscNetStage.Alignment);
-            RunEpochs(first, firstTrainer, train, v, c.Seed, 0, v.Stage1Epochs, first.Stage1Parameters(), null);
+            RunEpochs(first, firstTrainer, train, v, c.Seed, 0, v.Stage1Epochs, first.Stage1Parameters(), null, balanced);
             var keep = new StateBag();
             foreach (var (name, t) in first.state_dict())
             {
@@ -207,7 +214,7 @@ internal static class VscNetRows
                 }
             }
 
-            c.Log($"stage 1 @p={Str(p)}: {v.Stage1Epochs} epochs in {watch.Elapsed.TotalSeconds:0.0} s");
+            c.Log($"stage 1 @p={Str(p)}{(balanced ? " (group-balanced)" : "")}: {v.Stage1Epochs} epochs in {watch.Elapsed.TotalSeconds:0.0} s");
             return keep;
         });
         using (no_grad())
@@ -222,7 +229,7 @@ internal static class VscNetRows
         if (ablation.HasFlag(K))
         {
             // The hierarchy depends on stage 1 and the training split only: built once per (seed, p).
-            var hierarchy = c.Shared($"vsc-hierarchy@{Str(p)}", () =>
+            var hierarchy = c.Shared($"vsc-hierarchy@{Str(p)}{(balanced ? "/balanced" : "")}", () =>
             {
                 var clock = System.Diagnostics.Stopwatch.StartNew();
                 model.SetStage(VscNetStage.Alignment);
@@ -238,7 +245,7 @@ internal static class VscNetRows
         }
 
         model.SetStage(VscNetStage.Classification);
-        var selected = RunEpochs(model, trainer, train, v, c.Seed, v.Stage1Epochs, v.Stage2Epochs, model.Stage2Parameters(), val);
+        var selected = RunEpochs(model, trainer, train, v, c.Seed, v.Stage1Epochs, v.Stage2Epochs, model.Stage2Parameters(), val, balanced);
         var m = Scores(Evaluate(model, iid, null), Evaluate(model, ood, null), Evaluate(model, val, null));
         var extra = new Dictionary<string, double>();
         Evaluate(model, ood, extra);
@@ -293,9 +300,11 @@ internal static class VscNetRows
     }
 
     /// <summary>Trains <paramref name="epochs"/> epochs from global epoch <paramref name="first"/> (0-based, the order of
-    /// FeatureHeadTrainer.EpochOrder); with a validation set, restores the epoch of best validation mean-group accuracy.</summary>
-    private static int RunEpochs(VscNet model, VscNetTrainer trainer, FeatureMapSet train, VscSettings v, int seed, int first, int epochs, IEnumerable<TorchSharp.Modules.Parameter> parameters, FeatureMapSet? val)
+    /// FeatureHeadTrainer.EpochOrder, or its GroupBalancedEpochOrder when <paramref name="balanced"/>); with a validation set,
+    /// restores the epoch of best validation mean-group accuracy.</summary>
+    private static int RunEpochs(VscNet model, VscNetTrainer trainer, FeatureMapSet train, VscSettings v, int seed, int first, int epochs, IEnumerable<TorchSharp.Modules.Parameter> parameters, FeatureMapSet? val, bool balanced)
     {
+        var groups = Enumerable.Range(0, train.Count).Select(i => ((long)train.Labels[i] * train.ContextCount) + train.Contexts[i]).ToArray();
         using var optimizer = new LeanAdam(parameters.Where(q => q.requires_grad).ToArray(), v.LearningRate, weight_decay: 1e-4);
         var labels = train.Labels.Select(y => (long)y).ToArray();
         var tagCount = train.Info.TagCount;
@@ -307,7 +316,7 @@ internal static class VscNetRows
             for (var e = 0; e < epochs; e++)
             {
                 model.train();
-                var order = FeatureHeadTrainer.EpochOrder(train.Count, seed, first + e);
+                var order = balanced ? FeatureHeadTrainer.GroupBalancedEpochOrder(groups, seed, first + e) : FeatureHeadTrainer.EpochOrder(train.Count, seed, first + e);
                 for (var start = 0; start < order.Length; start += v.BatchSize)
                 {
                     var idx = order.Skip(start).Take(v.BatchSize).Select(i => (int)i).ToArray();

@@ -19,9 +19,9 @@ public sealed class BaselineRecipe : IModelRecipe
     public RecipeResult Run(RecipeContext context)
     {
         var a = context.Arguments;
-        if (!global::CausalVision.Backbones.Backbones.Contains(a.Backbone))
+        if (!BackboneRegistry.Contains(a.Backbone))
         {
-            throw new UsageException($"unknown backbone '{a.Backbone}'; available: {string.Join(", ", global::CausalVision.Backbones.Backbones.Names)}.");
+            throw new UsageException($"unknown backbone '{a.Backbone}'; available: {string.Join(", ", BackboneRegistry.Names)}.");
         }
 
         var data = context.Data;

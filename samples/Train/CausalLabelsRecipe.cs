@@ -1,9 +1,10 @@
 // --model causal-labels: paper B's causal label-correlation model (label-specific features, a K-means
 // confounder dictionary over the frozen backbone's spatial features, NWGM intervention), trained in three
-// stages by CausalVision.Clustering.Confounders.CausalLabelPipeline. Multi-label datasets (NUS-WIDE, COCO,
+// stages by CausalVision.CausalLabels.Confounders.CausalLabelPipeline. Multi-label datasets (NUS-WIDE, COCO,
 // DeepFashion attributes, multi-label manifests); --epochs is stage 1's, the causal head gets half.
+using CausalVision.Backbones;
 using CausalVision.CausalLabels;
-using CausalVision.Clustering.Confounders;
+using CausalVision.CausalLabels.Confounders;
 using CausalVision.Data;
 
 namespace CausalVision.Samples.Train;
@@ -21,9 +22,9 @@ public sealed class CausalLabelsRecipe : IModelRecipe
     public RecipeResult Run(RecipeContext context)
     {
         var a = context.Arguments;
-        if (!global::CausalVision.Backbones.Backbones.Contains(a.Backbone))
+        if (!BackboneRegistry.Contains(a.Backbone))
         {
-            throw new UsageException($"unknown backbone '{a.Backbone}'; available: {string.Join(", ", global::CausalVision.Backbones.Backbones.Names)}.");
+            throw new UsageException($"unknown backbone '{a.Backbone}'; available: {string.Join(", ", BackboneRegistry.Names)}.");
         }
 
         var data = context.Data;

@@ -5,31 +5,44 @@
 //   ./build.sh train --data ~/food-101 --layout food101 --backbone resnet50 --epochs 12 --device cuda
 //
 // Writes <out>/metrics.json and <out>/last.ckpt (updated after every epoch; --resume continues it).
-// A bad command line or dataset prints one "train: ..." line and exits with code 2.
+// A bad command line or dataset prints one "train: ..." line and exits with code 2; --help lists the
+// options (TrainArguments.cs) and the models.
+using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using CausalVision.Backbones;
+using CausalVision.Cli;
 using CausalVision.Data;
 using CausalVision.Imaging.Transforms;
 using CausalVision.Runtime;
-using CausalVision.Samples;
 using CausalVision.Samples.Train;
+using CausalVision.Samples;
 using CausalVision.Synthetic;
 
+var parse = TrainArguments.CreateCommand(Train).Parse(args);
 try
 {
-    var a = TrainArguments.Parse(args);
-    if (a.Help)
+    if (TrainArguments.Error(parse) is { } usage)
     {
-        Console.WriteLine(TrainArguments.Usage);
-        Console.WriteLine("models:");
-        foreach (var r in ModelRecipes.All.Values.OrderBy(r => r.Name))
-        {
-            Console.WriteLine($"  {r.Name,-14} {r.Description}");
-        }
-
-        return 0;
+        throw new UsageException(usage);
     }
 
+    return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (Exception ex) when (ex is UsageException or ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or SampleLoadException or InvalidOperationException or UnauthorizedAccessException or IOException)
+{
+    // One line, no stack trace: the messages of the loaders and the trainer name the file, line or setting.
+    if (!Console.IsOutputRedirected)
+    {
+        Console.WriteLine(); // end a progress line left open in a terminal
+    }
+
+    Console.Error.WriteLine($"train: {ex.Message.ReplaceLineEndings(" ")}");
+    return 2;
+}
+
+static int Train(TrainArguments a)
+{
     // Check the names and the output folder before loading anything large.
     var recipe = ModelRecipes.Get(a.Model);
     if (File.Exists(a.Out))
@@ -37,9 +50,9 @@ try
         throw new UsageException($"--out '{a.Out}' is an existing file; give a folder for metrics.json and the checkpoint.");
     }
 
-    if (a.Model == "baseline" && !CausalVision.Backbones.Backbones.Contains(a.Backbone))
+    if (a.Model == "baseline" && !BackboneRegistry.Contains(a.Backbone))
     {
-        throw new UsageException($"unknown backbone '{a.Backbone}'; available: {string.Join(", ", CausalVision.Backbones.Backbones.Names)}.");
+        throw new UsageException($"unknown backbone '{a.Backbone}'; available: {string.Join(", ", BackboneRegistry.Names)}.");
     }
 
     TorchRuntime.EnsureAvailable();
@@ -96,7 +109,7 @@ try
     Console.WriteLine($"Training augmentation: {augmentText}.");
 
     var started = DateTime.UtcNow;
-    var result = recipe.Run(new RecipeContext(a, data, train, eval, size, new ConsoleProgress(recipe.Name)));
+    var result = CliProgress.Run(recipe.Name, (progress, _) => recipe.Run(new RecipeContext(a, data, train, eval, size, progress)));
     foreach (var (split, metrics) in result.Metrics)
     {
         Console.WriteLine($"{split}: {string.Join("  ", metrics.Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value:F4}")))}");
@@ -128,15 +141,4 @@ try
     File.WriteAllText(path, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
     Console.WriteLine($"Metrics: {path}   checkpoint: {result.CheckpointPath}");
     return 0;
-}
-catch (Exception ex) when (ex is UsageException or ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or SampleLoadException or InvalidOperationException or UnauthorizedAccessException or IOException)
-{
-    // One line, no stack trace: the messages of the loaders and the trainer name the file, line or setting.
-    if (!Console.IsOutputRedirected)
-    {
-        Console.WriteLine(); // end a progress line left open in a terminal
-    }
-
-    Console.Error.WriteLine($"train: {ex.Message.ReplaceLineEndings(" ")}");
-    return 2;
 }

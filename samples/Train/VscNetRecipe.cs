@@ -1,7 +1,8 @@
 // --model vscnet: the full VSCNet (FVA + HAR + CIM + fusion) trained in two stages by VscNetTrainer.
 // The dataset must carry tags (e.g. Ingredient-101 ingredients, NUS-WIDE tags, or the synthetic
 // benchmark's objects): they supervise the Cascaded Spatial Net and build the exemplar hierarchy.
-using CausalVision.Graph.Vscnet;
+using CausalVision.Backbones;
+using CausalVision.Vscnet;
 using CausalVision.Training;
 
 namespace CausalVision.Samples.Train;
@@ -19,9 +20,9 @@ public sealed class VscNetRecipe : IModelRecipe
     public RecipeResult Run(RecipeContext context)
     {
         var a = context.Arguments;
-        if (!global::CausalVision.Backbones.Backbones.Contains(a.Backbone))
+        if (!BackboneRegistry.Contains(a.Backbone))
         {
-            throw new UsageException($"unknown backbone '{a.Backbone}'; available: {string.Join(", ", global::CausalVision.Backbones.Backbones.Names)}.");
+            throw new UsageException($"unknown backbone '{a.Backbone}'; available: {string.Join(", ", BackboneRegistry.Names)}.");
         }
 
         if (a.LabelMap is not null)

@@ -4,134 +4,180 @@
 // written to artifacts/vscnet-ablation.md. CPU-sized: a small 3-block CNN backbone on 32 x 32 images.
 //
 //   eng/torch-env.sh dotnet run --project samples/VscNetAblation -c Release -- [--seeds 3] [--train 240] [--test 120]
-//       [--stage1 2] [--stage2 2] [--regions 4] [--out artifacts] [--quick]
+//       [--stage1 2] [--stage2 2] [--regions 4] [--threads 2] [--out artifacts] [--quick]
+// (--help lists the options; a bad value prints one line on stderr and exits with code 2.)
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using CausalVision.Backbones;
-using CausalVision.Graph.Vscnet;
+using CausalVision.Vscnet;
 using CausalVision.Synthetic;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-var arguments = Arguments.Parse(args);
-torch.set_num_threads(arguments.Threads);
-Backbones.Register("smallcnn", o => new SmallCnn(o.InChannels));
+var seeds = new Option<int>("--seeds") { Description = "Seeds 0 .. N-1; every row is trained once per seed.", DefaultValueFactory = _ => 3 };
+var train = new Option<int>("--train") { Description = "Training images per seed.", DefaultValueFactory = _ => 240 };
+var test = new Option<int>("--test") { Description = "Images of each test split (IID, OOD) per seed.", DefaultValueFactory = _ => 120 };
+var stage1 = new Option<int>("--stage1") { Description = "Stage-1 epochs.", DefaultValueFactory = _ => 2 };
+var stage2 = new Option<int>("--stage2") { Description = "Stage-2 epochs.", DefaultValueFactory = _ => 2 };
+var regions = new Option<int>("--regions") { Description = "J, the FVA regions.", DefaultValueFactory = _ => 4 };
+var threads = new Option<int>("--threads") { Description = "TorchSharp intra-op threads.", DefaultValueFactory = _ => 2 };
+var outDir = new Option<string>("--out") { Description = "Output folder of vscnet-ablation.md.", DefaultValueFactory = _ => "artifacts" };
+var quick = new Option<bool>("--quick") { Description = "A smoke run: --seeds 1 --train 120 --test 60 --stage1 1 --stage2 1 (options given explicitly win)." };
 
-var rows = new (string Name, VscNetAblation Ablation)[]
+var root = new RootCommand("VSCNet ablation (Table 3 rows) on the built-in synthetic benchmark; the table is printed and written to OUT/vscnet-ablation.md.")
 {
-    ("Base", VscNetAblation.Base),
-    ("+L", VscNetAblation.Locating),
-    ("+L+G", VscNetAblation.Locating | VscNetAblation.Graph),
-    ("+L+K", VscNetAblation.Locating | VscNetAblation.Knowledge),
-    ("+L+K+G", VscNetAblation.Locating | VscNetAblation.Knowledge | VscNetAblation.Graph),
-    ("+L+K+G+C", VscNetAblation.Locating | VscNetAblation.Knowledge | VscNetAblation.Graph | VscNetAblation.Causal),
-    ("+L+K+G+C+F", VscNetAblation.Full),
+    seeds, train, test, stage1, stage2, regions, threads, outDir, quick,
 };
-
-var results = rows.ToDictionary(r => r.Name, _ => new List<IReadOnlyDictionary<string, double>>());
-var clock = Stopwatch.StartNew();
-for (var seed = 0; seed < arguments.Seeds; seed++)
+root.SetAction(parse =>
 {
-    var bench = SyntheticBenchmark.Generate(new SyntheticBenchmarkOptions
+    // --quick replaces the defaults of the options that are not given.
+    int Pick(Option<int> option, int quickValue) =>
+        parse.GetValue(quick) && parse.GetResult(option) is not { Implicit: false } ? quickValue : parse.GetValue(option);
+    return Run(new Arguments(
+        Pick(seeds, 1),
+        Pick(train, 120),
+        Pick(test, 60),
+        Pick(stage1, 1),
+        Pick(stage2, 1),
+        parse.GetValue(regions),
+        parse.GetValue(threads),
+        parse.GetRequiredValue(outDir)));
+});
+
+var parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+{
+    // One line: the most specific error (an unknown token says more than a missing value).
+    var error = parsed.Errors.FirstOrDefault(e => e.Message.Contains("Unrecognized", StringComparison.Ordinal)) ?? parsed.Errors[0];
+    Console.Error.WriteLine($"vscnet-ablation: {error.Message} Try --help.");
+    return 2;
+}
+
+return parsed.Invoke();
+
+int Run(Arguments arguments)
+{
+    torch.set_num_threads(arguments.Threads);
+    BackboneRegistry.Register("smallcnn", o => new SmallCnn(o.InChannels));
+
+    var rows = new (string Name, VscNetAblation Ablation)[]
     {
-        ImageSize = 32,
-        ClassCount = 6,
-        ShapeCount = 4,
-        ColorCount = 3,
-        TrainSize = arguments.Train,
-        TestIidSize = arguments.Test,
-        TestOodSize = arguments.Test,
-        Seed = seed,
-    });
-    // Rendered once: the synthetic splits draw every image on each access.
-    var train = new CachedDataset(bench.Train);
-    var iid = new CachedDataset(bench.TestIid);
-    var ood = new CachedDataset(bench.TestOod);
-    foreach (var (name, ablation) in rows)
+        ("Base", VscNetAblation.Base),
+        ("+L", VscNetAblation.Locating),
+        ("+L+G", VscNetAblation.Locating | VscNetAblation.Graph),
+        ("+L+K", VscNetAblation.Locating | VscNetAblation.Knowledge),
+        ("+L+K+G", VscNetAblation.Locating | VscNetAblation.Knowledge | VscNetAblation.Graph),
+        ("+L+K+G+C", VscNetAblation.Locating | VscNetAblation.Knowledge | VscNetAblation.Graph | VscNetAblation.Causal),
+        ("+L+K+G+C+F", VscNetAblation.Full),
+    };
+
+    var results = rows.ToDictionary(r => r.Name, _ => new List<IReadOnlyDictionary<string, double>>());
+    var clock = Stopwatch.StartNew();
+    for (var seed = 0; seed < arguments.Seeds; seed++)
     {
-        var metrics = new Dictionary<string, double>();
-        try
+        var bench = SyntheticBenchmark.Generate(new SyntheticBenchmarkOptions
         {
-            using var model = new VscNetBuilder()
-                .WithBackbone("smallcnn")
-                .ForDataset(bench.Info)
-                .WithRegions(arguments.Regions)
-                .WithAblation(ablation)
-                .Configure(o =>
-                {
-                    o.Training.Seed = seed;
-                    o.Training.BatchSize = 32;
-                    o.Training.LearningRate = 2e-3;
-                    o.Training.Stage1Epochs = arguments.Stage1;
-                    o.Training.Stage2Epochs = arguments.Stage2;
-                    o.Training.LearningRateDecayEvery = 4;
-                    o.Graph.NodeFeatures = 64;
-                    o.Graph.HiddenFeatures = 64;
-                    o.Fusion.FusedFeatures = 64;
-                    o.Graph.Construction.TopTags = 6;
-                    o.Graph.Construction.RegionTopTags = 3;
-                    o.Har.CandidateTags = 3;
-                    o.Har.TopTags = 6;
-                })
-                .Build();
-            using var trainer = new VscNetTrainer(model);
-            var profile = Stopwatch.StartNew();
-            trainer.Run(train, null);
-            metrics["train seconds"] = profile.Elapsed.TotalSeconds;
-            foreach (var (split, data) in new[] { ("iid", iid), ("ood", ood) })
+            ImageSize = 32,
+            ClassCount = 6,
+            ShapeCount = 4,
+            ColorCount = 3,
+            TrainSize = arguments.Train,
+            TestIidSize = arguments.Test,
+            TestOodSize = arguments.Test,
+            Seed = seed,
+        });
+        // Rendered once: the synthetic splits draw every image on each access.
+        var train = new CachedDataset(bench.Train);
+        var iid = new CachedDataset(bench.TestIid);
+        var ood = new CachedDataset(bench.TestOod);
+        foreach (var (name, ablation) in rows)
+        {
+            var metrics = new Dictionary<string, double>();
+            try
             {
-                foreach (var (key, value) in trainer.Evaluate(data))
+                using var model = new VscNetBuilder()
+                    .WithBackbone("smallcnn")
+                    .ForDataset(bench.Info)
+                    .WithRegions(arguments.Regions)
+                    .WithAblation(ablation)
+                    .Configure(o =>
+                    {
+                        o.Training.Seed = seed;
+                        o.Training.BatchSize = 32;
+                        o.Training.LearningRate = 2e-3;
+                        o.Training.Stage1Epochs = arguments.Stage1;
+                        o.Training.Stage2Epochs = arguments.Stage2;
+                        o.Training.LearningRateDecayEvery = 4;
+                        o.Graph.NodeFeatures = 64;
+                        o.Graph.HiddenFeatures = 64;
+                        o.Fusion.FusedFeatures = 64;
+                        o.Graph.Construction.TopTags = 6;
+                        o.Graph.Construction.RegionTopTags = 3;
+                        o.Har.CandidateTags = 3;
+                        o.Har.TopTags = 6;
+                    })
+                    .Build();
+                using var trainer = new VscNetTrainer(model);
+                var profile = Stopwatch.StartNew();
+                trainer.Run(train, null);
+                metrics["train seconds"] = profile.Elapsed.TotalSeconds;
+                foreach (var (split, data) in new[] { ("iid", iid), ("ood", ood) })
                 {
-                    metrics[$"{split} {key}"] = value;
+                    foreach (var (key, value) in trainer.Evaluate(data))
+                    {
+                        metrics[$"{split} {key}"] = value;
+                    }
+                }
+
+                if (trainer.Hierarchy is { } h)
+                {
+                    metrics["prototypes"] = h.Count;
                 }
             }
-
-            if (trainer.Hierarchy is { } h)
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
             {
-                metrics["prototypes"] = h.Count;
+                Console.Error.WriteLine($"seed {seed} {name}: {e.Message}");
             }
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
-        {
-            Console.Error.WriteLine($"seed {seed} {name}: {e.Message}");
-        }
 
-        results[name].Add(metrics);
-        Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] seed {seed} {name,-12} " + string.Join("  ", metrics.Select(kv => $"{kv.Key} {kv.Value:0.000}")));
+            results[name].Add(metrics);
+            Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] seed {seed} {name,-12} " + string.Join("  ", metrics.Select(kv => $"{kv.Key} {kv.Value:0.000}")));
+        }
     }
-}
 
-var columns = new[] { "iid acc@1", "iid acc@5", "ood acc@1", "ood acc@5" };
-var table = new StringBuilder();
-table.AppendLine(CultureInfo.InvariantCulture, $"VSCNet ablation on the synthetic benchmark (6 classes, 12 tags, 32 px, train {arguments.Train}, test {arguments.Test} per split, J = {arguments.Regions}, epochs {arguments.Stage1} + {arguments.Stage2}, {arguments.Seeds} seed(s), mean +- std; {clock.Elapsed.TotalMinutes:0.0} min on {arguments.Threads} thread(s))");
-table.AppendLine();
-table.AppendLine("| Model | " + string.Join(" | ", columns) + " | prototypes |");
-table.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---|", columns.Length + 1)));
-foreach (var (name, _) in rows)
-{
-    var cells = columns.Append("prototypes").Select(c =>
+    var columns = new[] { "iid acc@1", "iid acc@5", "ood acc@1", "ood acc@5" };
+    var table = new StringBuilder();
+    table.AppendLine(CultureInfo.InvariantCulture, $"VSCNet ablation on the synthetic benchmark (6 classes, 12 tags, 32 px, train {arguments.Train}, test {arguments.Test} per split, J = {arguments.Regions}, epochs {arguments.Stage1} + {arguments.Stage2}, {arguments.Seeds} seed(s), mean +- std; {clock.Elapsed.TotalMinutes:0.0} min on {arguments.Threads} thread(s))");
+    table.AppendLine();
+    table.AppendLine("| Model | " + string.Join(" | ", columns) + " | prototypes |");
+    table.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---|", columns.Length + 1)));
+    foreach (var (name, _) in rows)
     {
-        var values = results[name].Where(m => m.ContainsKey(c)).Select(m => m[c]).ToArray();
-        if (values.Length == 0)
+        var cells = columns.Append("prototypes").Select(c =>
         {
-            return "-";
-        }
+            var values = results[name].Where(m => m.ContainsKey(c)).Select(m => m[c]).ToArray();
+            if (values.Length == 0)
+            {
+                return "-";
+            }
 
-        var mean = values.Average();
-        var std = values.Length > 1 ? Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Length - 1)) : 0;
-        return c == "prototypes" ? mean.ToString("0", CultureInfo.InvariantCulture) : string.Create(CultureInfo.InvariantCulture, $"{mean:0.000} ± {std:0.000}");
-    });
-    table.AppendLine($"| {name} | " + string.Join(" | ", cells) + " |");
+            var mean = values.Average();
+            var std = values.Length > 1 ? Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Length - 1)) : 0;
+            return c == "prototypes" ? mean.ToString("0", CultureInfo.InvariantCulture) : string.Create(CultureInfo.InvariantCulture, $"{mean:0.000} ± {std:0.000}");
+        });
+        table.AppendLine($"| {name} | " + string.Join(" | ", cells) + " |");
+    }
+
+    Console.WriteLine();
+    Console.WriteLine(table.ToString());
+    Directory.CreateDirectory(arguments.Out);
+    var file = Path.Combine(arguments.Out, "vscnet-ablation.md");
+    File.WriteAllText(file, table.ToString());
+    Console.WriteLine($"Written to {file}");
+    return 0;
 }
-
-Console.WriteLine();
-Console.WriteLine(table.ToString());
-Directory.CreateDirectory(arguments.Out);
-var file = Path.Combine(arguments.Out, "vscnet-ablation.md");
-File.WriteAllText(file, table.ToString());
-Console.WriteLine($"Written to {file}");
 
 /// <summary>An in-memory copy of a dataset (images rendered once).</summary>
 internal sealed class CachedDataset : CausalVision.Data.IImageDataset
@@ -161,29 +207,4 @@ internal sealed class CachedDataset : CausalVision.Data.IImageDataset
 }
 
 /// <summary>Command-line settings.</summary>
-internal sealed record Arguments(int Seeds, int Train, int Test, int Stage1, int Stage2, int Regions, int Threads, string Out)
-{
-    public static Arguments Parse(string[] args)
-    {
-        var a = new Arguments(3, 240, 120, 2, 2, 4, 2, "artifacts");
-        for (var i = 0; i < args.Length; i++)
-        {
-            int Next() => int.Parse(args[++i], CultureInfo.InvariantCulture);
-            a = args[i] switch
-            {
-                "--seeds" => a with { Seeds = Next() },
-                "--train" => a with { Train = Next() },
-                "--test" => a with { Test = Next() },
-                "--stage1" => a with { Stage1 = Next() },
-                "--stage2" => a with { Stage2 = Next() },
-                "--regions" => a with { Regions = Next() },
-                "--threads" => a with { Threads = Next() },
-                "--out" => a with { Out = args[++i] },
-                "--quick" => a with { Seeds = 1, Train = 120, Test = 60, Stage1 = 1, Stage2 = 1 },
-                _ => throw new ArgumentException($"Unknown argument '{args[i]}'."),
-            };
-        }
-
-        return a;
-    }
-}
+internal sealed record Arguments(int Seeds, int Train, int Test, int Stage1, int Stage2, int Regions, int Threads, string Out);

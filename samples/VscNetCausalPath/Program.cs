@@ -7,137 +7,184 @@
 // the reported test set. CPU-sized: a small 3-block CNN backbone on 32 x 32 images.
 //
 //   eng/torch-env.sh dotnet run --project samples/VscNetCausalPath -c Release -- [--seeds 3] [--train 480] [--test 240]
-//       [--stage1 3] [--stage2 3] [--regions 4] [--threads 2] [--out artifacts]
+//       [--stage1 3] [--stage2 3] [--regions 4] [--threads 2] [--out artifacts] [--quick]
+// (--help lists the options; a bad value prints one line on stderr and exits with code 2.)
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using CausalVision.Backbones;
 using CausalVision.Data;
-using CausalVision.Fva;
-using CausalVision.Graph.Vscnet;
+using CausalVision.Vscnet.Fva;
+using CausalVision.Vscnet;
 using CausalVision.Metrics;
 using CausalVision.Synthetic;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-var arguments = Arguments.Parse(args);
-torch.set_num_threads(arguments.Threads);
-Backbones.Register("smallcnn", o => new SmallCnn(o.InChannels));
 const int ImageSize = 32;
 
-var configs = new (string Name, Action<VscNetOptions> Apply)[]
+var seeds = new Option<int>("--seeds") { Description = "Seeds 0 .. N-1; every row is trained once per seed.", DefaultValueFactory = _ => 3 };
+var train = new Option<int>("--train") { Description = "Training images per seed.", DefaultValueFactory = _ => 480 };
+var test = new Option<int>("--test") { Description = "IID test images per seed; the OOD split gets twice as many (half validation, half test).", DefaultValueFactory = _ => 240 };
+var stage1 = new Option<int>("--stage1") { Description = "Stage-1 epochs.", DefaultValueFactory = _ => 3 };
+var stage2 = new Option<int>("--stage2") { Description = "Stage-2 epochs.", DefaultValueFactory = _ => 3 };
+var regions = new Option<int>("--regions") { Description = "J, the FVA regions.", DefaultValueFactory = _ => 4 };
+var threads = new Option<int>("--threads") { Description = "TorchSharp intra-op threads.", DefaultValueFactory = _ => 2 };
+var outDir = new Option<string>("--out") { Description = "Output folder of vscnet-causal-path.md.", DefaultValueFactory = _ => "artifacts" };
+var quick = new Option<bool>("--quick") { Description = "A smoke run: --seeds 1 --train 120 --test 60 --stage1 1 --stage2 1 (options given explicitly win)." };
+
+var root = new RootCommand("VSCNet's causal path (+L+K+G+C) before and after each fix on the built-in synthetic benchmark; the table is printed and written to OUT/vscnet-causal-path.md.")
 {
-    ("before (paper/code defaults)", _ => { }),
-    ("+regions", o => UseRegions(o)),
-    ("+regions +masks", o => { UseRegions(o); o.Cim = VscCimOptions.Selective(); }),
-    ("+regions +masks +tau", o => { UseRegions(o); o.Cim = VscCimOptions.Selective(); o.Har.PrototypeTemperature = 0.05; }),
+    seeds, train, test, stage1, stage2, regions, threads, outDir, quick,
 };
-
-void UseRegions(VscNetOptions o)
+root.SetAction(parse =>
 {
-    var steps = o.Fva.Steps;
-    o.Fva = FvaOptions.Localising();
-    o.Fva.Steps = steps;
+    // --quick replaces the defaults of the options that are not given.
+    int Pick(Option<int> option, int quickValue) =>
+        parse.GetValue(quick) && parse.GetResult(option) is not { Implicit: false } ? quickValue : parse.GetValue(option);
+    return Run(new Arguments(
+        Pick(seeds, 1),
+        Pick(train, 120),
+        Pick(test, 60),
+        Pick(stage1, 1),
+        Pick(stage2, 1),
+        parse.GetValue(regions),
+        parse.GetValue(threads),
+        parse.GetRequiredValue(outDir)));
+});
+
+var parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+{
+    // One line: the most specific error (an unknown token says more than a missing value).
+    var error = parsed.Errors.FirstOrDefault(e => e.Message.Contains("Unrecognized", StringComparison.Ordinal)) ?? parsed.Errors[0];
+    Console.Error.WriteLine($"vscnet-causal-path: {error.Message} Try --help.");
+    return 2;
 }
 
-var results = configs.ToDictionary(c => c.Name, _ => new List<Dictionary<string, double>>());
-var clock = Stopwatch.StartNew();
-for (var seed = 0; seed < arguments.Seeds; seed++)
+return parsed.Invoke();
+
+int Run(Arguments arguments)
 {
-    var bench = SyntheticBenchmark.Generate(new SyntheticBenchmarkOptions
-    {
-        ImageSize = ImageSize,
-        ClassCount = 6,
-        ShapeCount = 4,
-        ColorCount = 3,
-        TrainSize = arguments.Train,
-        TestIidSize = arguments.Test,
-        TestOodSize = 2 * arguments.Test,
-        Seed = seed,
-    });
-    var train = new CachedDataset(bench.Train);
-    var iid = Enumerable.Range(0, arguments.Test).ToArray();
-    var val = Enumerable.Range(0, arguments.Test).ToArray();
-    var test = Enumerable.Range(arguments.Test, arguments.Test).ToArray();
-    foreach (var (name, apply) in configs)
-    {
-        var m = new Dictionary<string, double>();
-        try
-        {
-            using var model = new VscNetBuilder()
-                .WithBackbone("smallcnn")
-                .ForDataset(bench.Info)
-                .WithRegions(arguments.Regions)
-                .WithAblation(VscNetAblation.Locating | VscNetAblation.Knowledge | VscNetAblation.Graph | VscNetAblation.Causal)
-                .Configure(o =>
-                {
-                    o.Training.Seed = seed;
-                    o.Training.BatchSize = 32;
-                    o.Training.LearningRate = 2e-3;
-                    o.Training.Stage1Epochs = arguments.Stage1;
-                    o.Training.Stage2Epochs = arguments.Stage2;
-                    o.Training.LearningRateDecayEvery = 4;
-                    o.Graph.NodeFeatures = 64;
-                    o.Graph.HiddenFeatures = 64;
-                    o.Fusion.FusedFeatures = 64;
-                    o.Graph.Construction.TopTags = 6;
-                    o.Graph.Construction.RegionTopTags = 3;
-                    o.Har.CandidateTags = 3;
-                    o.Har.TopTags = 6;
-                    apply(o);
-                })
-                .Build();
-            using var trainer = new VscNetTrainer(model);
-            var watch = Stopwatch.StartNew();
-            trainer.Run(train, null);
-            m["train s"] = watch.Elapsed.TotalSeconds;
-            Measure(model, bench.TestIid, iid, "iid", m, withRegions: false);
-            Measure(model, bench.TestOod, val, "val", m, withRegions: false);
-            Measure(model, bench.TestOod, test, "ood", m, withRegions: true);
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
-        {
-            Console.Error.WriteLine($"seed {seed} {name}: {e.Message}");
-        }
+    torch.set_num_threads(arguments.Threads);
+    BackboneRegistry.Register("smallcnn", o => new SmallCnn(o.InChannels));
 
-        results[name].Add(m);
-        Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] seed {seed} {name,-30} " + string.Join("  ", m.Select(kv => $"{kv.Key} {kv.Value:0.000}")));
-    }
-}
-
-var columns = new[] { "iid fused", "ood fused", "ood f_c", "val fused", "val f_c", "theta std", "pair dist", "in-object", "chance", "mask mean", "mask<0.5" };
-var table = new StringBuilder();
-table.AppendLine(CultureInfo.InvariantCulture, $"VSCNet +L+K+G+C causal path (6 classes, 32 px, train {arguments.Train}, IID test {arguments.Test}, OOD val {arguments.Test} + OOD test {arguments.Test}, J = {arguments.Regions}, epochs {arguments.Stage1} + {arguments.Stage2}, {arguments.Seeds} seed(s), mean ± std; {clock.Elapsed.TotalMinutes:0.0} min on {arguments.Threads} thread(s))");
-table.AppendLine();
-table.AppendLine("| Config | " + string.Join(" | ", columns) + " | head (val) |");
-table.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---|", columns.Length + 1)));
-foreach (var (name, _) in configs)
-{
-    string Cell(string c)
+    var configs = new (string Name, Action<VscNetOptions> Apply)[]
     {
-        var values = results[name].Where(r => r.ContainsKey(c)).Select(r => r[c]).ToArray();
-        if (values.Length == 0)
-        {
-            return "-";
-        }
+        ("before (paper/code defaults)", _ => { }),
+        ("+regions", o => UseRegions(o)),
+        ("+regions +masks", o => { UseRegions(o); o.Cim = VscCimOptions.Selective(); }),
+        ("+regions +masks +tau", o => { UseRegions(o); o.Cim = VscCimOptions.Selective(); o.Har.PrototypeTemperature = 0.05; }),
+    };
 
-        var mean = values.Average();
-        var std = values.Length > 1 ? Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Length - 1)) : 0;
-        return string.Create(CultureInfo.InvariantCulture, $"{mean:0.000} ± {std:0.000}");
+    void UseRegions(VscNetOptions o)
+    {
+        var steps = o.Fva.Steps;
+        o.Fva = FvaOptions.Localising();
+        o.Fva.Steps = steps;
     }
 
-    double Mean(string c) => results[name].Where(r => r.ContainsKey(c)).Select(r => r[c]).DefaultIfEmpty(double.NaN).Average();
-    var head = Mean("val f_c") > Mean("val fused") ? "f_c" : "fused";
-    table.AppendLine($"| {name} | " + string.Join(" | ", columns.Select(Cell)) + $" | {head} |");
-}
+    var results = configs.ToDictionary(c => c.Name, _ => new List<Dictionary<string, double>>());
+    var clock = Stopwatch.StartNew();
+    for (var seed = 0; seed < arguments.Seeds; seed++)
+    {
+        var bench = SyntheticBenchmark.Generate(new SyntheticBenchmarkOptions
+        {
+            ImageSize = ImageSize,
+            ClassCount = 6,
+            ShapeCount = 4,
+            ColorCount = 3,
+            TrainSize = arguments.Train,
+            TestIidSize = arguments.Test,
+            TestOodSize = 2 * arguments.Test,
+            Seed = seed,
+        });
+        var train = new CachedDataset(bench.Train);
+        var iid = Enumerable.Range(0, arguments.Test).ToArray();
+        var val = Enumerable.Range(0, arguments.Test).ToArray();
+        var test = Enumerable.Range(arguments.Test, arguments.Test).ToArray();
+        foreach (var (name, apply) in configs)
+        {
+            var m = new Dictionary<string, double>();
+            try
+            {
+                using var model = new VscNetBuilder()
+                    .WithBackbone("smallcnn")
+                    .ForDataset(bench.Info)
+                    .WithRegions(arguments.Regions)
+                    .WithAblation(VscNetAblation.Locating | VscNetAblation.Knowledge | VscNetAblation.Graph | VscNetAblation.Causal)
+                    .Configure(o =>
+                    {
+                        o.Training.Seed = seed;
+                        o.Training.BatchSize = 32;
+                        o.Training.LearningRate = 2e-3;
+                        o.Training.Stage1Epochs = arguments.Stage1;
+                        o.Training.Stage2Epochs = arguments.Stage2;
+                        o.Training.LearningRateDecayEvery = 4;
+                        o.Graph.NodeFeatures = 64;
+                        o.Graph.HiddenFeatures = 64;
+                        o.Fusion.FusedFeatures = 64;
+                        o.Graph.Construction.TopTags = 6;
+                        o.Graph.Construction.RegionTopTags = 3;
+                        o.Har.CandidateTags = 3;
+                        o.Har.TopTags = 6;
+                        apply(o);
+                    })
+                    .Build();
+                using var trainer = new VscNetTrainer(model);
+                var watch = Stopwatch.StartNew();
+                trainer.Run(train, null);
+                m["train s"] = watch.Elapsed.TotalSeconds;
+                Measure(model, bench.TestIid, iid, "iid", m, withRegions: false);
+                Measure(model, bench.TestOod, val, "val", m, withRegions: false);
+                Measure(model, bench.TestOod, test, "ood", m, withRegions: true);
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+            {
+                Console.Error.WriteLine($"seed {seed} {name}: {e.Message}");
+            }
 
-Console.WriteLine();
-Console.WriteLine(table.ToString());
-Directory.CreateDirectory(arguments.Out);
-var file = Path.Combine(arguments.Out, "vscnet-causal-path.md");
-File.WriteAllText(file, table.ToString());
-Console.WriteLine($"Written to {file}");
+            results[name].Add(m);
+            Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] seed {seed} {name,-30} " + string.Join("  ", m.Select(kv => $"{kv.Key} {kv.Value:0.000}")));
+        }
+    }
+
+    var columns = new[] { "iid fused", "ood fused", "ood f_c", "val fused", "val f_c", "theta std", "pair dist", "in-object", "chance", "mask mean", "mask<0.5" };
+    var table = new StringBuilder();
+    table.AppendLine(CultureInfo.InvariantCulture, $"VSCNet +L+K+G+C causal path (6 classes, 32 px, train {arguments.Train}, IID test {arguments.Test}, OOD val {arguments.Test} + OOD test {arguments.Test}, J = {arguments.Regions}, epochs {arguments.Stage1} + {arguments.Stage2}, {arguments.Seeds} seed(s), mean ± std; {clock.Elapsed.TotalMinutes:0.0} min on {arguments.Threads} thread(s))");
+    table.AppendLine();
+    table.AppendLine("| Config | " + string.Join(" | ", columns) + " | head (val) |");
+    table.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---|", columns.Length + 1)));
+    foreach (var (name, _) in configs)
+    {
+        string Cell(string c)
+        {
+            var values = results[name].Where(r => r.ContainsKey(c)).Select(r => r[c]).ToArray();
+            if (values.Length == 0)
+            {
+                return "-";
+            }
+
+            var mean = values.Average();
+            var std = values.Length > 1 ? Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Length - 1)) : 0;
+            return string.Create(CultureInfo.InvariantCulture, $"{mean:0.000} ± {std:0.000}");
+        }
+
+        double Mean(string c) => results[name].Where(r => r.ContainsKey(c)).Select(r => r[c]).DefaultIfEmpty(double.NaN).Average();
+        var head = Mean("val f_c") > Mean("val fused") ? "f_c" : "fused";
+        table.AppendLine($"| {name} | " + string.Join(" | ", columns.Select(Cell)) + $" | {head} |");
+    }
+
+    Console.WriteLine();
+    Console.WriteLine(table.ToString());
+    Directory.CreateDirectory(arguments.Out);
+    var file = Path.Combine(arguments.Out, "vscnet-causal-path.md");
+    File.WriteAllText(file, table.ToString());
+    Console.WriteLine($"Written to {file}");
+    return 0;
+}
 
 static void Measure(VscNet model, SyntheticSplit split, int[] indices, string prefix, Dictionary<string, double> m, bool withRegions)
 {
@@ -256,29 +303,4 @@ internal sealed class CachedDataset : IImageDataset
 }
 
 /// <summary>Command-line settings.</summary>
-internal sealed record Arguments(int Seeds, int Train, int Test, int Stage1, int Stage2, int Regions, int Threads, string Out)
-{
-    public static Arguments Parse(string[] args)
-    {
-        var a = new Arguments(3, 480, 240, 3, 3, 4, 2, "artifacts");
-        for (var i = 0; i < args.Length; i++)
-        {
-            int Next() => int.Parse(args[++i], CultureInfo.InvariantCulture);
-            a = args[i] switch
-            {
-                "--seeds" => a with { Seeds = Next() },
-                "--train" => a with { Train = Next() },
-                "--test" => a with { Test = Next() },
-                "--stage1" => a with { Stage1 = Next() },
-                "--stage2" => a with { Stage2 = Next() },
-                "--regions" => a with { Regions = Next() },
-                "--threads" => a with { Threads = Next() },
-                "--out" => a with { Out = args[++i] },
-                "--quick" => a with { Seeds = 1, Train = 120, Test = 60, Stage1 = 1, Stage2 = 1 },
-                _ => throw new ArgumentException($"Unknown argument '{args[i]}'."),
-            };
-        }
-
-        return a;
-    }
-}
+internal sealed record Arguments(int Seeds, int Train, int Test, int Stage1, int Stage2, int Regions, int Threads, string Out);

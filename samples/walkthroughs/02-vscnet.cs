@@ -1,8 +1,8 @@
 // # Walkthrough 2: VSCNet, trained small, explained, saved, reloaded and used on an image file
 //
 //     eng/torch-env.sh dotnet run samples/walkthroughs/02-vscnet.cs      # writes artifacts/walkthroughs/vscnet/
-#:project ../../src/CausalVision.Graph/CausalVision.Graph.csproj
-using CausalVision.Graph.Vscnet;
+#:project ../../src/CausalVision/CausalVision.csproj
+using CausalVision.Vscnet;
 using CausalVision.Synthetic;
 using CausalVision.Training;
 
@@ -26,7 +26,7 @@ using var model = new VscNetBuilder()
     .Configure(o =>
     {
         o.Backbone.Options.ImageSize = 32;
-        o.Fva = CausalVision.Fva.FvaOptions.Localising();
+        o.Fva = CausalVision.Vscnet.Fva.FvaOptions.Localising();
         o.Fva.Steps = 3;
         o.Cim = VscCimOptions.Selective();
         o.Har.PrototypeTemperature = 0.05;

@@ -1,10 +1,10 @@
 // # Walkthrough 3: causal label correlations - exclusive vs co-occurring labels, and whether the dictionary is used
 //
 //     eng/torch-env.sh dotnet run samples/walkthroughs/03-causal-labels.cs
-#:project ../../src/CausalVision.Clustering/CausalVision.Clustering.csproj
+#:project ../../src/CausalVision/CausalVision.csproj
 using CausalVision.Backbones;
 using CausalVision.CausalLabels;
-using CausalVision.Clustering.Confounders;
+using CausalVision.CausalLabels.Confounders;
 using CausalVision.Evaluation;
 using CausalVision.Synthetic;
 
@@ -13,7 +13,7 @@ using CausalVision.Synthetic;
 // training but 50 % in test. "Exclusive" AP scores b on test images WITHOUT c: what a model that learned "b means c
 // is there" gets wrong. "Co-occur" AP scores b on images with c.
 var bench = MultiLabelBenchmark.Generate(new MultiLabelBenchmarkOptions { TrainSize = 480, ValidationSize = 60, TestSize = 400, Seed = 0 });
-Console.WriteLine($"{bench.Info.ClassCount} labels; biased pairs: {string.Join(", ", bench.MetricPairs.Take(4).Select(p => $"{bench.Info.Classes[p.Biased]} -> {bench.Info.Classes[p.Context]}"))}, ...");
+Console.WriteLine($"{bench.Info.ClassCount} labels; biased pairs: {string.Join(", ", bench.Pairs.Take(4).Select(p => $"{bench.Info.Classes[p.Biased]} -> {bench.Info.Classes[p.Context]}"))}, ...");
 
 // ## 2. Frozen feature maps, computed once (the heads below train on them through a PrecomputedBackbone)
 var name = ImageNetResNet18.ResolveAutoName("auto");
@@ -45,7 +45,7 @@ CausalLabelModel Build(CausalLabelVariant variant, InterventionForm form, int k)
 }
 
 var rows = CausalLabelControls.Run(
-    Build, train.AsDataset(), test.AsDataset(), bench.MetricPairs,
+    Build, train.AsDataset(), test.AsDataset(), bench.Pairs,
     new CausalLabelTrainerOptions { Stage1Epochs = 3, CausalEpochs = 2, BatchSize = 32, LearningRate = 1e-3, Seed = 0 },
     new CausalLabelControlSet { K = 20, Forms = [InterventionForm.Grounded], Controls = [] });
 

@@ -4,6 +4,7 @@
 //   causalvision export-benchmark --out DIR       the built-in benchmark as a manifest dataset folder
 //   causalvision predict IMAGE... [--model DIR]   top classes of images with a trained baseline
 //   causalvision evaluate --data DIR [--split S]  metrics of a trained baseline on a manifest split
+//   causalvision explain IMAGE --model FILE --out PNG   a saved VSCNet's regions and tags drawn over the image
 //   causalvision setup                            restore the libtorch CPU backend into the NuGet cache
 //   causalvision env -- COMMAND [ARGS...]         run any command with the libstdc++ fix
 //
@@ -35,7 +36,7 @@ Option<int> IntOption(string name, int value, int min, string description)
     var o = new Option<int>(name) { Description = description, DefaultValueFactory = _ => value };
     o.Validators.Add(r =>
     {
-        if (r.GetValueOrDefault<int>() < min)
+        if (Parsed<int>(r) is int v && v < min)
         {
             r.AddError($"{name} must be an integer >= {min}.");
         }
@@ -52,7 +53,7 @@ var batch = IntOption("--batch", defaults.BatchSize, 1, "Batch size.");
 var lr = new Option<double>("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => defaults.LearningRate };
 lr.Validators.Add(r =>
 {
-    if (!(r.GetValueOrDefault<double>() > 0))
+    if (Parsed<double>(r) is double v && !(v > 0))
     {
         r.AddError("--lr must be a positive number.");
     }
@@ -89,8 +90,7 @@ var exportOut = new Option<string>("--out") { Description = "Output folder (crea
 var spurious = new Option<double>("--spurious") { Description = "P(background = the class's context) in train and test_iid.", DefaultValueFactory = _ => 0.9 };
 spurious.Validators.Add(r =>
 {
-    var v = r.GetValueOrDefault<double>();
-    if (!(v >= 0 && v <= 1))
+    if (Parsed<double>(r) is double v && !(v >= 0 && v <= 1))
     {
         r.AddError("--spurious must be in [0, 1].");
     }
@@ -165,11 +165,49 @@ evaluate.SetAction(r => Torch(args, () =>
 }));
 root.Add(evaluate);
 
-static CausalVision.Graph.Vscnet.VscNet LoadVscNet(string path, string device)
+// --- explain --------------------------------------------------------------------------------------
+var explainImage = new Argument<string>("image") { Description = "A PNG or JPEG file." };
+var explainModel = new Option<string>("--model") { Description = "A VSCNet model file (VscNet.Save, .safetensors).", Required = true };
+var explainOut = new Option<string>("--out") { Description = "The PNG to write: the image resized to the model's input, upscaled for reading, with every region's box and its top tags.", DefaultValueFactory = _ => "explanation.png" };
+var explainTags = IntOption("--tags", 3, 1, "Tags shown per region.");
+var explain = new Command("explain", "Why a saved VSCNet predicts what it does for one image: the predicted class, every region (its affine box, tags before and after the prototype refinement, matched prototype) printed and drawn as a PNG.")
+{
+    explainImage, explainModel, explainOut, explainTags, device,
+};
+explain.SetAction(r => Torch(args, () =>
+{
+    var file = r.GetRequiredValue(explainImage);
+    if (!File.Exists(file))
+    {
+        throw new UsageException($"image '{file}' does not exist.");
+    }
+
+    using var vscnet = LoadVscNet(r.GetRequiredValue(explainModel), ResolveDevice(r.GetRequiredValue(device)));
+    var size = vscnet.Options.Backbone.Options.ImageSize;
+    using var scope = TorchSharp.torch.NewDisposeScope();
+    var image = new CausalVision.Imaging.Transforms.Resize(size, size).Apply(CausalVision.Imaging.ImageDecoder.DecodeFile(file), new Random(0)).ToTensor();
+    var why = vscnet.Explain(image.unsqueeze(0).to(vscnet.parameters().First().device), r.GetValue(explainTags))[0];
+    var output = r.GetRequiredValue(explainOut);
+    // Small inputs (the benchmark's 32-64 px) are upscaled so that the boxes and labels stay readable.
+    CausalVision.Vscnet.RegionRenderer.Save(image, why, output, new CausalVision.Vscnet.RegionRendererOptions { Scale = Math.Max(1, 512 / size) });
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{file}: {vscnet.ClassNames[why.PredictedClass]} {why.ClassProbabilities[why.PredictedClass]:P1}"));
+    for (var j = 0; j < why.Regions.Count; j++)
+    {
+        var region = why.Regions[j];
+        Console.WriteLine($"  region {j + 1}: tags {string.Join(", ", region.TagsBefore.Select(t => t.Name))} -> {string.Join(", ", region.TagsAfter.Select(t => t.Name))}"
+            + (region.Prototype >= 0 ? string.Create(CultureInfo.InvariantCulture, $"; prototype {region.Prototype} (similarity {region.PrototypeSimilarity:F2})") : string.Empty));
+    }
+
+    Console.WriteLine($"wrote {Path.GetFullPath(output)}");
+    return 0;
+}));
+root.Add(explain);
+
+static CausalVision.Vscnet.VscNet LoadVscNet(string path, string device)
 {
     try
     {
-        return CausalVision.Graph.Vscnet.VscNet.Load(path, device);
+        return CausalVision.Vscnet.VscNet.Load(path, device);
     }
     catch (InvalidDataException e)
     {
@@ -198,6 +236,21 @@ catch (Exception ex) when (ex is UsageException or ArgumentException or InvalidD
 }
 
 // Commands that load libtorch: re-run under the libstdc++ fix when needed, else load it here.
+// The option's value, or null when its token did not convert (System.CommandLine reports that error itself;
+// reading the value would throw).
+static T? Parsed<T>(System.CommandLine.Parsing.OptionResult r)
+    where T : struct
+{
+    try
+    {
+        return r.GetValueOrDefault<T>();
+    }
+    catch (InvalidOperationException)
+    {
+        return null;
+    }
+}
+
 static int Torch(string[] args, Func<int> body) => NativeSetup.EnsureTorch(args) ?? body();
 
 // Checks the name early; "auto" prints what it picked (TorchRuntime.Log), so a CPU run is no surprise.

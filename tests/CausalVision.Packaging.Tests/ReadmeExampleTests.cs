@@ -7,7 +7,7 @@ namespace CausalVision.Packaging.Tests;
 
 public sealed class ReadmeExampleTests
 {
-    public static TheoryData<string> Packages => new() { "CausalVision.Core", "CausalVision.Graph", "CausalVision.Clustering" };
+    public static TheoryData<string> Packages => new() { "CausalVision.Core", "CausalVision.Graph", "CausalVision.Clustering", "CausalVision" };
 
     [Theory]
     [MemberData(nameof(Packages))]

@@ -37,6 +37,7 @@ public sealed class ToolInstallTests
             Assert.Equal(0, help.Code);
             Assert.Contains("quickstart", help.Output, StringComparison.Ordinal);
             Assert.Contains("env", help.Output, StringComparison.Ordinal);
+            Assert.Contains("explain", help.Output, StringComparison.Ordinal);
 
             var env = Run(exe, ["env", "--", "true"], work);
             Assert.True(env.Code == 0, "causalvision env -- true failed:\n" + env.Output);
@@ -53,6 +54,11 @@ public sealed class ToolInstallTests
             var bad = Run(exe, ["quickstart", "--epochs", "0"], work);
             Assert.Equal(2, bad.Code);
             Assert.Single(bad.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+
+            // A value that does not convert is a usage error too (its range check must not crash on it).
+            var malformed = Run(exe, ["quickstart", "--epochs", "abc"], work);
+            Assert.Equal(2, malformed.Code);
+            Assert.Single(malformed.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         }
         finally
         {

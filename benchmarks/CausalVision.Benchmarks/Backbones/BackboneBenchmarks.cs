@@ -3,7 +3,7 @@ using CausalVision.Backbones;
 using CausalVision.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
-using Registry = CausalVision.Backbones.Backbones;
+using Registry = CausalVision.Backbones.BackboneRegistry;
 
 namespace CausalVision.Benchmarks.Backbones;
 

@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace CausalVision.Benchmarks.CausalLabels;
 
 /// <summary>
-/// Issue 6 Performance: the training step (forward, BCE, backward, AdamW step) of the causal label
+/// The training step (forward, BCE, backward, AdamW step) of the causal label
 /// head with the intervention (stage 3) against the same head without it (the "Decouple" baseline
 /// decoder, stage 1), so the Ratio column is the step-time cost of the intervention. Backbone
 /// excluded (its cost is the same in both). Memory note: MemoryDiagnoser sees managed memory only;

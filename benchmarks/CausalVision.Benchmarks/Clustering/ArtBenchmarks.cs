@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace CausalVision.Benchmarks.Clustering;
 
 /// <summary>
-/// AM-ART fit throughput (issue 4; issue 7 target: the batched path &gt;= 10x the naive loop):
+/// AM-ART fit throughput (target: the batched path &gt;= 10x the naive loop):
 /// the authors' per-sample, per-cluster loop on double[] (<see cref="NaiveFuzzyArt"/>, baseline)
 /// against the SIMD managed kernel (<see cref="VectorizedFuzzyArt"/>, the CPU default) and the
 /// tensor path (<see cref="FuzzyArt"/>, one set of TorchSharp ops per sample).

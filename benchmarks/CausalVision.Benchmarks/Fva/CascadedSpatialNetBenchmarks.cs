@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using CausalVision.Fva;
+using CausalVision.Vscnet.Fva;
 using CausalVision.Runtime;
 using CausalVision.Training;
 using TorchSharp;

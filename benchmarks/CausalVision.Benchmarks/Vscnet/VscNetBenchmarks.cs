@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using CausalVision.Clustering.Hierarchy;
-using CausalVision.Fva;
-using CausalVision.Graph.Vscnet;
+using CausalVision.Vscnet.Fva;
+using CausalVision.Vscnet;
 using CausalVision.Runtime;
 using CausalVision.Training;
 using TorchSharp;

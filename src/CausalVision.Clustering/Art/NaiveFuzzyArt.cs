@@ -4,7 +4,6 @@
 //   github.com/Lei-Meng/Adaptive-Scaling-of-Cluster-Boundaries-for-Large-Scale-Social-Media-Data-Clustering (am_art.py).
 // Same semantics as FuzzyArt (winner ties to the later cluster, reset rule, match tracking), written
 // independently of it so that the two can check each other.
-using CausalVision.Clustering.Internal;
 
 namespace CausalVision.Clustering.Art;
 

@@ -1,8 +1,8 @@
 // The VSCNet pre-learned hierarchy of visual and semantic exemplars, VSE = {p -> t -> y}.
-// VSCNet (AAAI 2025, /work/shared/seeds/vscnet-aaai2025.txt), section HAR, eq. 5: p = Cluster(r, t, y):
+// VSCNet (AAAI 2025), section HAR, eq. 5: p = Cluster(r, t, y):
 // region features r are clustered so that regions of the same tag (in the same class) may share a
 // cluster; each prototype p is a cluster centre. Construction as the authors' code
-// (yibuxulong/Fine-grained-visual-semantic-causal, ANCHORS.md): GRU hidden states min-max scaled,
+// (yibuxulong/Fine-grained-visual-semantic-causal): GRU hidden states min-max scaled,
 // complement coded, Fuzzy ART with AM-ART vigilance (rho0 0.85, beta 0.5, alpha 0.01, sigma 0,
 // 2 epochs) where a sample may only join clusters of its own tag; clusters with more than one member
 // whose dominant class share >= P_T (0.6) are kept and labelled with that class.

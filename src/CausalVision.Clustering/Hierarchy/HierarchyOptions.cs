@@ -4,7 +4,7 @@ using CausalVision.Clustering.Art;
 
 namespace CausalVision.Clustering.Hierarchy;
 
-/// <summary>Options of <see cref="ExemplarHierarchy.Build"/>; defaults follow the VSCNet authors' code (ANCHORS.md).</summary>
+/// <summary>Options of <see cref="ExemplarHierarchy.Build"/>; defaults follow the VSCNet authors' code (yibuxulong/Fine-grained-visual-semantic-causal).</summary>
 public sealed class HierarchyOptions
 {
     /// <summary>Gets or sets the ART options of the constrained clustering.</summary>

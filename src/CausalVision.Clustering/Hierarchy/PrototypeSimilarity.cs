@@ -2,8 +2,7 @@
 // The authors' code compares complement-coded regions h with prototypes w by the fuzzy Jaccard
 // similarity |h ^ w|_1 / |h v w|_1 (fuzzy AND = element-wise min, OR = max), restricted to the
 // prototypes of each candidate tag, falling back to all prototypes when the tag has none
-// (ANCHORS.md, "Matching"). Cosine similarity is offered as the common alternative.
-using CausalVision.Clustering.Internal;
+// (the VSCNet authors' code, its matching step). Cosine similarity is offered as the common alternative.
 using TorchSharp;
 using static TorchSharp.torch;
 

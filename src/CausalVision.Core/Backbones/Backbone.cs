@@ -11,9 +11,8 @@ namespace CausalVision.Backbones;
 /// <remarks>
 /// Implementations keep the PyTorch state-dict keys of their reference (torchvision, timm) so that
 /// weights map 1:1, never dispose their input, and return features the caller owns (see
-/// <see cref="BackboneFeatures"/>). Create the built-in ones with <see cref="Backbones.Create"/>
-/// (or <see cref="Create"/>, which avoids the clash between the <c>Backbones</c> type and the
-/// <c>CausalVision.Backbones</c> namespace inside <c>CausalVision.*</c> namespaces).
+/// <see cref="BackboneFeatures"/>). Create the built-in ones with <see cref="BackboneRegistry.Create"/>
+/// (or its shortcut <see cref="Create"/>).
 /// </remarks>
 public abstract class Backbone : nn.Module<Tensor, BackboneFeatures>
 {
@@ -57,11 +56,11 @@ public abstract class Backbone : nn.Module<Tensor, BackboneFeatures>
     /// <value>Default <c>true</c>.</value>
     public bool CheckFiniteInput { get; set; } = true;
 
-    /// <summary>Creates a registered backbone; same as <see cref="Backbones.Create"/>.</summary>
-    /// <param name="name">A name from <see cref="Backbones.Names"/> (or an alias).</param>
+    /// <summary>Creates a registered backbone; same as <see cref="BackboneRegistry.Create"/>.</summary>
+    /// <param name="name">A name from <see cref="BackboneRegistry.Names"/> (or an alias).</param>
     /// <param name="options">Options; null for defaults.</param>
     /// <returns>The backbone (the caller disposes it).</returns>
-    public static Backbone Create(string name, BackboneOptions? options = null) => Backbones.Create(name, options);
+    public static Backbone Create(string name, BackboneOptions? options = null) => BackboneRegistry.Create(name, options);
 
     /// <summary>Applies the built-in classifier head to pooled features.</summary>
     /// <param name="pooled">Pooled features [B, D].</param>

@@ -45,7 +45,7 @@ public sealed class BackboneClassifier : nn.Module<Tensor, Tensor>
     /// <summary>Gets the number of classes.</summary>
     public int NumClasses { get; }
 
-    /// <summary>Creates a registered backbone (see <see cref="Backbones.Create"/>) with a new head.</summary>
+    /// <summary>Creates a registered backbone (see <see cref="BackboneRegistry.Create"/>) with a new head.</summary>
     /// <param name="backboneName">A registered backbone name.</param>
     /// <param name="numClasses">The number of classes.</param>
     /// <param name="options">Backbone options; null for defaults.</param>
@@ -55,7 +55,7 @@ public sealed class BackboneClassifier : nn.Module<Tensor, Tensor>
     {
         Runtime.TorchRuntime.EnsureAvailable(); // one clear message (the fix) instead of a native trace
         ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 1);
-        var backbone = Backbones.Create(backboneName, options);
+        var backbone = BackboneRegistry.Create(backboneName, options);
         try
         {
             return new BackboneClassifier(backbone, numClasses, dropout);

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace CausalVision.Backbones;
 
-/// <summary>Options for <see cref="Backbones.Create"/>; validated by <see cref="Validate"/> when a backbone is created.</summary>
+/// <summary>Options for <see cref="BackboneRegistry.Create"/>; validated by <see cref="Validate"/> when a backbone is created.</summary>
 public sealed class BackboneOptions
 {
     /// <summary>Gets or sets a weights file loaded after construction (<c>.safetensors</c>, else TorchSharp's own format).</summary>

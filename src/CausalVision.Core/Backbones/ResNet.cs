@@ -70,7 +70,7 @@ public sealed class ResNet : Backbone
     public bool SmallInputStem => smallInputStem;
 
     /// <summary>Builds ResNet-18 (BasicBlock, 2-2-2-2, D = 512; 11,689,512 parameters with a 1000-class fc).</summary>
-    /// <param name="options">Options (validated); null for defaults. Weights are not loaded here: use <see cref="Backbones.Create"/> for <see cref="BackboneOptions.PretrainedPath"/>.</param>
+    /// <param name="options">Options (validated); null for defaults. Weights are not loaded here: use <see cref="BackboneRegistry.Create"/> for <see cref="BackboneOptions.PretrainedPath"/>.</param>
     /// <returns>The backbone.</returns>
     public static ResNet ResNet18(BackboneOptions? options = null) => Build("resnet18", false, [2, 2, 2, 2], options);
 

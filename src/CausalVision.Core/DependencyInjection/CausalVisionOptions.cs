@@ -15,7 +15,7 @@ public sealed class CausalVisionOptions
     [RegularExpression("^(auto|cpu|cuda(:[0-9]+)?)$", ErrorMessage = "Device must be 'auto', 'cpu', 'cuda' or 'cuda:N'.")]
     public string Device { get; set; } = "auto";
 
-    /// <summary>Gets or sets the default backbone name for builders that are not given one (see <c>Backbones.Names</c>).</summary>
+    /// <summary>Gets or sets the default backbone name for builders that are not given one (see <c>BackboneRegistry.Names</c>).</summary>
     /// <value>Default "resnet18".</value>
     [Required]
     public string Backbone { get; set; } = "resnet18";

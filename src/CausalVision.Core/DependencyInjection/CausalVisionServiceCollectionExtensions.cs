@@ -40,7 +40,7 @@ public interface IBackboneFactory
     /// <summary>Gets the configured device.</summary>
     torch.Device Device { get; }
 
-    /// <summary>Creates a backbone (see <c>Backbones.Names</c>), moved to <see cref="Device"/>.</summary>
+    /// <summary>Creates a backbone (see <c>BackboneRegistry.Names</c>), moved to <see cref="Device"/>.</summary>
     /// <param name="name">The registry name; null uses <see cref="CausalVisionOptions.Backbone"/>.</param>
     /// <param name="options">Backbone options; null uses the defaults.</param>
     /// <returns>A new backbone the caller owns.</returns>

@@ -2,12 +2,17 @@
 // (biased_categories.py, evaluate.py), itself reproducing Singh et al., CVPR 2020.
 namespace CausalVision.Metrics;
 
-/// <summary>A biased pair: category <paramref name="Biased"/> (b) and its context <paramref name="Context"/> (c).</summary>
+/// <summary>
+/// A biased pair: category <paramref name="Biased"/> (b) and its context <paramref name="Context"/> (c).
+/// "Exclusive" images contain b without c; "co-occur" ones contain both. Pairs chosen from data carry
+/// the measured <paramref name="Bias"/> and <paramref name="CooccurrenceRatio"/>; pairs defined by a
+/// benchmark (the synthetic ones) leave them NaN.
+/// </summary>
 /// <param name="Biased">The biased category b.</param>
 /// <param name="Context">The context category c that b depends on most.</param>
-/// <param name="Bias">bias(b, c) = mean score of b on images with b and c / mean score of b on images with b but not c; or, for <see cref="BiasedPairs.SelectByCooccurrence"/>, the co-occurrence ratio.</param>
-/// <param name="CooccurrenceRatio">|images with b and c| / |images with b| in the training labels.</param>
-public sealed record BiasedPair(int Biased, int Context, double Bias, double CooccurrenceRatio);
+/// <param name="Bias">bias(b, c) = mean score of b on images with b and c / mean score of b on images with b but not c; or, for <see cref="BiasedPairs.SelectByCooccurrence"/>, the co-occurrence ratio; NaN when not measured.</param>
+/// <param name="CooccurrenceRatio">|images with b and c| / |images with b| in the training labels; NaN when not measured.</param>
+public sealed record BiasedPair(int Biased, int Context, double Bias = double.NaN, double CooccurrenceRatio = double.NaN);
 
 /// <summary>Scores of one pair on its exclusive and co-occur test subsets.</summary>
 /// <param name="Pair">The pair.</param>
@@ -55,7 +60,7 @@ public static class BiasedPairs
     public static IReadOnlyList<BiasedPair> Select(bool[,] trainTargets, bool[,] heldOutTargets, double[,] heldOutScores, double cooccurrenceThreshold = 0.1, int count = 20)
     {
         ArgumentNullException.ThrowIfNull(trainTargets);
-        MetricGuard.Pair(heldOutScores, heldOutTargets, nameof(heldOutScores), nameof(heldOutTargets));
+        Guard.Pair(heldOutScores, heldOutTargets, nameof(heldOutScores), nameof(heldOutTargets));
         var c = heldOutScores.GetLength(1);
         CheckTrain(trainTargets, c);
         CheckSelection(cooccurrenceThreshold, count);
@@ -176,7 +181,7 @@ public static class BiasedPairs
     /// <exception cref="ArgumentException">Bad inputs or a pair naming a class outside [0, C).</exception>
     public static BiasedPairEvaluation Evaluate(double[,] scores, bool[,] targets, IReadOnlyList<BiasedPair> pairs, BiasedPairMetric metric = BiasedPairMetric.AveragePrecision, NoPositivePolicy noPositives = NoPositivePolicy.CountAsZero, TiedScores ties = TiedScores.Grouped)
     {
-        MetricGuard.Pair(scores, targets);
+        Guard.Pair(scores, targets);
         ArgumentNullException.ThrowIfNull(pairs);
         if (pairs.Count == 0)
         {

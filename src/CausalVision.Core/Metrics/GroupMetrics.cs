@@ -105,7 +105,7 @@ public static class GroupMetrics
     /// <exception cref="ArgumentException">Empty or non-finite scores.</exception>
     public static int[] ArgMax(double[,] scores)
     {
-        MetricGuard.Scores(scores, nameof(scores));
+        Guard.Scores(scores, nameof(scores));
         var result = new int[scores.GetLength(0)];
         for (var i = 0; i < result.Length; i++)
         {

@@ -124,7 +124,7 @@ public sealed class LabelMapping
     /// <exception cref="ArgumentException">Wrong column count, empty or non-finite scores.</exception>
     public double[,] MapScores(double[,] sourceScores)
     {
-        MetricGuard.Scores(sourceScores, nameof(sourceScores));
+        Guard.Scores(sourceScores, nameof(sourceScores));
         if (sourceScores.GetLength(1) != SourceLabels.Count)
         {
             throw new ArgumentException($"Scores have {sourceScores.GetLength(1)} columns but the source label space has {SourceLabels.Count}.", nameof(sourceScores));

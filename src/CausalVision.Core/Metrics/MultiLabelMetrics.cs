@@ -112,7 +112,7 @@ public static class MultiLabelMetrics
     /// <exception cref="ArgumentException">Empty, non-finite or mismatched inputs.</exception>
     public static MeanAveragePrecisionResult MeanAveragePrecision(double[,] scores, bool[,] targets, NoPositivePolicy noPositives = NoPositivePolicy.CountAsZero, TiedScores ties = TiedScores.Grouped)
     {
-        MetricGuard.Pair(scores, targets);
+        Guard.Pair(scores, targets);
         var n = scores.GetLength(0);
         var c = scores.GetLength(1);
         var perClass = new double[c];
@@ -158,8 +158,8 @@ public static class MultiLabelMetrics
     /// <exception cref="ArgumentException">Empty, non-finite or mismatched inputs, or a non-finite threshold.</exception>
     public static PrecisionRecallScores PrecisionRecall(double[,] scores, bool[,] targets, double threshold = 0.5)
     {
-        MetricGuard.Pair(scores, targets);
-        MetricGuard.Threshold(threshold);
+        Guard.Pair(scores, targets);
+        Guard.Threshold(threshold);
         var predicted = new bool[scores.GetLength(0), scores.GetLength(1)];
         for (var i = 0; i < scores.GetLength(0); i++)
         {
@@ -185,13 +185,13 @@ public static class MultiLabelMetrics
     /// <exception cref="ArgumentException">Bad inputs, or k outside [1, C].</exception>
     public static PrecisionRecallScores PrecisionRecallTopK(double[,] scores, bool[,] targets, int k = 3, double threshold = 0.5)
     {
-        MetricGuard.Pair(scores, targets);
-        MetricGuard.Threshold(threshold);
-        MetricGuard.K(k, scores.GetLength(1));
+        Guard.Pair(scores, targets);
+        Guard.Threshold(threshold);
+        Guard.K(k, scores.GetLength(1));
         var predicted = new bool[scores.GetLength(0), scores.GetLength(1)];
         for (var i = 0; i < scores.GetLength(0); i++)
         {
-            foreach (var j in MetricGuard.TopK(scores, i, k))
+            foreach (var j in TopK(scores, i, k))
             {
                 predicted[i, j] = scores[i, j] >= threshold;
             }
@@ -212,14 +212,14 @@ public static class MultiLabelMetrics
     /// <exception cref="ArgumentException">Bad inputs, or k outside [1, C].</exception>
     public static TopKPrecisionRecall PrecisionRecallAtK(double[,] scores, bool[,] targets, int k = 3)
     {
-        MetricGuard.Pair(scores, targets);
-        MetricGuard.K(k, scores.GetLength(1));
+        Guard.Pair(scores, targets);
+        Guard.K(k, scores.GetLength(1));
         var n = scores.GetLength(0);
         double precision = 0, recall = 0;
         var excluded = new List<int>();
         for (var i = 0; i < n; i++)
         {
-            var hits = MetricGuard.TopK(scores, i, k).Count(j => targets[i, j]);
+            var hits = TopK(scores, i, k).Count(j => targets[i, j]);
             var positives = 0;
             for (var j = 0; j < scores.GetLength(1); j++)
             {
@@ -253,15 +253,15 @@ public static class MultiLabelMetrics
     /// <exception cref="ArgumentException">Bad inputs, or k outside [1, C].</exception>
     public static TopKRecallResult TopKRecall(double[,] scores, bool[,] targets, int k = 3)
     {
-        MetricGuard.Pair(scores, targets);
-        MetricGuard.K(k, scores.GetLength(1));
+        Guard.Pair(scores, targets);
+        Guard.K(k, scores.GetLength(1));
         var n = scores.GetLength(0);
         var c = scores.GetLength(1);
         var hits = new int[c];
         var positives = new int[c];
         for (var i = 0; i < n; i++)
         {
-            var top = MetricGuard.TopK(scores, i, k);
+            var top = TopK(scores, i, k);
             for (var j = 0; j < c; j++)
             {
                 if (targets[i, j])
@@ -330,4 +330,25 @@ public static class MultiLabelMetrics
     }
 
     private static double F1(double p, double r) => p + r == 0 ? 0.0 : 2 * p * r / (p + r);
+
+    /// <summary>
+    /// Indices of the k highest scores of row <paramref name="row"/>, ranked by score descending and,
+    /// on ties, by class index ascending (a stable descending sort).
+    /// </summary>
+    private static int[] TopK(double[,] scores, int row, int k)
+    {
+        var classes = scores.GetLength(1);
+        var order = new int[classes];
+        for (var j = 0; j < classes; j++)
+        {
+            order[j] = j;
+        }
+
+        Array.Sort(order, (a, b) =>
+        {
+            var c = scores[row, b].CompareTo(scores[row, a]);
+            return c != 0 ? c : a.CompareTo(b);
+        });
+        return order[..k];
+    }
 }

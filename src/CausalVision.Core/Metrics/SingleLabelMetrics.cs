@@ -1,4 +1,4 @@
-// Single-label accuracy (Acc@k), as VSCNet reports Acc@1 / Acc@5 (issue 5).
+// Single-label accuracy (Acc@k), as VSCNet reports Acc@1 / Acc@5.
 namespace CausalVision.Metrics;
 
 /// <summary>Single-label classification metrics.</summary>
@@ -19,7 +19,7 @@ public static class SingleLabelMetrics
     /// <exception cref="ArgumentException">Empty, non-finite or mismatched inputs, or a label out of range.</exception>
     public static double TopKAccuracy(double[,] scores, int[] labels, int k = 1)
     {
-        MetricGuard.Scores(scores, nameof(scores));
+        Guard.Scores(scores, nameof(scores));
         ArgumentNullException.ThrowIfNull(labels);
         var n = scores.GetLength(0);
         var c = scores.GetLength(1);
@@ -28,7 +28,7 @@ public static class SingleLabelMetrics
             throw new ArgumentException($"There are {labels.Length} labels for {n} score rows; one label per image is needed.", nameof(labels));
         }
 
-        MetricGuard.K(k, c);
+        Guard.K(k, c);
         var hits = 0;
         for (var i = 0; i < n; i++)
         {

@@ -52,7 +52,7 @@ public sealed class MultiLabelBenchmark
             Seed = options.Seed,
         });
         Pairs = vocabulary.BiasedPairs;
-        var paired = Pairs.SelectMany(p => new[] { p.B, p.C }).ToHashSet();
+        var paired = Pairs.SelectMany(p => new[] { p.Biased, p.Context }).ToHashSet();
         freeObjects = [.. Enumerable.Range(0, vocabulary.Objects.Count).Where(o => !paired.Contains(o))];
         Info = vocabulary.Info with { Name = options.Name };
         Train = new MultiLabelBenchmarkSplit(this, "train", 0, options.TrainSize, biased: !options.UnbiasedTraining);
@@ -68,9 +68,6 @@ public sealed class MultiLabelBenchmark
 
     /// <summary>Gets the biased pairs (b, c) as object ids.</summary>
     public IReadOnlyList<BiasedPair> Pairs { get; }
-
-    /// <summary>Gets the pairs in the form <see cref="BiasedPairs.Evaluate"/> takes (bias = training P(c|b) is not measured: NaN).</summary>
-    public IReadOnlyList<Metrics.BiasedPair> MetricPairs => [.. Pairs.Select(p => new Metrics.BiasedPair(p.B, p.C, double.NaN, double.NaN))];
 
     /// <summary>Gets the object vocabulary.</summary>
     public IReadOnlyList<SyntheticObjectKind> Objects => vocabulary.Objects;
@@ -130,12 +127,12 @@ public sealed class MultiLabelBenchmark
 
                 if (b)
                 {
-                    ids.Add(Pairs[k].B);
+                    ids.Add(Pairs[k].Biased);
                 }
 
                 if (c)
                 {
-                    ids.Add(Pairs[k].C);
+                    ids.Add(Pairs[k].Context);
                 }
             }
 

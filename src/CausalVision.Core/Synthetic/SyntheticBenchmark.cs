@@ -1,9 +1,10 @@
-// The built-in benchmark with known causal structure (issue 3; multi-label protocol of issue 6).
+// The built-in benchmark with known causal structure (single-label, with a multi-label protocol).
 using System.Globalization;
 using System.Numerics;
 using System.Text;
 using System.Text.Json;
 using CausalVision.Data;
+using CausalVision.Metrics;
 
 namespace CausalVision.Synthetic;
 
@@ -137,8 +138,8 @@ public sealed class SyntheticBenchmark
             BiasedPairs = BuildPairs();
             for (var i = 0; i < BiasedPairs.Count; i++)
             {
-                pairOfB[BiasedPairs[i].B] = i;
-                pairOfC[BiasedPairs[i].C] = i;
+                pairOfB[BiasedPairs[i].Biased] = i;
+                pairOfC[BiasedPairs[i].Context] = i;
             }
 
             // Tags = the objects present in both variants (here they equal the labels): privileged
@@ -511,7 +512,7 @@ public sealed class SyntheticBenchmark
         var bMask = 0UL;
         foreach (var pair in BiasedPairs)
         {
-            bMask |= 1UL << pair.B;
+            bMask |= 1UL << pair.Biased;
         }
 
         var present = 0UL;
@@ -533,7 +534,7 @@ public sealed class SyntheticBenchmark
             available &= ~(1UL << obj);
             if (pairOfB[obj] >= 0)
             {
-                var c = BiasedPairs[pairOfB[obj]].C;
+                var c = BiasedPairs[pairOfB[obj]].Context;
                 if (rng.Bernoulli(pc))
                 {
                     present |= 1UL << c;
@@ -543,7 +544,7 @@ public sealed class SyntheticBenchmark
             }
             else if (pairOfC[obj] >= 0)
             {
-                available &= ~(1UL << BiasedPairs[pairOfC[obj]].B);
+                available &= ~(1UL << BiasedPairs[pairOfC[obj]].Biased);
             }
         }
 
@@ -699,8 +700,8 @@ public sealed class SyntheticBenchmark
             foreach (var pair in BiasedPairs)
             {
                 json.WriteStartArray();
-                json.WriteStringValue(Objects[pair.B].Name);
-                json.WriteStringValue(Objects[pair.C].Name);
+                json.WriteStringValue(Objects[pair.Biased].Name);
+                json.WriteStringValue(Objects[pair.Context].Name);
                 json.WriteEndArray();
             }
 

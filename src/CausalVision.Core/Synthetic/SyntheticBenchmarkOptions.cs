@@ -1,4 +1,4 @@
-// Options of the built-in synthetic benchmark (issue 3, "Built-in benchmark with known causal structure").
+// Options of the built-in synthetic benchmark with known causal structure.
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 

@@ -1,6 +1,7 @@
 // One split of the synthetic benchmark as an in-memory IImageDataset, rendered lazily by index.
 using System.Globalization;
 using CausalVision.Data;
+using CausalVision.Metrics;
 using TorchSharp;
 
 namespace CausalVision.Synthetic;
@@ -127,16 +128,16 @@ public sealed class SyntheticSplit : IImageDataset
     {
         ArgumentNullException.ThrowIfNull(pair);
         var n = owner.Objects.Count;
-        if (pair.B < 0 || pair.B >= n || pair.C < 0 || pair.C >= n || pair.B == pair.C)
+        if (pair.Biased < 0 || pair.Biased >= n || pair.Context < 0 || pair.Context >= n || pair.Biased == pair.Context)
         {
-            throw new ArgumentException($"Biased pair ({pair.B}, {pair.C}) must name two different object ids in [0, {n}).", nameof(pair));
+            throw new ArgumentException($"Biased pair ({pair.Biased}, {pair.Context}) must name two different object ids in [0, {n}).", nameof(pair));
         }
 
         var result = new List<int>();
         for (var i = 0; i < Count; i++)
         {
             var objects = owner.Describe(Kind, i).ObjectIds;
-            if (Contains(objects, pair.B) && Contains(objects, pair.C) == withC)
+            if (Contains(objects, pair.Biased) && Contains(objects, pair.Context) == withC)
             {
                 result.Add(i);
             }

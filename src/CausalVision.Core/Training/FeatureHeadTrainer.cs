@@ -17,7 +17,8 @@ namespace CausalVision.Training;
 /// <para>Features are standardised with the training mean and standard deviation. The head starts
 /// from <c>nn.Linear</c>'s initialisation under <c>manual_seed(Seed)</c>; epoch e visits the
 /// training rows in a permutation drawn from (Seed, e) only, so two rows trained with the same
-/// seed see the same data order whatever their objective.</para>
+/// seed see the same data order whatever their objective. With <see cref="DataSampling.GroupBalanced"/>
+/// the epoch is <see cref="GroupBalancedEpochOrder"/> instead (the same number of rows and steps).</para>
 /// <para>Selection: after every epoch the head is scored on the validation set with
 /// <see cref="FeatureHeadTrainerOptions.Selection"/>; the best epoch (the earliest on ties) is
 /// returned. Without validation data, or with <see cref="SelectionMetric.LastEpoch"/>, the last
@@ -76,7 +77,9 @@ public sealed class FeatureHeadTrainer
             var bestEpoch = options.Epochs;
             for (var epoch = 0; epoch < options.Epochs; epoch++)
             {
-                var order = EpochOrder(n, options.Seed, epoch);
+                var order = options.Sampling == DataSampling.GroupBalanced
+                    ? GroupBalancedEpochOrder(groups, options.Seed, epoch)
+                    : EpochOrder(n, options.Seed, epoch);
                 for (var start = 0; start < n; start += options.BatchSize)
                 {
                     using var scope = NewDisposeScope();
@@ -170,6 +173,42 @@ public sealed class FeatureHeadTrainer
         var rng = new Random(unchecked((seed * 1_000_003) + epoch));
         var order = Enumerable.Range(0, n).Select(i => (long)i).ToArray();
         rng.Shuffle(order);
+        return order;
+    }
+
+    /// <summary>
+    /// The rows epoch <paramref name="epoch"/> (0-based) visits under group-balanced sampling: <c>groups.Count</c> draws
+    /// with replacement, each a group chosen uniformly among those present, then a row of that group chosen uniformly.
+    /// It depends on (groups, seed, epoch) only, so every trainer that uses it sees the same batches.
+    /// </summary>
+    /// <param name="groups">The group id of every training row.</param>
+    /// <param name="seed">The run seed.</param>
+    /// <param name="epoch">The epoch, from 0.</param>
+    /// <returns>Row indices (with repetitions), as many as there are rows.</returns>
+    public static long[] GroupBalancedEpochOrder(IReadOnlyList<long> groups, int seed, int epoch)
+    {
+        ArgumentNullException.ThrowIfNull(groups);
+        var members = new SortedDictionary<long, List<long>>();
+        for (var i = 0; i < groups.Count; i++)
+        {
+            if (!members.TryGetValue(groups[i], out var list))
+            {
+                members[groups[i]] = list = [];
+            }
+
+            list.Add(i);
+        }
+
+        var byGroup = members.Values.ToArray();
+        // A stream of its own (not EpochOrder's), fixed by (seed, epoch).
+        var rng = new Random(unchecked((seed * 1_000_003) + epoch + 0x5EED));
+        var order = new long[groups.Count];
+        for (var k = 0; k < order.Length; k++)
+        {
+            var group = byGroup[rng.Next(byGroup.Length)];
+            order[k] = group[rng.Next(group.Count)];
+        }
+
         return order;
     }
 

@@ -15,6 +15,10 @@ public sealed class FeatureHeadTrainerOptions
     [Range(0.0, 100.0)]
     public double GroupDroStepSize { get; set; } = 0.01;
 
+    /// <summary>Gets or sets how each epoch draws the training rows.</summary>
+    /// <value>Default <see cref="DataSampling.Shuffle"/>; <see cref="DataSampling.GroupBalanced"/> uses the group labels.</value>
+    public DataSampling Sampling { get; set; } = DataSampling.Shuffle;
+
     /// <summary>Gets or sets the number of epochs.</summary>
     /// <value>Default 30. Range [1, 100000].</value>
     [Range(1, 100_000)]
@@ -57,9 +61,9 @@ public sealed class FeatureHeadTrainerOptions
             throw new ArgumentException($"Invalid FeatureHeadTrainerOptions: {results[0].ErrorMessage}", results[0].MemberNames.FirstOrDefault() ?? "options");
         }
 
-        if (!Enum.IsDefined(Objective) || !Enum.IsDefined(Selection))
+        if (!Enum.IsDefined(Objective) || !Enum.IsDefined(Selection) || !Enum.IsDefined(Sampling))
         {
-            throw new ArgumentException("Invalid FeatureHeadTrainerOptions: Objective or Selection is not a defined value.", nameof(Objective));
+            throw new ArgumentException("Invalid FeatureHeadTrainerOptions: Objective, Selection or Sampling is not a defined value.", nameof(Objective));
         }
     }
 }

@@ -2,7 +2,6 @@
 // L_gf = L_KL(f_n(F_n), U) + L_2(f_c(F_c), y) + L_2(f_m(F_m), y),
 // with CAL's alternative (Sui et al., KDD 2022; yongduosui/CAL train_causal.py):
 // 0.5 * kl_div(log p_n, U) + 1.0 * NLL(objects) + 0.5 * NLL(intervened).
-using CausalVision.Graph.Internal;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -6,7 +6,6 @@
 using CausalVision.Runtime;
 using CausalVision.Graph.Conv;
 using CausalVision.Graph.Hetero;
-using CausalVision.Graph.Internal;
 using CausalVision.Graph.Masks;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -35,7 +34,7 @@ namespace CausalVision.Graph.Cim;
 /// so no sample's outputs depend on the rest of the batch). Gradients of f_m flow into both
 /// encoders (CAL does not detach either side).</para>
 /// <para><b>Prediction.</b> CIM's class prediction is f_c(F_c) (CAL evaluates its causal branch);
-/// VSCNet fuses F_c with the global feature F_v (eq. 14, <see cref="Fusion.MultiViewFusion"/>).</para>
+/// VSCNet fuses F_c with the global feature F_v (eq. 14, <c>CausalVision.Vscnet.Fusion.MultiViewFusion</c> in the CausalVision package).</para>
 /// <para><b>Mask placement.</b> With <see cref="CimMaskPlacement.AfterNorm"/> X is normalised once over the real nodes
 /// (<c>input_norm</c>) before the masks multiply it, and the branch encoders skip their first normalisation, so a mask
 /// of 0 removes a node instead of turning it into <c>-mean / std</c>.</para>

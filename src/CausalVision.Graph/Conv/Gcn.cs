@@ -4,7 +4,6 @@
 // PyG's gcn_norm (fill_value). Used by VSCNet's delta_c / delta_n (Meng et al., AAAI 2025,
 // eq. 10-11) and CAL's per-branch GCNConv (yongduosui/CAL).
 using CausalVision.Runtime;
-using CausalVision.Graph.Internal;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -2,7 +2,6 @@
 // G_h = {(r, t_f, p), A_h}) and the masked graphs G_c / G_n of eq. 10-11.
 // Dense layout as in PyG's to_dense_batch / to_dense_adj: X [B, N, D], A [B, N, N] and a
 // padding mask [B, N] so that graphs of different sizes share one batch.
-using CausalVision.Graph.Internal;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -12,7 +12,6 @@
 // - regions matched to the same prototype share one prototype node (distinct prototypes per image);
 //   prototype -> tag edges go to the image's tag nodes with t_r[p, t] > 0, weighted by t_r[p, t].
 // - all edges are undirected (A symmetric), no self loops (the GCN adds them).
-using CausalVision.Graph.Internal;
 using CausalVision.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -2,7 +2,6 @@
 // G_c = {A ⊙ M_A, X ⊙ M_X} and eq. 11 G_n = {A ⊙ (1 - M_A), X ⊙ (1 - M_X)}, with M_X and M_A
 // the learned soft masks of CAL (Sui et al., KDD 2022; yongduosui/CAL model.py).
 using CausalVision.Graph.Hetero;
-using CausalVision.Graph.Internal;
 using TorchSharp;
 using static TorchSharp.torch;
 

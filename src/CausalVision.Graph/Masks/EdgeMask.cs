@@ -2,7 +2,6 @@
 // edge_att = softmax(Linear(2h->2)([x_row; x_col]))) = VSCNet's M_A (Meng et al., AAAI 2025,
 // eq. 10-11), evaluated for every node pair of a dense padded batch without loops.
 using CausalVision.Runtime;
-using CausalVision.Graph.Internal;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

@@ -1,7 +1,6 @@
 // Learned node mask of CAL (Sui et al., "Causal Attention for Interpretable and Generalizable
 // Graph Classification", KDD 2022; yongduosui/CAL model.py: node_att = softmax(Linear(h->2)(x)))
 // = VSCNet's M_X (Meng et al., AAAI 2025, eq. 10-11).
-using CausalVision.Graph.Internal;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

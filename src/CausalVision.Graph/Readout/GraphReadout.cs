@@ -3,7 +3,6 @@
 // (Ilse et al., ICML 2018, eq. 9). CAL (yongduosui/CAL) reads each branch out with
 // global_add_pool (or mean); VSCNet's F_c = delta_c(G_c), F_n = delta_n(G_n) (Meng et al.,
 // AAAI 2025, eq. 10-11 and the text after them) end in such a readout.
-using CausalVision.Graph.Internal;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -2,7 +2,7 @@ using System.Reflection;
 
 namespace CausalVision.Tests.Architecture;
 
-/// <summary>Dependencies point one way: Graph and Clustering may use Core; Core uses neither.</summary>
+/// <summary>Dependencies point one way: Graph, Clustering and the methods (CausalVision) may use Core; Core uses none of them.</summary>
 public sealed class DependencyDirectionTests
 {
     [Fact]
@@ -12,6 +12,7 @@ public sealed class DependencyDirectionTests
         var names = core.GetReferencedAssemblies().Select(a => a.Name).ToArray();
         Assert.DoesNotContain("CausalVision.Graph", names);
         Assert.DoesNotContain("CausalVision.Clustering", names);
+        Assert.DoesNotContain("CausalVision", names);
         Assert.Contains("TorchSharp", names);
     }
 

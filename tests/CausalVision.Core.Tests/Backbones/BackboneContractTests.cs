@@ -1,6 +1,6 @@
 using CausalVision.Backbones;
 using CausalVision.Weights;
-using Registry = CausalVision.Backbones.Backbones;
+using Registry = CausalVision.Backbones.BackboneRegistry;
 
 namespace CausalVision.Tests.Backbones;
 

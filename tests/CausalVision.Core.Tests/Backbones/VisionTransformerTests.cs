@@ -12,7 +12,7 @@ public sealed class VisionTransformerTests
     [InlineData("vit_base_patch16", 768, 86_567_656)]
     public void StateDict_At224With1000Classes_MatchesTimmKeysAndCount(string name, long dim, long parameters)
     {
-        using var m = CausalVision.Backbones.Backbones.Create(name, new BackboneOptions { NumClasses = 1000 });
+        using var m = CausalVision.Backbones.BackboneRegistry.Create(name, new BackboneOptions { NumClasses = 1000 });
         Assert.Equal(parameters, ModuleContract.ParameterCount(m));
         Assert.Equal(152, m.state_dict().Count); // 4 + 12 blocks x 12 + norm 2 + head 2.
         ModuleContract.AssertKeys(m, new Dictionary<string, long[]?>

@@ -3,7 +3,7 @@ using CausalVision.Imaging;
 using CausalVision.Imaging.Transforms;
 using CausalVision.Onnx;
 using CausalVision.Synthetic;
-using Registry = CausalVision.Backbones.Backbones;
+using Registry = CausalVision.Backbones.BackboneRegistry;
 
 namespace CausalVision.Tests.Onnx;
 

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using CausalVision.CausalLabels;
 using CausalVision.Data;
 using CausalVision.Data.Layouts;
 using CausalVision.Tests.Data.Layouts;
@@ -226,25 +225,4 @@ public sealed class ParserFuzzTests : IDisposable
             Assert.Null(TrainingLoop.FirstNonFinite(target));
         }, seed: 9);
     }
-
-    [Fact]
-    public void ConfounderDictionary_Mutants_LoadOrThrowInvalidData()
-    {
-        byte[] seed;
-        using (var scope = NewDisposeScope())
-        {
-            using var d = ConfounderDictionary.FromAssignments(randn(12, 4), tensor(new long[] { 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2 }), 3);
-            using var ms = new MemoryStream();
-            d.Save(ms);
-            seed = ms.ToArray();
-        }
-
-        Fuzzer.Run<InvalidDataException>("confounder dictionary", seed, bytes =>
-        {
-            using var d = ConfounderDictionary.Load(new MemoryStream(bytes));
-            Assert.Null(TrainingLoopCheck(d));
-        }, seed: 10);
-    }
-
-    private static string? TrainingLoopCheck(ConfounderDictionary d) => d.Centres.isfinite().all().item<bool>() ? null : "non-finite centres";
 }

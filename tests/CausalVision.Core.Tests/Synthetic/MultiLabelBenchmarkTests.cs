@@ -46,10 +46,10 @@ public sealed class MultiLabelBenchmarkTests
         var test = bench.Test.Targets();
         foreach (var p in bench.Pairs)
         {
-            var trainExclusive = Count(train, i => train[i, p.B] && !train[i, p.C]);
-            var testExclusive = Count(test, i => test[i, p.B] && !test[i, p.C]);
-            Assert.True(trainExclusive >= 50, $"{bias}: pair ({p.B}, {p.C}) has {trainExclusive} exclusive training images.");
-            Assert.True(testExclusive >= 100, $"{bias}: pair ({p.B}, {p.C}) has {testExclusive} exclusive test positives.");
+            var trainExclusive = Count(train, i => train[i, p.Biased] && !train[i, p.Context]);
+            var testExclusive = Count(test, i => test[i, p.Biased] && !test[i, p.Context]);
+            Assert.True(trainExclusive >= 50, $"{bias}: pair ({p.Biased}, {p.Context}) has {trainExclusive} exclusive training images.");
+            Assert.True(testExclusive >= 100, $"{bias}: pair ({p.Biased}, {p.Context}) has {testExclusive} exclusive test positives.");
         }
     }
 
@@ -61,8 +61,8 @@ public sealed class MultiLabelBenchmarkTests
         var test = bench.Test.Targets();
         foreach (var p in bench.Pairs)
         {
-            Assert.InRange(Conditional(train, p.C, p.B), 0.72, 0.88);
-            Assert.InRange(Conditional(test, p.C, p.B), 0.4, 0.6);
+            Assert.InRange(Conditional(train, p.Context, p.Biased), 0.72, 0.88);
+            Assert.InRange(Conditional(test, p.Context, p.Biased), 0.4, 0.6);
         }
     }
 
@@ -77,22 +77,22 @@ public sealed class MultiLabelBenchmarkTests
             var trainInfo = Enumerable.Range(0, n).Select(bench.Train.Describe).ToArray();
             var tied = trainInfo.Where(s => s.ContextId == k).ToArray();
             var other = trainInfo.Where(s => s.ContextId != k).ToArray();
-            Assert.True(Rate(tied, p.B) > 0.65 && Rate(tied, p.C) > 0.65, $"pair {k}: P(b|h=k) {Rate(tied, p.B):F2}, P(c|h=k) {Rate(tied, p.C):F2}.");
-            Assert.True(Rate(other, p.B) < 0.08 && Rate(other, p.C) < 0.08, $"pair {k}: P(b|h!=k) {Rate(other, p.B):F2}.");
+            Assert.True(Rate(tied, p.Biased) > 0.65 && Rate(tied, p.Context) > 0.65, $"pair {k}: P(b|h=k) {Rate(tied, p.Biased):F2}, P(c|h=k) {Rate(tied, p.Context):F2}.");
+            Assert.True(Rate(other, p.Biased) < 0.08 && Rate(other, p.Context) < 0.08, $"pair {k}: P(b|h!=k) {Rate(other, p.Biased):F2}.");
 
             var testInfo = Enumerable.Range(0, bench.Test.Count).Select(bench.Test.Describe).ToArray();
             var testTied = testInfo.Where(s => s.ContextId == k).ToArray();
             var testOther = testInfo.Where(s => s.ContextId != k).ToArray();
-            Assert.True(Math.Abs(Rate(testTied, p.B) - Rate(testOther, p.B)) < 0.08, $"pair {k}: the test context still predicts b.");
+            Assert.True(Math.Abs(Rate(testTied, p.Biased) - Rate(testOther, p.Biased)) < 0.08, $"pair {k}: the test context still predicts b.");
         }
 
         var train = bench.Train.Targets();
         var test = bench.Test.Targets();
         foreach (var p in bench.Pairs)
         {
-            Assert.True(Conditional(train, p.C, p.B) > 0.45, $"training P(c|b) {Conditional(train, p.C, p.B):F2}");
-            var marginal = Count(test, i => test[i, p.C]) / (double)test.GetLength(0);
-            Assert.True(Math.Abs(Conditional(test, p.C, p.B) - marginal) < 0.08, "b and c are not independent at test.");
+            Assert.True(Conditional(train, p.Context, p.Biased) > 0.45, $"training P(c|b) {Conditional(train, p.Context, p.Biased):F2}");
+            var marginal = Count(test, i => test[i, p.Context]) / (double)test.GetLength(0);
+            Assert.True(Math.Abs(Conditional(test, p.Context, p.Biased) - marginal) < 0.08, "b and c are not independent at test.");
         }
     }
 
@@ -119,7 +119,7 @@ public sealed class MultiLabelBenchmarkTests
         var train = bench.Train.Targets();
         foreach (var p in bench.Pairs)
         {
-            Assert.InRange(Conditional(train, p.C, p.B), 0.38, 0.62);
+            Assert.InRange(Conditional(train, p.Context, p.Biased), 0.38, 0.62);
         }
     }
 

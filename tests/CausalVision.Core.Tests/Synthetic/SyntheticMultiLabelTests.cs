@@ -1,3 +1,4 @@
+using CausalVision.Metrics;
 using CausalVision.Synthetic;
 
 namespace CausalVision.Tests.Synthetic;
@@ -24,7 +25,7 @@ public sealed class SyntheticMultiLabelTests
         Assert.Equal(bench.Info.Classes, bench.Info.Tags);
         Assert.Empty(bench.Recipes);
         Assert.Equal(4, bench.BiasedPairs.Count);
-        var members = bench.BiasedPairs.SelectMany(p => new[] { p.B, p.C }).ToArray();
+        var members = bench.BiasedPairs.SelectMany(p => new[] { p.Biased, p.Context }).ToArray();
         Assert.Equal(8, members.Distinct().Count());
         Assert.All(members, m => Assert.InRange(m, 0, 23));
     }
@@ -66,10 +67,10 @@ public sealed class SyntheticMultiLabelTests
             for (var k = 0; k < 4; k++)
             {
                 var pair = bench.BiasedPairs[k];
-                if (labels.Contains(pair.B))
+                if (labels.Contains(pair.Biased))
                 {
                     withB[k]++;
-                    withBoth[k] += labels.Contains(pair.C) ? 1 : 0;
+                    withBoth[k] += labels.Contains(pair.Context) ? 1 : 0;
                 }
             }
         }
@@ -85,7 +86,7 @@ public sealed class SyntheticMultiLabelTests
     {
         // A control: two objects outside every biased pair co-occur rarely (no built-in bias).
         var bench = MultiLabel();
-        var members = bench.BiasedPairs.SelectMany(p => new[] { p.B, p.C }).ToHashSet();
+        var members = bench.BiasedPairs.SelectMany(p => new[] { p.Biased, p.Context }).ToHashSet();
         var free = Enumerable.Range(0, 24).Where(o => !members.Contains(o)).Take(2).ToArray();
         int withB = 0, both = 0;
         for (var i = 0; i < bench.Train.Count; i++)
@@ -113,9 +114,9 @@ public sealed class SyntheticMultiLabelTests
                 var cooccur = split.CooccurIndices(pair);
                 Assert.NotEmpty(exclusive);
                 Assert.NotEmpty(cooccur);
-                Assert.All(exclusive, i => Assert.True(split.Describe(i).Labels.Contains(pair.B) && !split.Describe(i).Labels.Contains(pair.C)));
-                Assert.All(cooccur, i => Assert.True(split.Describe(i).Labels.Contains(pair.B) && split.Describe(i).Labels.Contains(pair.C)));
-                var withB = Enumerable.Range(0, split.Count).Where(i => split.Describe(i).Labels.Contains(pair.B));
+                Assert.All(exclusive, i => Assert.True(split.Describe(i).Labels.Contains(pair.Biased) && !split.Describe(i).Labels.Contains(pair.Context)));
+                Assert.All(cooccur, i => Assert.True(split.Describe(i).Labels.Contains(pair.Biased) && split.Describe(i).Labels.Contains(pair.Context)));
+                var withB = Enumerable.Range(0, split.Count).Where(i => split.Describe(i).Labels.Contains(pair.Biased));
                 Assert.Equal(withB, exclusive.Concat(cooccur).Order());
             }
         }

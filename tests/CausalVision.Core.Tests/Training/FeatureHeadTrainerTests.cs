@@ -37,7 +37,9 @@ public sealed class FeatureHeadTrainerTests
         Assert.Equal(1e-4, o.WeightDecay);
         Assert.Equal(SelectionMetric.MeanGroupAccuracy, o.Selection);
         Assert.Equal(0, o.Seed);
+        Assert.Equal(DataSampling.Shuffle, o.Sampling);
         Assert.Throws<ArgumentException>(() => new FeatureHeadTrainer(new FeatureHeadTrainerOptions { Epochs = 0 }));
+        Assert.Throws<ArgumentException>(() => new FeatureHeadTrainer(new FeatureHeadTrainerOptions { Sampling = (DataSampling)7 }));
     }
 
     [Fact]
@@ -75,6 +77,46 @@ public sealed class FeatureHeadTrainerTests
         Assert.True(erm.WorstGroupAccuracy < 0.5, $"ERM worst group {erm.WorstGroupAccuracy}, DRO {dro.WorstGroupAccuracy}");
         Assert.True(dro.WorstGroupAccuracy > erm.WorstGroupAccuracy + 0.2, $"DRO {dro.WorstGroupAccuracy} vs ERM {erm.WorstGroupAccuracy}");
         Assert.True(dro.ShortcutRate < erm.ShortcutRate);
+    }
+
+    [Fact]
+    public void GroupBalancedEpochOrder_DrawsEveryGroupAlike_AndIsFixedBySeedAndEpoch()
+    {
+        // 1,000 rows: group 0 holds 900, group 5 holds 90, group 9 holds 10.
+        var groups = Enumerable.Range(0, 1000).Select(i => i < 900 ? 0L : i < 990 ? 5L : 9L).ToArray();
+        var order = FeatureHeadTrainer.GroupBalancedEpochOrder(groups, 3, 1);
+
+        Assert.Equal(1000, order.Length);
+        Assert.Equal(order, FeatureHeadTrainer.GroupBalancedEpochOrder(groups, 3, 1));
+        Assert.NotEqual(order, FeatureHeadTrainer.GroupBalancedEpochOrder(groups, 3, 2));
+        Assert.All(order, i => Assert.InRange(i, 0, 999));
+        var perGroup = order.GroupBy(i => groups[i]).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(new[] { 0L, 5L, 9L }, perGroup.Keys.Order().ToArray());
+        // Each group about a third (binomial sd 15): the 10-row group is drawn about 33 times per row.
+        Assert.All(perGroup.Values, count => Assert.InRange(count, 333 - 75, 333 + 75));
+        Assert.Empty(FeatureHeadTrainer.GroupBalancedEpochOrder([], 0, 0));
+    }
+
+    [Fact]
+    public void Fit_GroupBalancedSampling_BeatsShuffleOnTheWorstGroup()
+    {
+        // The data of the Group DRO test: balanced sampling shows the minority groups as often as the majority ones.
+        var train = Data(800, 0.95, 2);
+        var ood = Data(800, 0.5, 3);
+        FeatureHead Fit(DataSampling sampling) => new FeatureHeadTrainer(new FeatureHeadTrainerOptions
+        {
+            Sampling = sampling,
+            Epochs = 20,
+            LearningRate = 0.05,
+            Selection = SelectionMetric.LastEpoch,
+            Seed = 1,
+        }).Fit(train);
+
+        var shuffled = Fit(DataSampling.Shuffle).Evaluate(ood);
+        var balanced = Fit(DataSampling.GroupBalanced).Evaluate(ood);
+
+        Assert.True(balanced.WorstGroupAccuracy > shuffled.WorstGroupAccuracy + 0.2, $"balanced {balanced.WorstGroupAccuracy} vs shuffled {shuffled.WorstGroupAccuracy}");
+        Assert.True(balanced.ShortcutRate < shuffled.ShortcutRate);
     }
 
     [Fact]

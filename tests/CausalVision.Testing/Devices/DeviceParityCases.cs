@@ -1,6 +1,6 @@
 using CausalVision.Backbones;
 using CausalVision.CausalLabels;
-using CausalVision.Fva;
+using CausalVision.Vscnet.Fva;
 using CausalVision.Graph.Conv;
 using TorchSharp;
 using static TorchSharp.torch;

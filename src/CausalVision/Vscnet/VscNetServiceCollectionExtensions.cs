@@ -1,0 +1,53 @@
+// Registers VSCNet with Microsoft.Extensions.DependencyInjection: validated options and a transient builder
+// (DI hands out builders, never modules: modules own native memory).
+using CausalVision.Vscnet;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+// In our DI namespace beside AddCausalVision, so one using brings every registration.
+namespace CausalVision.DependencyInjection;
+
+/// <summary>DI registration of VSCNet.</summary>
+public static class VscNetServiceCollectionExtensions
+{
+    /// <summary>Registers validated <see cref="VscNetOptions"/> (checked at start) and a transient
+    /// <see cref="VscNetBuilder"/> pre-configured with them.</summary>
+    /// <param name="builder">The CausalVision builder from <c>AddCausalVision</c>.</param>
+    /// <param name="configure">Configures the options; optional.</param>
+    /// <returns>The same builder.</returns>
+    public static ICausalVisionBuilder AddVscNet(this ICausalVisionBuilder builder, Action<VscNetOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var options = builder.Services.AddOptions<VscNetOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        builder.Services.AddSingleton<IValidateOptions<VscNetOptions>, VscNetOptionsValidator>();
+        options.ValidateOnStart();
+        builder.Services.AddTransient(_ =>
+        {
+            var b = new VscNetBuilder();
+            if (configure is not null)
+            {
+                b.Configure(configure);
+            }
+
+            return b;
+        });
+        return builder;
+    }
+}
+
+/// <summary>Validates <see cref="VscNetOptions"/> for the options framework, listing every problem.</summary>
+public sealed class VscNetOptionsValidator : IValidateOptions<VscNetOptions>
+{
+    /// <inheritdoc/>
+    public ValidateOptionsResult Validate(string? name, VscNetOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var problems = options.Problems();
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+}
