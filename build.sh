@@ -5,7 +5,7 @@
 #   ./build.sh test                 restore, build, run every test project and the walkthroughs, print the summary
 #   ./build.sh walkthroughs         the notebook-style file-based apps in samples/walkthroughs (outputs in artifacts/walkthroughs)
 #   ./build.sh quickstart [args]    the main job (generate, train, report) via the causalvision tool
-#   ./build.sh train [args]         samples/Train (any manifest dataset)
+#   ./build.sh train [args]         the causalvision tool's train (any dataset layout), then training curves
 #   ./build.sh bench [filter]       BenchmarkDotNet suites, e.g. ./build.sh bench '*Gcn*'
 #   ./build.sh pack                 the four NuGet packages and the causalvision tool into artifacts/packages
 #   ./build.sh compare [args]       side by side with PyTorch / scikit-learn (installs the peers)
@@ -66,12 +66,13 @@ case "$cmd" in
     dotnet build src/CausalVision.Cli -c Release -nologo -v quiet
     exec "$ROOT/artifacts/bin/CausalVision.Cli/release/CausalVision.Cli" quickstart "$@" ;;
   train)
-    dotnet build samples/Train -c Release -nologo -v quiet
+    # The causalvision tool's train (the same job as samples/Train: samples/Train/TrainJob.cs).
+    dotnet build src/CausalVision.Cli -c Release -nologo -v quiet
     dotnet build samples/ExperimentPlots -c Release -nologo -v quiet
     out="artifacts/train"; prev=""
     for a in "$@"; do [ "$prev" = "--out" ] && out=$a; prev=$a; done
-    "$ENV" dotnet run --project samples/Train -c Release --no-build -- "$@"
-    case " $* " in *" --help "*|*" -h "*) exit 0 ;; esac
+    "$ROOT/artifacts/bin/CausalVision.Cli/release/CausalVision.Cli" train "$@"
+    case " $* " in *" --help "*|*" -h "*|*" -? "*|*" --export "*) exit 0 ;; esac
     # Training curves (loss and metrics per epoch) next to metrics.json, in their own process (ScottPlot's SkiaSharp).
     exec dotnet run --project samples/ExperimentPlots -c Release --no-build -- "$out" ;;
   run)

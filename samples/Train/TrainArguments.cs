@@ -76,10 +76,11 @@ public sealed class TrainArguments
 
     /// <summary>Creates the command line of the sample; <c>--help</c> lists the options and the models.</summary>
     /// <param name="run">The action: trains with the parsed arguments and returns the exit code.</param>
-    /// <returns>The root command.</returns>
-    public static RootCommand CreateCommand(Func<TrainArguments, int> run)
+    /// <param name="name">The name of a subcommand (e.g. the tool's <c>train</c>), or null for the program's root command.</param>
+    /// <returns>The command.</returns>
+    public static Command CreateCommand(Func<TrainArguments, int> run, string? name = null)
     {
-        var line = new CommandLine();
+        var line = new CommandLine(name);
         line.Root.SetAction(parse => run(line.Read(parse)));
         return line.Root;
     }
@@ -161,14 +162,19 @@ public sealed class TrainArguments
         private readonly Option<string> augment = new("--augment") { HelpName = "NAME", Description = "auto | none | flip | crop+flip | imagenet (auto: flip for fixed-size, multi-label or tagged data, so no labelled object is cropped out; imagenet for single-label photos).", DefaultValueFactory = _ => "auto", CustomParser = ParseAugment };
         private readonly Option<(double Min, double Max)?> cropScale = new("--crop-scale") { HelpName = "MIN,MAX", Description = "MIN,MAX: crop area bounds of crop+flip (default 0.5,1) and imagenet (default 0.08,1).", CustomParser = ParseCropScale };
 
-        public CommandLine()
+        public CommandLine(string? name = null)
         {
             var models = string.Concat(ModelRecipes.All.Values.OrderBy(r => r.Name).Select(r => $"{Environment.NewLine}  {r.Name,-14} {r.Description}"));
-            Root = new RootCommand($"Trains and evaluates a model on a dataset; writes metrics.json and last.ckpt to --out.{Environment.NewLine}{Environment.NewLine}Models (--model):{models}")
+            var description = $"Trains and evaluates a model on a dataset; writes metrics.json and last.ckpt to --out.{Environment.NewLine}{Environment.NewLine}Models (--model):{models}";
+            Root = name is null ? new RootCommand(description) : new Command(name, description);
+            foreach (var option in new Option[]
             {
                 data, layout, splitTrain, splitTest, model, backbone, epochs, batch, lr, imageSize, seed, device, workers, trainLimit, testLimit,
                 export, outDir, resume, force, labelMap, crossData, crossLayout, crossSplit, pairs, pairCount, multiLabel, augment, cropScale,
-            };
+            })
+            {
+                Root.Add(option);
+            }
             Root.Validators.Add(r =>
             {
                 if (r.GetValue(force) && !r.GetValue(resume))
@@ -178,7 +184,7 @@ public sealed class TrainArguments
             });
         }
 
-        public RootCommand Root { get; }
+        public Command Root { get; }
 
         public TrainArguments Read(ParseResult parse) => new()
         {

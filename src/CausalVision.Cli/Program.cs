@@ -5,6 +5,7 @@
 //   causalvision predict IMAGE... [--model DIR]   top classes of images with a trained baseline
 //   causalvision evaluate --data DIR [--split S]  metrics of a trained baseline on a manifest split
 //   causalvision explain IMAGE --model FILE --out PNG   a saved VSCNet's regions and tags drawn over the image
+//   causalvision train --layout L [--model M ...] train and evaluate baseline / vscnet / causal-labels on a dataset
 //   causalvision setup                            restore the libtorch CPU backend into the NuGet cache
 //   causalvision env -- COMMAND [ARGS...]         run any command with the libstdc++ fix
 //
@@ -165,6 +166,9 @@ evaluate.SetAction(r => Torch(args, () =>
 }));
 root.Add(evaluate);
 
+// --- train ----------------------------------------------------------------------------------------
+root.Add(CausalVision.Samples.Train.TrainArguments.CreateCommand(a => Torch(args, () => CausalVision.Samples.Train.TrainJob.Run(a)), "train"));
+
 // --- explain --------------------------------------------------------------------------------------
 var explainImage = new Argument<string>("image") { Description = "A PNG or JPEG file." };
 var explainModel = new Option<string>("--model") { Description = "A VSCNet model file (VscNet.Save, .safetensors).", Required = true };
@@ -229,13 +233,13 @@ try
 {
     return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
-catch (Exception ex) when (ex is UsageException or ArgumentException or InvalidDataException or IOException or InvalidOperationException or KeyNotFoundException)
+catch (Exception ex) when (ex is UsageException or CausalVision.Samples.Train.UsageException or SampleLoadException or UnauthorizedAccessException
+    or ArgumentException or InvalidDataException or IOException or InvalidOperationException or KeyNotFoundException)
 {
     Console.Error.WriteLine($"causalvision: {ex.Message.Split('\n')[0]}");
     return 2;
 }
 
-// Commands that load libtorch: re-run under the libstdc++ fix when needed, else load it here.
 // The option's value, or null when its token did not convert (System.CommandLine reports that error itself;
 // reading the value would throw).
 static T? Parsed<T>(System.CommandLine.Parsing.OptionResult r)
@@ -251,6 +255,7 @@ static T? Parsed<T>(System.CommandLine.Parsing.OptionResult r)
     }
 }
 
+// Commands that load libtorch: re-run under the libstdc++ fix when needed, else load it here.
 static int Torch(string[] args, Func<int> body) => NativeSetup.EnsureTorch(args) ?? body();
 
 // Checks the name early; "auto" prints what it picked (TorchRuntime.Log), so a CPU run is no surprise.
