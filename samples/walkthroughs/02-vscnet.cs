@@ -58,6 +58,9 @@ for (var j = 0; j < why.Regions.Count; j++)
 if (why.NodeMask is { } mask)
 {
     Console.WriteLine("  causal share of each graph node (regions, tags, prototypes): " + string.Join(" ", mask.Select(v => v.ToString("F2"))));
+    var heatmap = Path.Combine(outDir, "masks.png");
+    MaskRenderer.Save(why, heatmap, model.TagNames); // node mask column + edge-mask grid, one row per real node
+    Console.WriteLine($"  masks: {heatmap}");
 }
 
 var overlay = Path.Combine(outDir, "regions.png");

@@ -174,9 +174,10 @@ var explainImage = new Argument<string>("image") { Description = "A PNG or JPEG 
 var explainModel = new Option<string>("--model") { Description = "A VSCNet model file (VscNet.Save, .safetensors).", Required = true };
 var explainOut = new Option<string>("--out") { Description = "The PNG to write: the image resized to the model's input, upscaled for reading, with every region's box and its top tags.", DefaultValueFactory = _ => "explanation.png" };
 var explainTags = IntOption("--tags", 3, 1, "Tags shown per region.");
+var explainMasks = new Option<string?>("--masks") { Description = "Also write CIM's node and edge masks as a heatmap PNG (models with CIM, +C)." };
 var explain = new Command("explain", "Why a saved VSCNet predicts what it does for one image: the predicted class, every region (its affine box, tags before and after the prototype refinement, matched prototype) printed and drawn as a PNG.")
 {
-    explainImage, explainModel, explainOut, explainTags, device,
+    explainImage, explainModel, explainOut, explainTags, explainMasks, device,
 };
 explain.SetAction(r => Torch(args, () =>
 {
@@ -203,6 +204,17 @@ explain.SetAction(r => Torch(args, () =>
     }
 
     Console.WriteLine($"wrote {Path.GetFullPath(output)}");
+    if (r.GetValue(explainMasks) is { } masks)
+    {
+        if (why.NodeMask is null)
+        {
+            throw new UsageException("--masks: this model has no CIM (+C), so there are no masks to draw.");
+        }
+
+        CausalVision.Vscnet.MaskRenderer.Save(why, masks, vscnet.TagNames);
+        Console.WriteLine($"wrote {Path.GetFullPath(masks)}");
+    }
+
     return 0;
 }));
 root.Add(explain);
