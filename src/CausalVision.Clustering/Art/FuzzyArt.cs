@@ -10,6 +10,7 @@
 //   rho *= (1 + sigma), or a new cluster is committed with rho0.
 // Match tracking (MT+): Carpenter, Grossberg, Markuzon, Reynolds, Rosen (1992), Fuzzy ARTMAP.
 using CausalVision.Clustering.Internal;
+using CausalVision.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -551,7 +552,7 @@ public sealed class FuzzyArt : IDisposable
         }
 
         var row = weights[winner];
-        var updated = minimum(row, x).mul_(options.Beta).add_(row * (1.0 - options.Beta));
+        var updated = ScalarSafe.Add_(minimum(row, x).mul_(options.Beta), row * (1.0 - options.Beta));
         row.copy_(updated);
         weightNorms[winner] = updated.sum();
         if (options.Sigma > 0)

@@ -3,6 +3,7 @@
 // similarity |h ^ w|_1 / |h v w|_1 (fuzzy AND = element-wise min, OR = max), restricted to the
 // prototypes of each candidate tag, falling back to all prototypes when the tag has none
 // (the VSCNet authors' code, its matching step). Cosine similarity is offered as the common alternative.
+using CausalVision.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -35,8 +36,8 @@ public static class PrototypeSimilarity
         var pNorm = prototypes.sum(1).unsqueeze(0);
         // sum min(h, w) = (|h|_1 + |w|_1 - |h - w|_1) / 2 for any h, w: one L1 distance (cdist) instead of an
         // [M, P, F] temporary of minima (about 4x faster on the CPU at P ~ 1600, F = 1024).
-        var inter = (qNorm + pNorm - cdist(q.unsqueeze(0), prototypes.unsqueeze(0), p: 1).squeeze(0)) / 2;
-        var union = qNorm + pNorm - inter;
+        var inter = (ScalarSafe.Add(qNorm, pNorm) - cdist(q.unsqueeze(0), prototypes.unsqueeze(0), p: 1).squeeze(0)) / 2;
+        var union = ScalarSafe.Add(qNorm, pNorm) - inter;
         var sim = where(union > 0, inter / where(union > 0, union, ones_like(union)), zeros_like(inter));
         return sim.reshape(lead.Append(p).ToArray()).MoveToOuterDisposeScope();
     }

@@ -229,7 +229,7 @@ public sealed class KMeans : IDisposable
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(c);
         using var scope = NewDisposeScope();
-        var d = x.pow(2).sum(1, keepdim: true) - 2 * x.matmul(c.t()) + c.pow(2).sum(1).unsqueeze(0);
+        var d = ScalarSafe.Add(x.pow(2).sum(1, keepdim: true) - (2 * x.matmul(c.t())), c.pow(2).sum(1).unsqueeze(0));
         return d.clamp_min(0).MoveToOuterDisposeScope();
     }
 
@@ -351,8 +351,8 @@ public sealed class KMeans : IDisposable
         {
             using var inner = NewDisposeScope();
             var xs = x.narrow(0, s, Math.Min(chunk, n - s)).to(float64);
-            sum.add_(xs.sum(dim: 0L));
-            sumSq.add_(xs.pow(2).sum(dim: 0L));
+            ScalarSafe.Add_(sum, xs.sum(dim: 0L));
+            ScalarSafe.Add_(sumSq, xs.pow(2).sum(dim: 0L));
         }
 
         var mean = sum / n;
@@ -381,7 +381,7 @@ public sealed class KMeans : IDisposable
     {
         using var scope = NewDisposeScope();
         var cNorm = c.pow(2).sum(1).unsqueeze(0);
-        return addmm(xNorm + cNorm, x, c.t(), beta: 1, alpha: -2).clamp_min_(0).MoveToOuterDisposeScope();
+        return addmm(ScalarSafe.Add(xNorm, cNorm), x, c.t(), beta: 1, alpha: -2).clamp_min_(0).MoveToOuterDisposeScope();
     }
 
     private (Tensor Labels, Tensor MinDist) Assign(Tensor x, Tensor c)
@@ -410,7 +410,7 @@ public sealed class KMeans : IDisposable
             // argmin_k ||x - c_k||^2 = argmin_k (||c_k||^2 - 2 x.c_k): ||x||^2 is added to the minimum only.
             var (values, indexes) = addmm(cNorm, xs, c.t(), beta: 1, alpha: -2).min(1);
             labels.narrow(0, s, len).copy_(indexes);
-            minD.narrow(0, s, len).copy_((values + xs.pow(2).sum(1)).clamp_min_(0));
+            minD.narrow(0, s, len).copy_(ScalarSafe.Add(values, xs.pow(2).sum(1)).clamp_min_(0));
         }
 
         return (labels, minD);
@@ -661,8 +661,8 @@ public sealed class KMeans : IDisposable
                     var (labels, _) = Assign(b, c);
                     var bsum = ScalarSafe.IndexAdd_(zeros(new long[] { k, dim }, float64, device), 0, labels, b.to(float64), 1.0);
                     var bcnt = ScalarSafe.IndexAdd_(zeros(k, float64, device), 0, labels, ones(b.shape[0], float64, device), 1.0);
-                    var vNew = v + bcnt;
-                    var updated = ((c.to(float64) * v.unsqueeze(1)) + bsum) / vNew.clamp_min(1).unsqueeze(1);
+                    var vNew = ScalarSafe.Add(v, bcnt);
+                    var updated = ScalarSafe.Add(c.to(float64) * v.unsqueeze(1), bsum) / vNew.clamp_min(1).unsqueeze(1);
                     var next = where((bcnt > 0).unsqueeze(1), updated, c.to(float64)).to(c.dtype);
                     epochShift += (next - c).pow(2).sum(float64).item<double>();
                     c.copy_(next);

@@ -3,6 +3,7 @@
 // MaxPool, AveragePool, GlobalAveragePool, Gemm, MatMul, Flatten, Concat, Reshape, Split, Identity,
 // Constant). The whole graph is checked before the first layer is built, so an unsupported node
 // leaves nothing half-built.
+using CausalVision.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -427,7 +428,7 @@ public static class OnnxImporter
                     break;
                 case "Add":
                     RequireInputs(node, 2, 2);
-                    run = i => [i[0]!.add(i[1]!)];
+                    run = i => [ScalarSafe.Add(i[0]!, i[1]!)];
                     break;
                 case "Sub":
                     RequireInputs(node, 2, 2);

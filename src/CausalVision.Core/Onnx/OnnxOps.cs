@@ -1,5 +1,6 @@
 // The executable form of the supported ONNX operators (onnx.ai/onnx/operators), each a small class
 // the imported module runs in graph order. Shape conventions follow the ONNX operator specs.
+using CausalVision.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -74,7 +75,7 @@ internal sealed class ConvOp(Conv2d conv, long[] pads, long[] kernel, long[] str
         var shift = bn.bias! - (bn.running_mean! * scale);
         if (conv.bias is { } b)
         {
-            shift = shift + (b * scale);
+            shift = ScalarSafe.Add(shift, b * scale);
         }
 
         conv.weight!.mul_(scale.reshape(-1, 1, 1, 1));

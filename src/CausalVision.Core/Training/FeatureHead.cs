@@ -1,5 +1,6 @@
 // A trained linear head on standardised features.
 using CausalVision.Metrics;
+using CausalVision.Runtime;
 using static TorchSharp.torch;
 
 namespace CausalVision.Training;
@@ -60,7 +61,7 @@ public sealed class FeatureHead
 
         using var scope = NewDisposeScope();
         var x = Standardise(tensor(data.Features, [data.Count, Dim]));
-        var logits = x.matmul(tensor(Weight, [ClassCount, Dim]).t()) + tensor(Bias);
+        var logits = ScalarSafe.Add(x.matmul(tensor(Weight, [ClassCount, Dim]).t()), tensor(Bias));
         return [.. logits.argmax(1).to(ScalarType.Int32).data<int>().ToArray()];
     }
 

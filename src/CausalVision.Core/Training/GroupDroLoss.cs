@@ -1,6 +1,7 @@
 // Group DRO's online objective: Sagawa, Koh, Hashimoto, Liang, "Distributionally Robust Neural
 // Networks for Group Shifts", ICLR 2020, Algorithm 1 (public code: kohpangwei/group_DRO, loss.py
 // LossComputer.compute_robust_loss, without the optional generalisation adjustment).
+using CausalVision.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -74,7 +75,7 @@ public sealed class GroupDroLoss
         // group_map [G, B]: one-hot membership, as the public code builds it.
         var map = ids.unsqueeze(0).eq(arange(q.Length, ScalarType.Int64, losses.device).unsqueeze(1)).to(losses.dtype);
         var counts = map.sum(1);
-        var denom = counts + counts.eq(0).to(losses.dtype);
+        var denom = ScalarSafe.Add(counts, counts.eq(0).to(losses.dtype));
         var groupLoss = map.matmul(losses) / denom;
         var detached = groupLoss.detach().to(ScalarType.Float64).cpu().data<double>().ToArray();
         var total = 0.0;

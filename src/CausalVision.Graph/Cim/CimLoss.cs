@@ -2,6 +2,7 @@
 // L_gf = L_KL(f_n(F_n), U) + L_2(f_c(F_c), y) + L_2(f_m(F_m), y),
 // with CAL's alternative (Sui et al., KDD 2022; yongduosui/CAL train_causal.py):
 // 0.5 * kl_div(log p_n, U) + 1.0 * NLL(objects) + 0.5 * NLL(intervened).
+using CausalVision.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -176,19 +177,19 @@ public sealed class CimLoss
             {
                 var ceN = PerSample(trivialLogits.detach(), labels, CimLossKind.CrossEntropy);
                 var ceC = PerSample(causalLogits.detach(), labels, CimLossKind.CrossEntropy);
-                weights = ceN / (ceC + ceN + 1e-8);
+                weights = ceN / (ScalarSafe.Add(ceC, ceN) + 1e-8);
             }
 
             causal = (PerSample(causalLogits, labels, Kind) * weights).mean();
             intervened = (PerSample(interventionLogits, labels, Kind) * weights).mean();
         }
 
-        var total = (kl * KlWeight) + (causal * CausalWeight) + (intervened * InterventionWeight);
+        var total = ScalarSafe.Add(ScalarSafe.Add(kl * KlWeight, causal * CausalWeight), intervened * InterventionWeight);
         Tensor? budgetTerm = null;
         if (MaskBudgetWeight > 0 && nodeMask is not null)
         {
             budgetTerm = MaskBudgetTerm(nodeMask, MaskBudget);
-            total = total + (budgetTerm * MaskBudgetWeight);
+            total = ScalarSafe.Add(total, budgetTerm * MaskBudgetWeight);
         }
 
         return new CimLossResult(kl.MoveToOuterDisposeScope(), causal.MoveToOuterDisposeScope(), intervened.MoveToOuterDisposeScope(), total.MoveToOuterDisposeScope())
@@ -252,7 +253,7 @@ public sealed class CimLoss
         {
             var y = labels.to(logits.dtype);
             var s = logits.sigmoid();
-            p = (y * s) + ((1 - y) * (1 - s));
+            p = ScalarSafe.Add(y * s, (1 - y) * (1 - s));
         }
         else
         {

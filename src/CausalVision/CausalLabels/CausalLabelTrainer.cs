@@ -344,7 +344,7 @@ public sealed class CausalLabelTrainer : IDisposable
         var pm = (p - margin).clamp_min(0);
         var pos = targets * (1 - p).pow(gammaPos) * p.clamp_min(eps).log();
         var neg = (1 - targets) * pm.pow(gammaNeg) * (1 - pm).clamp_min(eps).log();
-        return (-(pos + neg)).mean().MoveToOuterDisposeScope();
+        return (-ScalarSafe.Add(pos, neg)).mean().MoveToOuterDisposeScope();
     }
 
     // Every libtorch error of a stage leaves as one NativeOperationException naming the stage.

@@ -255,7 +255,7 @@ public sealed class ConfounderIntervention : nn.Module<Tensor, Tensor, Tensor>
 
         var k = NumConfounders;
         var c = ProjectedCentres();                                               // [K, d]
-        var z = features.unsqueeze(1) + c.view(1, k, 1, Dim);                     // [B, K, L, d]
+        var z = ScalarSafe.Add(features.unsqueeze(1), c.view(1, k, 1, Dim));      // [B, K, L, d]
         var memory = (memoryNorm is null ? z : memoryNorm.call(z)).reshape(b * k, NumLabels, Dim);
         var attended = crossAttn.call(q, memory, memory);                         // [B K, L, d]
         var perConfounder = fc2.call(attended).view(b, k, NumLabels);             // [B, K, L]
@@ -286,7 +286,7 @@ public sealed class ConfounderIntervention : nn.Module<Tensor, Tensor, Tensor>
         Tensor? sum = null;
         for (var i = 0; i < NumConfounders; i++)
         {
-            var z = features + c[i];                                              // Z_c = X + c
+            var z = ScalarSafe.Add(features, c[i]);                               // Z_c = X + c
             var memory = memoryNorm is null ? z : memoryNorm.call(z);
             var logits = fc2.call(crossAttn.ForwardExplicit(q, memory, memory)) * prior[i].to(features.dtype);
             sum = sum is null ? logits : ScalarSafe.Add(sum, logits);
@@ -333,7 +333,7 @@ public sealed class ConfounderIntervention : nn.Module<Tensor, Tensor, Tensor>
         var values = wv!.call(centres);                                           // [K, d]
         var scores = torch.matmul(wq!.call(features), keys.t()) / Math.Sqrt(Dim); // [B, L, K]
         var weights = Form == InterventionForm.GroundedNormalized
-            ? (scores + Prior.to(features.dtype).clamp_min(1e-30).log()).softmax(-1) // softmax_c P(c) / sum
+            ? ScalarSafe.Add(scores, Prior.to(features.dtype).clamp_min(1e-30).log()).softmax(-1) // softmax_c P(c) / sum
             : scores.softmax(-1) * Prior.to(features.dtype);                      // [B, L, K]
         return ScalarSafe.Add(features, torch.matmul(weights, values)).MoveToOuterDisposeScope();
     }

@@ -1,5 +1,6 @@
 // Controls that test whether the confounder dictionary's structure matters: each replaces the
 // stage-2 dictionary by one that keeps some of its statistics and destroys the rest.
+using CausalVision.Runtime;
 using static TorchSharp.torch;
 
 namespace CausalVision.CausalLabels;
@@ -60,10 +61,10 @@ public static class DictionaryControls
                 var cov = (centred * p.unsqueeze(1)).t().matmul(centred);           // [D, D]
                 var d = cov.shape[0];
                 var jitter = (cov.trace() / d * 1e-6).item<double>() + 1e-12;
-                var l = linalg.cholesky(cov + (eye(d, dtype: float64) * jitter));
+                var l = linalg.cholesky(ScalarSafe.Add(cov, eye(d, dtype: float64) * jitter));
                 using var g = new Generator((ulong)seed);
                 var z = randn(new long[] { dictionary.Count, d }, dtype: float64, generator: g);
-                var random = mean + z.matmul(l.t());
+                var random = ScalarSafe.Add(mean, z.matmul(l.t()));
                 return new ConfounderDictionary(random.to(float32), dictionary.Prior);
             }
 

@@ -5,6 +5,7 @@
 // computed by Graph/Cim/CimLoss.
 using CausalVision.Vscnet.Fva;
 using CausalVision.Graph.Cim;
+using CausalVision.Runtime;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -126,7 +127,7 @@ public static class VscNetLoss
         var causal = terms.Causal * c.CausalWeight;
         var intervened = terms.Intervened * c.InterventionWeight;
         var gf = terms.Total.alias();
-        var total = cls + (gf * model.Options.Training.AlphaGf);
+        var total = ScalarSafe.Add(cls, gf * model.Options.Training.AlphaGf);
         return new VscNetLossTerms
         {
             Total = total.MoveToOuterDisposeScope(),

@@ -2,6 +2,7 @@
 // the locating loss L_l of eq. 4 and L_AL = L_s + alpha_l L_l of eq. 15. Step targets follow the authors'
 // code (yibuxulong/Fine-grained-visual-semantic-causal, loss.py: step j is supervised with the j-th present tag
 // in ascending tag-id order); re-implemented, no code copied.
+using CausalVision.Runtime;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -175,9 +176,9 @@ public sealed class FvaLoss
             classTerm = F.cross_entropy(classLogits, labels.to_type(ScalarType.Int64)) * options.ClassLossWeight;
         }
 
-        var semantic = classTerm + tagTerm;
+        var semantic = ScalarSafe.Add(classTerm, tagTerm);
         var locTerms = locating.Compute(output.Thetas, options.LocateSupervisedStepsOnly ? supervised : null);
-        var total = semantic + (locTerms.Total * options.LocatingLossWeight);
+        var total = ScalarSafe.Add(semantic, locTerms.Total * options.LocatingLossWeight);
         return new FvaLossTerms(
             total.MoveToOuterDisposeScope(),
             semantic.MoveToOuterDisposeScope(),

@@ -1,6 +1,7 @@
 // VSCNet's adaptive locating loss L_l (Meng et al., AAAI 2025, eq. 4) together with the extra terms the
 // authors' code adds in stage 1 (yibuxulong/Fine-grained-visual-semantic-causal: loss.py, train_arl):
 // scale upper/lower bounds and anti-outlier terms. Re-implemented from the formulas; no code copied.
+using CausalVision.Runtime;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -93,17 +94,17 @@ public sealed class LocatingLoss
             var dx = (x.unsqueeze(2) - x.unsqueeze(1)).abs();
             var dy = (y.unsqueeze(2) - y.unsqueeze(1)).abs();
             var pairs = pair.sum().clamp_min(1.0);
-            diversity = (exp(-(dx + dy)) * pair).sum() / pairs;
-            rotation = MaskedMean((r12.abs() + r21.abs()) * 0.5);
+            diversity = (exp(-ScalarSafe.Add(dx, dy)) * pair).sum() / pairs;
+            rotation = MaskedMean(ScalarSafe.Add(r12.abs(), r21.abs()) * 0.5);
         }
         else if (options.Form == LocatingLossForm.Code)
         {
             var pair = m.unsqueeze(2) * m.unsqueeze(1);
             var dx = (x.unsqueeze(2) - x.unsqueeze(1)).abs();
             var dy = (y.unsqueeze(2) - y.unsqueeze(1)).abs();
-            var spread = ((dx + dy) * pair).sum(new long[] { 1, 2 }) * 0.5;
+            var spread = (ScalarSafe.Add(dx, dy) * pair).sum(new long[] { 1, 2 }) * 0.5;
             diversity = exp(-spread).mean();
-            rotation = MaskedMean((r12.abs() + r21.abs()) * 0.5);
+            rotation = MaskedMean(ScalarSafe.Add(r12.abs(), r21.abs()) * 0.5);
         }
         else
         {
@@ -111,15 +112,15 @@ public sealed class LocatingLoss
             var meanX = (x * m).sum(1, keepdim: true) / perImage;
             var meanY = (y * m).sum(1, keepdim: true) / perImage;
             diversity = (exp(-(x - meanX).abs() - (y - meanY).abs()) * m).sum(1).mean();
-            rotation = ((r12.abs() + r21.abs()) * m).sum(1).mean();
+            rotation = (ScalarSafe.Add(r12.abs(), r21.abs()) * m).sum(1).mean();
         }
 
-        var outlierShift = Mad(x) + Mad(y);
-        var outlierScale = Mad(sx) + Mad(sy);
-        var upper = MaskedMean(F.relu(sx.abs() - options.ScaleUpperBound) + F.relu(sy.abs() - options.ScaleUpperBound));
-        var lower = MaskedMean(F.relu(options.ScaleLowerBound - sx) + F.relu(options.ScaleLowerBound - sy));
+        var outlierShift = ScalarSafe.Add(Mad(x), Mad(y));
+        var outlierScale = ScalarSafe.Add(Mad(sx), Mad(sy));
+        var upper = MaskedMean(ScalarSafe.Add(F.relu(sx.abs() - options.ScaleUpperBound), F.relu(sy.abs() - options.ScaleUpperBound)));
+        var lower = MaskedMean(ScalarSafe.Add(F.relu(options.ScaleLowerBound - sx), F.relu(options.ScaleLowerBound - sy)));
 
-        var contain = MaskedMean(F.relu(x.abs() + sx.abs() - 1.0) + F.relu(y.abs() + sy.abs() - 1.0));
+        var contain = MaskedMean(ScalarSafe.Add(F.relu(ScalarSafe.Add(x.abs(), sx.abs()) - 1.0), F.relu(ScalarSafe.Add(y.abs(), sy.abs()) - 1.0)));
         var wDiversity = diversity * options.DiversityWeight;
         var wShift = outlierShift * options.OutlierShiftWeight;
         var wScale = outlierScale * options.OutlierScaleWeight;
@@ -127,7 +128,12 @@ public sealed class LocatingLoss
         var wUpper = upper * options.ScaleUpperWeight;
         var wLower = lower * options.ScaleLowerWeight;
         var wContain = contain * options.ContainmentWeight;
-        var total = wDiversity + wShift + wScale + wRotation + wUpper + wLower + wContain;
+        var total = ScalarSafe.Add(wDiversity, wShift);
+        total = ScalarSafe.Add(total, wScale);
+        total = ScalarSafe.Add(total, wRotation);
+        total = ScalarSafe.Add(total, wUpper);
+        total = ScalarSafe.Add(total, wLower);
+        total = ScalarSafe.Add(total, wContain);
         return new LocatingLossTerms(
             total.MoveToOuterDisposeScope(),
             wDiversity.MoveToOuterDisposeScope(),

@@ -3,6 +3,7 @@
 // The per-step min-max / max-over-steps aggregation and the multi-hot t_r of matched tags are the
 // authors' code (yibuxulong/Fine-grained-visual-semantic-causal, build_model.py: HCG.refine_word_pre);
 // re-implemented, no code copied.
+using CausalVision.Runtime;
 using CausalVision.Vscnet.Fva;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -114,7 +115,7 @@ public sealed class TagRefinement
 
         var alpha = options.AlphaF;
         var tau = options.PrototypeTemperature;
-        var refined = (F.softmax(scores, -1) * (1.0 - alpha)) + (F.softmax(tau == 1.0 ? reference : reference / tau, -1) * alpha);
+        var refined = ScalarSafe.Add(F.softmax(scores, -1) * (1.0 - alpha), F.softmax(tau == 1.0 ? reference : reference / tau, -1) * alpha);
         var tagCount = refined.shape[^1];
         var k = options.TopK == 0 ? tagCount : Math.Min(options.TopK, tagCount);
         var (values, indices) = refined.topk((int)k, dim: -1, largest: true, sorted: true);
