@@ -2,6 +2,7 @@
 // ablation (Table 3 rows) and options; validates everything at Build() and lists every problem at once.
 using CausalVision.Backbones;
 using CausalVision.Data;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace CausalVision.Vscnet;
@@ -21,13 +22,25 @@ namespace CausalVision.Vscnet;
 /// </example>
 public sealed class VscNetBuilder
 {
-    private readonly VscNetOptions options = new();
+    private readonly VscNetOptions options;
+    private readonly DependencyInjection.IBackboneFactory? factory;
     private Backbone? backbone;
     private string? backboneName;
     private string[]? tags;
     private string[]? classes;
     private bool multiLabel;
     private bool built;
+
+    /// <summary>Initializes a new instance of the <see cref="VscNetBuilder"/> class.</summary>
+    /// <param name="defaults">Options to start from (copied); null for the defaults.</param>
+    /// <param name="backboneFactory">Creates named backbones (seed, device) and sets the device of the model and of its
+    /// training (<see cref="VscTrainingOptions.Device"/>); null for <see cref="BackboneRegistry"/> on the CPU.
+    /// Dependency injection passes the registered one (<c>AddCausalVision</c>).</param>
+    public VscNetBuilder(VscNetOptions? defaults = null, DependencyInjection.IBackboneFactory? backboneFactory = null)
+    {
+        options = defaults?.Clone() ?? new VscNetOptions();
+        factory = backboneFactory;
+    }
 
     /// <summary>Uses a backbone from the registry (see <c>BackboneRegistry.Names</c>), created with
     /// <see cref="VscBackboneOptions.Options"/>.</summary>
@@ -197,10 +210,21 @@ public sealed class VscNetBuilder
             var bo = options.Backbone!.Options.Clone();
             bo.NumClasses = 0;
             bo.Seed ??= options.Training.Seed;
-            b = Backbone.Create(backboneName!, bo);
+            b = factory is null ? Backbone.Create(backboneName!, bo) : factory.Create(backboneName!, bo);
         }
 
-        return new VscNet(b, tags!, classes!, multiLabel, options);
+        if (factory is not null)
+        {
+            options.Training.Device = factory.Device.ToString();
+        }
+
+        var model = new VscNet(b, tags!, classes!, multiLabel, options);
+        if (factory is not null && factory.Device.type != DeviceType.CPU)
+        {
+            model.to(factory.Device);
+        }
+
+        return model;
     }
 
     private static void CheckNames(string[] names, string kind, List<string> problems)

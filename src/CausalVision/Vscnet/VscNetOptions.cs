@@ -111,6 +111,17 @@ public sealed class VscNetOptions
     /// <value>Default: a new <see cref="VscTrainingOptions"/>.</value>
     public VscTrainingOptions Training { get; set; } = new();
 
+    /// <summary>Returns a deep copy (through the JSON form the model file stores, so every option travels).</summary>
+    /// <returns>The copy.</returns>
+    public VscNetOptions Clone() =>
+        System.Text.Json.JsonSerializer.Deserialize<VscNetOptions>(System.Text.Json.JsonSerializer.Serialize(this, CloneJson), CloneJson)!;
+
+    private static readonly System.Text.Json.JsonSerializerOptions CloneJson = new()
+    {
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+        TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver(),
+    };
+
     /// <summary>Makes <paramref name="to"/> share every component of these options (what a builder's Configure
     /// needs to rebuild a model from saved or given options).</summary>
     /// <param name="to">The options to overwrite.</param>

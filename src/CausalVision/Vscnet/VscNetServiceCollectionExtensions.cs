@@ -1,7 +1,9 @@
-// Registers VSCNet with Microsoft.Extensions.DependencyInjection: validated options and a transient builder
-// (DI hands out builders, never modules: modules own native memory).
+// Registers VSCNet with Microsoft.Extensions.DependencyInjection the way AddCausalLabels does: validated options,
+// and a transient builder from IOptions and the backbone factory (DI hands out builders, never modules: modules own
+// native memory).
 using CausalVision.Vscnet;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 // In our DI namespace beside AddCausalVision, so one using brings every registration.
@@ -11,7 +13,10 @@ namespace CausalVision.DependencyInjection;
 public static class VscNetServiceCollectionExtensions
 {
     /// <summary>Registers validated <see cref="VscNetOptions"/> (checked at start) and a transient
-    /// <see cref="VscNetBuilder"/> pre-configured with them.</summary>
+    /// <see cref="VscNetBuilder"/> seeded with the configured options (<c>IOptions&lt;VscNetOptions&gt;</c>, so
+    /// <c>services.Configure&lt;VscNetOptions&gt;</c> and configuration binding apply) and the registered
+    /// <see cref="IBackboneFactory"/> (seed, device: the model and its training use <c>AddCausalVision</c>'s device).
+    /// Registering twice adds nothing (TryAdd).</summary>
     /// <param name="builder">The CausalVision builder from <c>AddCausalVision</c>.</param>
     /// <param name="configure">Configures the options; optional.</param>
     /// <returns>The same builder.</returns>
@@ -24,18 +29,9 @@ public static class VscNetServiceCollectionExtensions
             options.Configure(configure);
         }
 
-        builder.Services.AddSingleton<IValidateOptions<VscNetOptions>, VscNetOptionsValidator>();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<VscNetOptions>, VscNetOptionsValidator>());
         options.ValidateOnStart();
-        builder.Services.AddTransient(_ =>
-        {
-            var b = new VscNetBuilder();
-            if (configure is not null)
-            {
-                b.Configure(configure);
-            }
-
-            return b;
-        });
+        builder.Services.TryAddTransient(sp => new VscNetBuilder(sp.GetRequiredService<IOptions<VscNetOptions>>().Value, sp.GetRequiredService<IBackboneFactory>()));
         return builder;
     }
 }

@@ -103,4 +103,37 @@ public sealed class VscNetOptionsTests
         Assert.Equal(VscNetAblation.Locating, model.Ablation);
         Assert.Equal(1.0, provider.GetRequiredService<IOptions<VscNetOptions>>().Value.Training.AlphaGf);
     }
+
+    [Fact]
+    public void AddVscNet_UsesIOptions_TheFactoryDevice_AndRegistersOnce()
+    {
+        var services = new ServiceCollection();
+        services.AddCausalVision(o => o.Device = "cpu").AddVscNet().AddVscNet();
+        services.Configure<VscNetOptions>(o => o.Ablation = VscNetAblation.Locating);
+        using var provider = services.BuildServiceProvider();
+        Assert.Single(provider.GetServices<VscNetBuilder>());
+        using var model = provider.GetRequiredService<VscNetBuilder>().WithBackbone(new VscNetTestKit.TinyBackbone()).WithRegions(2)
+            .WithTagVocabulary(VscNetTestKit.TagNames).WithClasses(3).Build();
+        Assert.Equal(VscNetAblation.Locating, model.Ablation);
+        Assert.Equal("cpu", model.Options.Training.Device);
+
+        // The builder copied the options: editing the model's options leaves the registered ones alone.
+        model.Options.Training.AlphaGf = 0.5;
+        Assert.Equal(1.0, provider.GetRequiredService<IOptions<VscNetOptions>>().Value.Training.AlphaGf);
+    }
+
+    [Fact]
+    public void Clone_IsDeep_AndKeepsEveryValue()
+    {
+        var o = new VscNetOptions { Ablation = VscNetAblation.Locating };
+        o.Har.AlphaF = 0.3;
+        o.Training.Seed = 9;
+        var c = o.Clone();
+        Assert.Equal(VscNetAblation.Locating, c.Ablation);
+        Assert.Equal(0.3, c.Har.AlphaF);
+        Assert.Equal(9, c.Training.Seed);
+        Assert.NotSame(o.Har, c.Har);
+        c.Har.AlphaF = 0.4;
+        Assert.Equal(0.3, o.Har.AlphaF);
+    }
 }
