@@ -62,15 +62,16 @@ public sealed class VscNetRecipe : IModelRecipe
             }
         }
 
+        var run = trainer.Run(data.Train, data.Test, context.Progress);
         var metrics = new Dictionary<string, IReadOnlyDictionary<string, double>>
         {
-            ["test"] = trainer.Run(data.Train, data.Test, context.Progress),
+            ["test"] = run.Metrics,
         };
         foreach (var (name, split) in data.ExtraTests)
         {
             metrics[name] = trainer.Evaluate(split);
         }
 
-        return new RecipeResult(metrics, [], Path.Combine(a.Out, "stage2.ckpt"));
+        return new RecipeResult(metrics, run.History, Path.Combine(a.Out, "stage2.ckpt"));
     }
 }

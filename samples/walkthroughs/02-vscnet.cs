@@ -42,7 +42,8 @@ using var model = new VscNetBuilder()
 // ## 3. Two-stage training (stage 1: regions and tags; the hierarchy; stage 2: graph, masks, fusion)
 using var trainer = new VscNetTrainer(model);
 var metrics = trainer.Run(bench.Train, bench.TestOod, new Progress<TrainingProgress>(p => { if (p.Metrics.Count > 0) Console.WriteLine(p); }));
-Console.WriteLine("test_ood: " + string.Join(", ", metrics.Select(kv => $"{kv.Key} {kv.Value:F3}")));
+Console.WriteLine("test_ood: " + string.Join(", ", metrics.Metrics.Select(kv => $"{kv.Key} {kv.Value:F3}")));
+Console.WriteLine($"{metrics.History.Count} epochs (both stages), train loss " + string.Join(" -> ", metrics.History.Select(e => $"{e.TrainLoss:F2}")));
 
 // ## 4. Why: regions, their tags before/after eq. 7, the matched prototypes and the causal node mask of one image
 using var sample = bench.TestOod.Get(0);

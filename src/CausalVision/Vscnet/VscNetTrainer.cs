@@ -43,6 +43,8 @@ public sealed class VscNetTrainer : IDisposable
     private ExemplarHierarchy? hierarchy;
     private bool stage1Done;
     private long globalStep;
+    private List<EpochSummary> history = [];
+    private HashSet<EpochSummary> restored = [];
 
     /// <summary>Initializes a new instance of the <see cref="VscNetTrainer"/> class, moves the model to the configured
     /// device and seeds TorchSharp's global generator with <see cref="VscTrainingOptions.Seed"/>. The model stays owned
@@ -81,9 +83,9 @@ public sealed class VscNetTrainer : IDisposable
     /// <param name="options">The options (backbone, ablation, schedule ...).</param>
     /// <param name="progress">Receives progress reports; optional.</param>
     /// <param name="cancellationToken">Cancels between steps.</param>
-    /// <returns>The final evaluation metrics (empty without an evaluation set).</returns>
+    /// <returns>The run: every epoch of both stages and the final evaluation metrics (empty without an evaluation set).</returns>
     /// <exception cref="ArgumentException">Invalid options or datasets.</exception>
-    public static IReadOnlyDictionary<string, double> Fit(IImageDataset train, IImageDataset? evaluation, VscNetOptions options, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    public static TrainingResult Fit(IImageDataset train, IImageDataset? evaluation, VscNetOptions options, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(options);
@@ -107,14 +109,20 @@ public sealed class VscNetTrainer : IDisposable
     /// <param name="evaluation">The evaluation set, or <see langword="null"/>.</param>
     /// <param name="progress">Receives progress reports; optional.</param>
     /// <param name="cancellationToken">Cancels between steps.</param>
-    /// <returns>The final evaluation metrics (empty without an evaluation set).</returns>
-    public IReadOnlyDictionary<string, double> Run(IImageDataset train, IImageDataset? evaluation, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    /// <returns>The run (the result type of every trainer): the epochs of both stages trained by this call, numbered on
+    /// across the stages (stage 1's epochs first; <c>Metrics["stage"]</c> says which), the whole history including epochs
+    /// of earlier calls that a resume skipped, and the final evaluation metrics (empty without an evaluation set).</returns>
+    public TrainingResult Run(IImageDataset train, IImageDataset? evaluation, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         CheckDataset(train, nameof(train));
         if (evaluation is not null)
         {
             CheckDataset(evaluation, nameof(evaluation));
         }
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        history = [];
+        restored = [];
 
         var dir = training.CheckpointDirectory;
         if (dir is not null && File.Exists(Path.Combine(dir, Stage2File)))
@@ -131,7 +139,10 @@ public sealed class VscNetTrainer : IDisposable
             TrainStage2(train, evaluation, progress, cancellationToken);
         }
 
-        return evaluation is null ? new Dictionary<string, double>() : Evaluate(evaluation, cancellationToken);
+        var metrics = evaluation is null ? new Dictionary<string, double>() : Evaluate(evaluation, cancellationToken);
+        var trained = history.Where(e => !restored.Contains(e)).ToList();
+        var checkpoint = dir is null ? null : Path.Combine(dir, model.HasStage2 ? Stage2File : Stage1File);
+        return new TrainingResult(trained, trained.Count > 0 ? trained[0].Epoch : history.Count + 1, metrics, clock.Elapsed, checkpoint) { History = [.. history] };
     }
 
     /// <summary>Stage 1 (eq. 15): trains backbone, CSNet and the classifier on F_v for
@@ -486,7 +497,16 @@ public sealed class VscNetTrainer : IDisposable
             done = state.Epoch;
             globalStep = state.GlobalStep;
             TrainingLog.Resumed(Logger, file, done);
+            if (state.History is { } saved)
+            {
+                // The checkpoint carries every epoch so far (stage 1's too): it replaces what this run had collected.
+                history = [.. saved];
+                restored.UnionWith(saved);
+            }
         }
+
+        // Epochs are numbered on across the stages: stage 2's first epoch follows stage 1's last.
+        var offset = stage == 1 ? 0 : training.Stage1Epochs;
 
         TrainingLog.Started(Logger, $"{nameof(VscNetTrainer)} stage {stage}", device.ToString(), epochs - done, train.Count);
 
@@ -516,11 +536,18 @@ public sealed class VscNetTrainer : IDisposable
 
             var metrics = evaluation is null ? new Dictionary<string, double>() : new Dictionary<string, double>(Evaluate(evaluation, cancellationToken));
             metrics["loss"] = step == 0 ? double.NaN : sum / step;
+            var epochLoss = metrics["loss"];
+            var epochMetrics = new Dictionary<string, double>(metrics) { ["stage"] = stage };
+            epochMetrics.Remove("loss");
+            var elapsed = clock.Elapsed;
+            EpochSummary Summary() => new(offset + epoch, epochLoss, lr, epochMetrics, elapsed);
             if (file is not null)
             {
                 Directory.CreateDirectory(training.CheckpointDirectory!);
-                Checkpoint.Save(file, model, optimizer, new TrainingState(stage, epoch, globalStep, training.Seed, metrics));
+                Checkpoint.Save(file, model, optimizer, new TrainingState(stage, epoch, globalStep, training.Seed, metrics) { History = [.. history, Summary()] });
             }
+
+            history.Add(Summary());
 
             TrainingLog.Epoch(Logger, stage, epoch, epochs, step == 0 ? double.NaN : sum / step, lr, metrics, clock.Elapsed.TotalSeconds);
             progress?.Report(new TrainingProgress(stage, epoch, epochs, step, steps, sum / Math.Max(1, step), lr, clock.Elapsed, metrics));

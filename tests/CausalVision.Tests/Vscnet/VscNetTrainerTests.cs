@@ -89,8 +89,18 @@ public sealed class VscNetTrainerTests : IDisposable
         using var model = Model(dir);
         using var trainer = new VscNetTrainer(model);
         var reports = new List<TrainingProgress>();
-        var metrics = trainer.Run(Bench.Train, Bench.TestIid, new SyncProgress(reports.Add));
+        var result = trainer.Run(Bench.Train, Bench.TestIid, new SyncProgress(reports.Add));
+        var metrics = result.Metrics;
         Assert.InRange(metrics["acc@1"], 0, 1);
+
+        // One result type for every trainer: each epoch of both stages, numbered on across them.
+        var stages = model.Options.Training;
+        Assert.Equal(Enumerable.Range(1, stages.Stage1Epochs + stages.Stage2Epochs), result.Epochs.Select(e => e.Epoch));
+        Assert.Equal(result.Epochs, result.History);
+        Assert.Equal(1, result.FirstEpoch);
+        Assert.Equal(Enumerable.Repeat(1.0, stages.Stage1Epochs).Concat(Enumerable.Repeat(2.0, stages.Stage2Epochs)), result.Epochs.Select(e => e.Metrics["stage"]));
+        Assert.All(result.Epochs, e => Assert.True(double.IsFinite(e.TrainLoss)));
+        Assert.Equal(Path.Combine(dir, VscNetTrainer.Stage2File), result.CheckpointPath);
         Assert.InRange(metrics["acc@3"], 0.999, 1); // k = min(5, 3 classes) covers every class
         Assert.True(File.Exists(Path.Combine(dir, VscNetTrainer.Stage1File)));
         Assert.True(File.Exists(Path.Combine(dir, VscNetTrainer.Stage2File)));
@@ -121,11 +131,16 @@ public sealed class VscNetTrainerTests : IDisposable
         }
 
         using var b2 = Model(resumed, stage1: 1, stage2: 2);
+        TrainingResult second;
         using (var trainer = new VscNetTrainer(b2))
         {
-            trainer.Run(Bench.Train, null);
+            second = trainer.Run(Bench.Train, null);
         }
 
+        // The resumed call trains epoch 3 (stage 2's second) and still reports the whole history from the checkpoint.
+        Assert.Equal(new[] { 3 }, second.Epochs.Select(e => e.Epoch));
+        Assert.Equal(3, second.FirstEpoch);
+        Assert.Equal(new[] { 1, 2, 3 }, second.History.Select(e => e.Epoch));
         Assert.Equal(2, Checkpoint.ReadState(Path.Combine(resumed, VscNetTrainer.Stage2File)).Epoch);
         ModuleContract.AssertStateDictsEqual(a, b2);
     }
@@ -242,7 +257,7 @@ public sealed class VscNetTrainerTests : IDisposable
         options.Training.BatchSize = 4;
         options.Training.Stage1Epochs = 1;
         options.Training.Stage2Epochs = 1;
-        var metrics = VscNetTrainer.Fit(bench.Train, bench.TestIid, options);
+        var metrics = VscNetTrainer.Fit(bench.Train, bench.TestIid, options).Metrics;
         var k = Math.Min(5, bench.Info.ClassCount);
         Assert.Equal(new[] { "p@1", $"p@{k}", "r@1", $"r@{k}" }, metrics.Keys.Order(StringComparer.Ordinal));
         Assert.All(metrics.Values, v => Assert.InRange(v, 0, 1));
