@@ -46,6 +46,7 @@ public sealed class CausalLabelModelBuilder
     /// <returns>This builder.</returns>
     public CausalLabelModelBuilder WithBackbone(string name, BackboneOptions? backbone = null)
     {
+        ThrowIfBuilt();
         backboneName = name;
         backboneOptions = backbone?.Clone();
         backboneInstance = null;
@@ -57,6 +58,7 @@ public sealed class CausalLabelModelBuilder
     /// <returns>This builder.</returns>
     public CausalLabelModelBuilder WithBackbone(Backbone backbone)
     {
+        ThrowIfBuilt();
         backboneInstance = backbone;
         backboneName = null;
         return this;
@@ -67,6 +69,7 @@ public sealed class CausalLabelModelBuilder
     /// <returns>This builder.</returns>
     public CausalLabelModelBuilder WithLabels(int count)
     {
+        ThrowIfBuilt();
         options.NumLabels = count;
         labelNames = null;
         return this;
@@ -77,6 +80,7 @@ public sealed class CausalLabelModelBuilder
     /// <returns>This builder.</returns>
     public CausalLabelModelBuilder WithLabels(IReadOnlyList<string> names)
     {
+        ThrowIfBuilt();
         labelNames = names;
         options.NumLabels = names?.Count ?? 0;
         return this;
@@ -87,6 +91,7 @@ public sealed class CausalLabelModelBuilder
     /// <returns>This builder.</returns>
     public CausalLabelModelBuilder WithConfounders(int k)
     {
+        ThrowIfBuilt();
         options.NumConfounders = k;
         return this;
     }
@@ -96,6 +101,7 @@ public sealed class CausalLabelModelBuilder
     /// <returns>This builder.</returns>
     public CausalLabelModelBuilder WithModelDim(int dim)
     {
+        ThrowIfBuilt();
         options.ModelDim = dim;
         return this;
     }
@@ -105,6 +111,7 @@ public sealed class CausalLabelModelBuilder
     /// <returns>This builder.</returns>
     public CausalLabelModelBuilder WithHeads(int heads)
     {
+        ThrowIfBuilt();
         options.Heads = heads;
         return this;
     }
@@ -114,6 +121,7 @@ public sealed class CausalLabelModelBuilder
     /// <returns>This builder.</returns>
     public CausalLabelModelBuilder WithDecoderLayers(int layers)
     {
+        ThrowIfBuilt();
         options.DecoderLayers = layers;
         return this;
     }
@@ -123,6 +131,7 @@ public sealed class CausalLabelModelBuilder
     /// <returns>This builder.</returns>
     public CausalLabelModelBuilder WithFusion(CausalFusion fusion)
     {
+        ThrowIfBuilt();
         options.Fusion = fusion;
         return this;
     }
@@ -132,6 +141,7 @@ public sealed class CausalLabelModelBuilder
     /// <returns>This builder.</returns>
     public CausalLabelModelBuilder WithVariant(CausalLabelVariant value)
     {
+        ThrowIfBuilt();
         variant = value;
         return this;
     }
@@ -141,6 +151,7 @@ public sealed class CausalLabelModelBuilder
     /// <returns>This builder.</returns>
     public CausalLabelModelBuilder WithSeed(long value)
     {
+        ThrowIfBuilt();
         seed = value;
         return this;
     }
@@ -150,6 +161,7 @@ public sealed class CausalLabelModelBuilder
     /// <returns>This builder.</returns>
     public CausalLabelModelBuilder Configure(Action<CausalLabelOptions> configure)
     {
+        ThrowIfBuilt();
         ArgumentNullException.ThrowIfNull(configure);
         configure(options);
         return this;
@@ -166,43 +178,46 @@ public sealed class CausalLabelModelBuilder
     public CausalLabelModel Build()
     {
         Runtime.TorchRuntime.EnsureAvailable(); // one clear message (the fix) instead of a native trace
-        if (built)
-        {
-            throw new InvalidOperationException("CausalLabelModelBuilder is single-use: Build() was already called; create a new builder.");
-        }
-
+        ThrowIfBuilt();
         built = true;
+
+        // Every problem at once, before creating (possibly large) modules; the input and confounder dimensions are
+        // placeholders until the backbone is known.
+        var problems = new List<string>();
         if (options.NumLabels < 1)
         {
-            throw new ArgumentException("CausalLabelModelBuilder: the label set is empty; call WithLabels(count) or WithLabels(names) with at least one label.");
+            problems.Add("the label set is empty; call WithLabels(count) or WithLabels(names) with at least one label.");
         }
 
         if (labelNames is not null && labelNames.Any(string.IsNullOrWhiteSpace))
         {
-            throw new ArgumentException("CausalLabelModelBuilder: a label name is null or blank.");
+            problems.Add("a label name is null or blank.");
         }
 
         if (!Enum.IsDefined(variant))
         {
-            throw new ArgumentException($"CausalLabelModelBuilder: unknown variant {variant}.");
+            problems.Add($"unknown variant {variant}.");
         }
 
         if (backboneName is not null && string.IsNullOrWhiteSpace(backboneName))
         {
-            throw new ArgumentException("CausalLabelModelBuilder: the backbone name is blank.");
+            problems.Add("the backbone name is blank.");
         }
 
-        // Validate the head options before creating (possibly large) modules; the input and
-        // confounder dimensions are placeholders until the backbone is known.
         var probe = options.Clone();
         probe.InputDim = 1;
+        probe.NumLabels = Math.Max(1, probe.NumLabels);
         probe.UseIntervention = variant == CausalLabelVariant.Causal;
         if (!probe.UseIntervention)
         {
             probe.Fusion = CausalFusion.SumLogits;
         }
 
-        probe.Validate();
+        problems.AddRange(probe.Problems());
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException("CausalLabelModelBuilder: " + string.Join(" ", problems));
+        }
 
         if (seed is long s)
         {
@@ -231,6 +246,14 @@ public sealed class CausalLabelModelBuilder
             }
 
             throw;
+        }
+    }
+
+    private void ThrowIfBuilt()
+    {
+        if (built)
+        {
+            throw new InvalidOperationException("CausalLabelModelBuilder is single-use: Build() was already called; create a new builder.");
         }
     }
 

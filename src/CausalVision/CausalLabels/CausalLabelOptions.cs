@@ -154,34 +154,48 @@ public sealed class CausalLabelOptions
     public int EffectiveConfounderDim => ConfounderDim ?? ModelDim;
 
     /// <summary>Validates every option and their combinations.</summary>
-    /// <exception cref="ArgumentException">An option is out of range or options contradict each other; the message names it.</exception>
+    /// <exception cref="ArgumentException">An option is out of range or options contradict each other; the message lists every problem.</exception>
     public void Validate()
     {
+        var problems = Problems();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", problems));
+        }
+    }
+
+    /// <summary>Lists every problem without throwing.</summary>
+    /// <returns>The problems (empty when the options are valid).</returns>
+    public IReadOnlyList<string> Problems()
+    {
+        var problems = new List<string>();
         if (NumLabels < 1)
         {
-            throw new ArgumentException("CausalLabelOptions.NumLabels must be at least 1: the label set is empty.", nameof(NumLabels));
+            problems.Add("CausalLabelOptions.NumLabels must be at least 1: the label set is empty.");
         }
 
         var results = new List<ValidationResult>();
         if (!Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true))
         {
-            throw new ArgumentException("Invalid CausalLabelOptions: " + string.Join(" ", results.Select(r => r.ErrorMessage)));
+            problems.Add("Invalid CausalLabelOptions: " + string.Join(" ", results.Select(r => r.ErrorMessage)));
         }
 
-        if (ModelDim % Heads != 0)
+        if (Heads > 0 && ModelDim % Heads != 0)
         {
-            throw new ArgumentException($"CausalLabelOptions.ModelDim ({ModelDim}) must be divisible by Heads ({Heads}).", nameof(Heads));
+            problems.Add($"CausalLabelOptions.ModelDim ({ModelDim}) must be divisible by Heads ({Heads}).");
         }
 
         if (!Enum.IsDefined(Norm) || !Enum.IsDefined(Query) || !Enum.IsDefined(Fusion) || !Enum.IsDefined(InterventionForm))
         {
-            throw new ArgumentException($"CausalLabelOptions has an undefined enum value (Norm {Norm}, Query {Query}, Fusion {Fusion}, InterventionForm {InterventionForm}).");
+            problems.Add($"CausalLabelOptions has an undefined enum value (Norm {Norm}, Query {Query}, Fusion {Fusion}, InterventionForm {InterventionForm}).");
         }
 
         if (!UseIntervention && Fusion != CausalFusion.SumLogits)
         {
-            throw new ArgumentException($"CausalLabelOptions.Fusion is {Fusion} but UseIntervention is false; there is no causal prediction to fuse (leave Fusion at SumLogits).", nameof(Fusion));
+            problems.Add($"CausalLabelOptions.Fusion is {Fusion} but UseIntervention is false; there is no causal prediction to fuse (leave Fusion at SumLogits).");
         }
+
+        return problems;
     }
 
     /// <summary>Returns a copy.</summary>

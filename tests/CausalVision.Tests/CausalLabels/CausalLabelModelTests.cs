@@ -119,6 +119,14 @@ public sealed class CausalLabelModelTests
         }
 
         Assert.Contains("single-use", Assert.Throws<InvalidOperationException>(() => builder.Build()).Message, StringComparison.Ordinal);
+
+        // The builder contract: every method is guarded after Build, and Build reports every problem at once.
+        Assert.Throws<InvalidOperationException>(() => builder.WithLabels(3));
+        Assert.Throws<InvalidOperationException>(() => builder.Configure(o => o.Heads = 1));
+        var all = Assert.Throws<ArgumentException>(() => new CausalLabelModelBuilder().WithBackbone(new TinyBackbone()).WithLabels(["a", " "]).WithModelDim(10).WithHeads(4).WithConfounders(0).Build()).Message;
+        Assert.Contains("blank", all, StringComparison.Ordinal);
+        Assert.Contains("must be divisible by Heads", all, StringComparison.Ordinal);
+        Assert.Contains("NumConfounders", all, StringComparison.Ordinal);
     }
 
     [Fact]
