@@ -110,9 +110,26 @@ public sealed class CausalLabelTrainer : IDisposable
     /// <param name="validation">Evaluated after each epoch when given (metrics in progress and state).</param>
     /// <param name="pairs">Biased pairs for the validation's exclusive / co-occur scores; optional.</param>
     /// <param name="cancellationToken">Stops between steps.</param>
-    /// <returns>The final state.</returns>
+    /// <returns>The run (the result type of every trainer): the epochs of every stage trained by this call, numbered on
+    /// across the stages (<c>Metrics["stage"]</c> says which), the whole history including epochs of earlier calls that a
+    /// resume skipped, the last validation metrics, the checkpoint and the optimiser steps; <see cref="State"/> has the
+    /// final state.</returns>
     /// <exception cref="ArgumentException">A dataset whose label space differs from the model's, or an empty dataset.</exception>
-    public TrainingState Train(IImageDataset train, IImageDataset? validation = null, IReadOnlyList<BiasedPair>? pairs = null, CancellationToken cancellationToken = default)
+    public TrainingResult Train(IImageDataset train, IImageDataset? validation = null, IReadOnlyList<BiasedPair>? pairs = null, CancellationToken cancellationToken = default)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var before = -1;
+        TrainCore(train, validation, pairs, cancellationToken, () => before = State.History?.Count ?? 0);
+        var history = State.History ?? [];
+        var trained = history.Skip(Math.Max(0, before)).ToList();
+        return new TrainingResult(trained, trained.Count > 0 ? trained[0].Epoch : history.Count + 1, State.Metrics, clock.Elapsed, CheckpointPath)
+        {
+            History = history,
+            GlobalStep = State.GlobalStep,
+        };
+    }
+
+    private void TrainCore(IImageDataset train, IImageDataset? validation, IReadOnlyList<BiasedPair>? pairs, CancellationToken cancellationToken, Action started)
     {
         CheckDataset(train, nameof(train));
         if (validation is not null)
@@ -126,6 +143,7 @@ public sealed class CausalLabelTrainer : IDisposable
         }
 
         var resumeFromFile = options.Resume && CheckpointPath is not null && File.Exists(CheckpointPath);
+        started();
         if (State.Stage <= 1)
         {
             RunStage(1, options.Stage1Epochs, train, validation, pairs, resumeFromFile, cancellationToken);
@@ -141,12 +159,12 @@ public sealed class CausalLabelTrainer : IDisposable
             }
 
             RunStage(3, options.CausalEpochs, train, validation, pairs, resumeFromFile && State.Epoch > 0, cancellationToken);
-            return State;
+            return;
         }
 
         if (model.Variant != CausalLabelVariant.Causal)
         {
-            return State;
+            return;
         }
 
         if (State.Stage <= 2)
@@ -167,7 +185,7 @@ public sealed class CausalLabelTrainer : IDisposable
         }
 
         RunStage(3, options.CausalEpochs, train, validation, pairs, resumeFromFile, cancellationToken);
-        return State;
+        return;
     }
 
     /// <summary>Stage 2 alone: streams the frozen backbone's spatial features of <paramref name="train"/> to the dictionary builder and installs the result.</summary>
@@ -406,7 +424,13 @@ public sealed class CausalLabelTrainer : IDisposable
                 SetModes(stage);
             }
 
-            State = State with { Epoch = epoch + 1, Metrics = metrics };
+            var summary = new EpochSummary(
+                (State.History?.Count ?? 0) + 1,
+                steps == 0 ? double.NaN : lossSum / steps,
+                options.LearningRate,
+                new Dictionary<string, double>(metrics) { ["stage"] = stage },
+                clock.Elapsed);
+            State = State with { Epoch = epoch + 1, Metrics = metrics, History = [.. State.History ?? [], summary] };
             TrainingLog.Epoch(Logger, stage, epoch + 1, epochs, steps == 0 ? 0 : lossSum / steps, options.LearningRate, metrics, clock.Elapsed.TotalSeconds);
             progress?.Report(new TrainingProgress(stage, epoch + 1, epochs, steps, steps, steps == 0 ? 0 : lossSum / steps, options.LearningRate, clock.Elapsed, metrics));
             if (CheckpointPath is not null)

@@ -45,9 +45,13 @@ public sealed class CausalLabelTrainerTests : IDisposable
         var intervention = Snapshot(model, "head.intervention.");
         using var runningMean = model.state_dict()["backbone.bn.running_mean"].clone();
         var trainer = new CausalLabelTrainer(model, TrainerOptions(stage1: 0, causal: 1), new RandomConfounderDictionaryBuilder(K));
-        var state = trainer.Train(bench.Train);
+        var result = trainer.Train(bench.Train);
+        var state = trainer.State;
         Assert.Equal(3, state.Stage);
         Assert.Equal(1, state.Epoch);
+        Assert.Equal(new[] { 1 }, result.Epochs.Select(e => e.Epoch));
+        Assert.Equal(3.0, result.Epochs[0].Metrics["stage"]);
+        Assert.Equal(result.GlobalStep, state.GlobalStep);
         Assert.False(Changed(model, backbone));
         Assert.True(Changed(model, intervention));
         TensorAssert.Close(runningMean, model.state_dict()["backbone.bn.running_mean"], 0, 0); // backbone in eval mode
@@ -95,9 +99,15 @@ public sealed class CausalLabelTrainerTests : IDisposable
         Assert.Equal(3, Checkpoint.ReadState(Path.Combine(dir, CausalLabelTrainer.CheckpointFileName)).Stage);
         using var resumed = Model(seed: 99); // different initial weights: everything must come from the checkpoint
         var c = new CausalLabelTrainer(resumed, TrainerOptions(stage1: 1, causal: 2, dir: dir), new RandomConfounderDictionaryBuilder(K, seed: 123));
-        var state = c.Train(bench.Train);
+        var result = c.Train(bench.Train);
+        var state = c.State;
         Assert.Equal(3, state.Stage);
         Assert.Equal(2, state.Epoch);
+
+        // The resumed call trains stage 3's second epoch and still reports the whole history from the checkpoint.
+        Assert.Equal(new[] { 3 }, result.Epochs.Select(e => e.Epoch));
+        Assert.Equal(new[] { 1, 2, 3 }, result.History.Select(e => e.Epoch));
+        Assert.Equal(new[] { 1.0, 3.0, 3.0 }, result.History.Select(e => e.Metrics["stage"]));
         var expected = straight.state_dict();
         foreach (var (key, value) in resumed.state_dict())
         {
