@@ -6,6 +6,7 @@ using CausalVision.Backbones;
 using CausalVision.CausalLabels;
 using CausalVision.CausalLabels.Confounders;
 using CausalVision.Data;
+using CausalVision.Training;
 
 namespace CausalVision.Samples.Train;
 
@@ -70,6 +71,9 @@ public sealed class CausalLabelsRecipe : IModelRecipe
             metrics["cross"] = cross.Run(model);
         }
 
-        return new RecipeResult(metrics, [], Path.Combine(a.Out, "checkpoint.ckpt"));
+        // The per-epoch history (both trained stages) travels in the checkpoint the trainer writes every epoch.
+        var checkpoint = Path.Combine(a.Out, CausalLabelTrainer.CheckpointFileName);
+        var history = File.Exists(checkpoint) ? Checkpoint.ReadState(checkpoint).History ?? [] : [];
+        return new RecipeResult(metrics, history, checkpoint);
     }
 }
