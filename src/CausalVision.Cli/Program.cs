@@ -6,6 +6,7 @@
 //   causalvision evaluate --data DIR [--split S]  metrics of a trained baseline on a manifest split
 //   causalvision explain IMAGE --model FILE --out PNG   a saved VSCNet's regions and tags drawn over the image
 //   causalvision train --layout L [--model M ...] train and evaluate baseline / vscnet / causal-labels on a dataset
+//   causalvision experiment NAME [--seeds N ...]  rows x seeds with paired confidence intervals (summary.json/.md, CSV)
 //   causalvision setup                            restore the libtorch CPU backend into the NuGet cache
 //   causalvision env -- COMMAND [ARGS...]         run any command with the libstdc++ fix
 //
@@ -168,6 +169,11 @@ root.Add(evaluate);
 
 // --- train ----------------------------------------------------------------------------------------
 root.Add(CausalVision.Samples.Train.TrainArguments.CreateCommand(a => Torch(args, () => CausalVision.Samples.Train.TrainJob.Run(a)), "train"));
+
+// --- experiment -----------------------------------------------------------------------------------
+// The plots (bars with CIs) are drawn by samples/ExperimentPlots in its own process: ScottPlot needs SkiaSharp 3,
+// which cannot load beside the library's SkiaSharp 2.88 (`./build.sh experiment` runs both).
+root.Add(ExperimentCommand.Create("experiment", body => Torch(args, body)));
 
 // --- explain --------------------------------------------------------------------------------------
 var explainImage = new Argument<string>("image") { Description = "A PNG or JPEG file." };

@@ -39,6 +39,7 @@ public sealed class ToolInstallTests
             Assert.Contains("env", help.Output, StringComparison.Ordinal);
             Assert.Contains("explain", help.Output, StringComparison.Ordinal);
             Assert.Contains("train", help.Output, StringComparison.Ordinal);
+            Assert.Contains("experiment", help.Output, StringComparison.Ordinal);
 
             var env = Run(exe, ["env", "--", "true"], work);
             Assert.True(env.Code == 0, "causalvision env -- true failed:\n" + env.Output);
