@@ -6,13 +6,13 @@
 set -euo pipefail
 PY=/usr/bin/python3
 blas_ok() { "$PY" -c 'from threadpoolctl import threadpool_info as i; import numpy; assert any(x["internal_api"] in ("openblas", "mkl", "blis") for x in i())' 2>/dev/null; }
-if [ -x "$PY" ] && "$PY" -c 'import torch, sklearn, threadpoolctl, numpy' 2>/dev/null && blas_ok; then
+if [ -x "$PY" ] && "$PY" -c 'import torch, torchvision, PIL, sklearn, threadpoolctl, numpy' 2>/dev/null && blas_ok; then
   exit 0
 fi
 command -v apt-get >/dev/null 2>&1 || { echo "install-peers: apt-get is missing; install PyTorch, scikit-learn and an optimised BLAS (OpenBLAS) for $PY yourself (Debian: python3-torch python3-sklearn python3-threadpoolctl libopenblas0-pthread)." >&2; exit 3; }
 SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
-echo "install-peers: installing python3-torch, python3-sklearn and OpenBLAS with apt-get" >&2
+echo "install-peers: installing python3-torch, python3-torchvision, python3-sklearn and OpenBLAS with apt-get" >&2
 $SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3-torch python3-sklearn python3-threadpoolctl libopenblas0-pthread >/dev/null
-"$PY" -c 'import torch, sklearn' || { echo "install-peers: the peers still do not import under $PY." >&2; exit 3; }
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3-torch python3-torchvision python3-pil python3-sklearn python3-threadpoolctl libopenblas0-pthread >/dev/null
+"$PY" -c 'import torch, torchvision, sklearn' || { echo "install-peers: the peers still do not import under $PY." >&2; exit 3; }
 blas_ok || { echo "install-peers: numpy does not use an optimised BLAS (OpenBLAS/MKL/BLIS); the peers would be measured on the reference BLAS. Check 'update-alternatives --display libblas.so.3-x86_64-linux-gnu'." >&2; exit 3; }

@@ -13,7 +13,7 @@ internal static class CaseOptions
     public static Option<int?> Threads { get; } = new("--threads")
     {
         HelpName = "N",
-        Description = "TorchSharp intra-op threads (default: libtorch's choice; soak: 1). onnx-resnet18 gives ONNX Runtime as many (default 1).",
+        Description = "TorchSharp intra-op threads (default: libtorch's choice; soak and image-pipeline: 1). onnx-resnet18 gives ONNX Runtime as many (default 1).",
         Recursive = true,
     };
 

@@ -11,6 +11,8 @@
 //   CausalVision.Compare parity --device cuda   (every CPU/CUDA parity case of the test suite; exit 1 on a mismatch)
 //   CausalVision.Compare onnx-resnet18 --impl torchsharp|ort --batch 32 --steps 5 --warmup 2 --threads 1 [--fold-bn true] [--channels-last true] [--model ResNet18.onnx]
 //   CausalVision.Compare onnx-probe --backbone resnet18-imagenet|resnet18 [--train 2000 --test 500 --size 64 --steps 300 --lr 0.01 --seed 0]
+//   CausalVision.Compare image-pipeline --data DIR [--batch 64 --image-size 224 --workers 2 --batches 8 --warmup 2 --seed 0] --threads 1
+//   CausalVision.Compare make-images --out DIR [--count 640 --seed 0 --classes 10 --min-side 256 --max-side 500 --quality 90]
 //   CausalVision.Compare soak [--model resnet18|vscnet] [--data loader|fixed] [--steps 1000] [--every 50] [--warmup 100] [--tolerance 0.05] [--out artifacts/soak]
 // `CausalVision.Compare CASE --help` lists a case's options; a bad command line prints one "compare: ..." line and exits 2.
 using System.CommandLine;
@@ -30,6 +32,8 @@ var root = new RootCommand("The .NET side of the comparison harness (benchmarks/
     ParityCommand.Command(),
     OnnxResNet18Case.Command(),
     OnnxProbeCase.Command(),
+    ImagePipelineCase.Command(),
+    ImagePipelineCase.MakeImagesCommand(),
 };
 
 var parsed = root.Parse(args);

@@ -7,6 +7,10 @@ alternately (A B A B ...) `--rounds` times in fresh processes; the table shows m
 timed values and the ratio ours / peer (< 1 means we are faster). Results go to
 artifacts/compare/compare.md and compare.csv. Before timing, the VSCNet and paper-B mirrors must
 reproduce the library's exported outputs (`--skip-checks` to skip).
+
+Opt-in cases (not in the default --cases): "pipeline", the image input pipeline (JPEG/PNG ImageFolder, RandomResizedCrop,
+flip, normalise, batches from 2 loader workers) in images/s; its image folder is written once by the .NET side's
+make-images into artifacts/compare/ and reused. It needs torchvision for /usr/bin/python3 (python3-torchvision).
 """
 import argparse
 import csv
@@ -93,6 +97,26 @@ def make_kmeans_data(rows, dim, k, seed):
     return path, cpath
 
 
+def make_image_folder(count, seed):
+    """The ImageFolder tree of the pipeline case (half JPEG, half PNG, 256-500 px), written once by the .NET side's
+    make-images and reused while its images.json matches."""
+    path = os.path.join(OUT, f"images_{count}_s{seed}")
+    try:
+        with open(os.path.join(path, "images.json")) as f:
+            made = json.load(f)
+        if made.get("images") == count and made.get("seed") == seed:
+            return path
+    except (OSError, ValueError):
+        pass
+    cmd = OURS + ["make-images", "--out", path, "--count", str(count), "--seed", str(seed)]
+    p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.stderr.write(p.stdout[-2000:] + p.stderr[-4000:])
+        raise SystemExit(f"compare: command failed ({p.returncode}): {' '.join(cmd)}")
+    print("compare: image folder " + p.stdout.strip().splitlines()[-1], flush=True)
+    return path
+
+
 def cases(a):
     """(name, ours, peer, rounds) per case; rounds None = --rounds."""
     t = str(a.threads)
@@ -154,6 +178,15 @@ def cases(a):
                         ort, None))
             out.append(("ResNet-18 ONNX inference, batch %d, 224x224, as imported (NCHW, BN run) vs ONNX Runtime" % batch,
                         OURS + ["onnx-resnet18", "--impl", "torchsharp"] + common, ort, None))
+    if "pipeline" in a.cases:
+        # CPU work on both sides whatever --device says: decoding and augmenting in loader workers, then collation.
+        data = make_image_folder(a.pipeline_images, 0)
+        common = ["--data", data, "--batch", str(a.pipeline_batch), "--image-size", str(a.image_size),
+                  "--workers", str(a.pipeline_workers), "--batches", str(a.pipeline_batches),
+                  "--warmup", str(a.pipeline_warmup), "--threads", t]
+        out.append(("Image pipeline: ImageFolder of %d JPEG+PNG (256-500 px), RandomResizedCrop %d + flip + normalise, "
+                    "batch %d, %d loader workers" % (a.pipeline_images, a.image_size, a.pipeline_batch, a.pipeline_workers),
+                    OURS + ["image-pipeline"] + common, PY + ["benchmarks/peers/image_pipeline.py"] + common, None))
     return out
 
 
@@ -198,6 +231,12 @@ def main():
     p.add_argument("--art-rows", type=int, default=5000)
     p.add_argument("--kmeans-kernel", choices=("auto", "torch", "fused", "fused256"), default="auto",
                    help="our K-means assignment kernel (KMeansOptions.Kernel); torch = the libtorch addmm + min path")
+    p.add_argument("--pipeline-images", type=int, default=640, help="pipeline case: images in the folder (10 classes)")
+    p.add_argument("--pipeline-batch", type=int, default=64, help="pipeline case: batch size")
+    p.add_argument("--pipeline-workers", type=int, default=2, help="pipeline case: loader workers on each side")
+    p.add_argument("--pipeline-batches", type=int, default=8, help="pipeline case: timed batches per round")
+    p.add_argument("--pipeline-warmup", type=int, default=2, help="pipeline case: untimed batches before them")
+    p.add_argument("--image-size", type=int, default=224, help="pipeline case: RandomResizedCrop output side")
     p.add_argument("--skip-checks", action="store_true", help="skip the peers' numeric equivalence checks")
     p.add_argument("--device", default="cpu", help="cpu or cuda: both sides run there (CUDA needs torch >= 2.0 on the peer side)")
     p.add_argument("--isa", choices=("native", "avx2"), default="native",
@@ -234,11 +273,18 @@ def main():
         for s in res:
             # Side facts (inertia, clusters, per-phase medians ...): the median over rounds when numeric.
             for key in ("inertia", "inertia_best", "inertia_worst", "iterations", "clusters", "params", "fwd_ms", "bwd_ms",
-                        "opt_ms", "faults_per_step", "gpu_peak_mib", "gpu_live_mib"):
+                        "opt_ms", "faults_per_step", "gpu_peak_mib", "gpu_live_mib", "elapsed_ms", "pixel_mean"):
                 vals = [x[key] for x in res[s] if key in x]
                 if vals:
                     extra[f"{s}_{key}"] = statistics.median(vals) if isinstance(vals[0], (int, float)) else vals[-1]
-        row = {"case": name, "metric": res["ours"][0]["metric"], "ours_impl": res["ours"][0]["impl"],
+            # The wait for each timed batch (pipeline case): the median over all rounds' batches.
+            waits = [v for x in res[s] for v in x.get("batch_ms", [])]
+            if waits:
+                extra[f"{s}_batch_wait_ms"] = statistics.median(waits)
+        metric = res["ours"][0]["metric"]
+        if metric.endswith("_per_s"):
+            metric += " (higher is better: ratio > 1 means ours is faster)"
+        row = {"case": name, "metric": metric, "ours_impl": res["ours"][0]["impl"],
                "ours_median": round(med["ours"], 2), "peer_impl": res["peer"][0]["impl"],
                "peer_median": round(med["peer"], 2), "ratio": round(med["ours"] / med["peer"], 3), **extra}
         rows.append(row)
