@@ -41,13 +41,14 @@ public sealed class HorizontalFlip : IImageTransform
         ArgumentNullException.ThrowIfNull(image);
         var output = new ImageBuffer(image.Channels, image.Height, image.Width);
         var w = image.Width;
+        var source = image.Data;
+        var target = output.Data;
         for (var row = 0; row < image.Channels * image.Height; row++)
         {
-            var b = row * w;
-            for (var x = 0; x < w; x++)
-            {
-                output.Data[b + x] = image.Data[b + w - 1 - x];
-            }
+            // Copy the row, then reverse it in place (vectorised by the runtime).
+            var line = target.AsSpan(row * w, w);
+            source.AsSpan(row * w, w).CopyTo(line);
+            line.Reverse();
         }
 
         return output;

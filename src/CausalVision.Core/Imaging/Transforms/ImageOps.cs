@@ -47,6 +47,56 @@ internal static class ImageOps
         return output;
     }
 
+    /// <summary>
+    /// Resizes the window rows [top, top+height) x columns [left, left+width) of <paramref name="image"/> (which must lie
+    /// inside it) to <paramref name="outHeight"/> x <paramref name="outWidth"/>: bit for bit
+    /// <c>ResizeBilinear(Crop(image, top, left, height, width), outHeight, outWidth)</c>, without the intermediate crop.
+    /// </summary>
+    public static ImageBuffer ResizeBilinearWindow(ImageBuffer image, int top, int left, int height, int width, int outHeight, int outWidth)
+    {
+        if (outHeight < 1 || outWidth < 1)
+        {
+            throw new ArgumentException($"Resize target must be positive, got {outHeight}x{outWidth}.");
+        }
+
+        if (top < 0 || left < 0 || height < 1 || width < 1 || top + height > image.Height || left + width > image.Width)
+        {
+            throw new ArgumentException($"The window {height}x{width} at ({top}, {left}) must lie inside the {image.Height}x{image.Width} image.");
+        }
+
+        if (height == outHeight && width == outWidth)
+        {
+            return Crop(image, top, left, height, width);
+        }
+
+        var (y0, y1, wy) = Indices(height, outHeight);
+        var (x0, x1, wx) = Indices(width, outWidth);
+        var output = new ImageBuffer(image.Channels, outHeight, outWidth);
+        var src = image.Data;
+        var dst = output.Data;
+        for (var c = 0; c < image.Channels; c++)
+        {
+            var inBase = (c * image.Height * image.Width) + left;
+            var outBase = c * outHeight * outWidth;
+            for (var y = 0; y < outHeight; y++)
+            {
+                // The same expressions as ResizeBilinear, reading the window in place.
+                var row0 = inBase + ((top + y0[y]) * image.Width);
+                var row1 = inBase + ((top + y1[y]) * image.Width);
+                var ly = wy[y];
+                for (var x = 0; x < outWidth; x++)
+                {
+                    var lx = wx[x];
+                    var upper = (src[row0 + x0[x]] * (1f - lx)) + (src[row0 + x1[x]] * lx);
+                    var lower = (src[row1 + x0[x]] * (1f - lx)) + (src[row1 + x1[x]] * lx);
+                    dst[outBase + (y * outWidth) + x] = (upper * (1f - ly)) + (lower * ly);
+                }
+            }
+        }
+
+        return output;
+    }
+
     /// <summary>Crops rows [top, top+height) and columns [left, left+width); pixels outside the image are 0.</summary>
     public static ImageBuffer Crop(ImageBuffer image, int top, int left, int height, int width)
     {

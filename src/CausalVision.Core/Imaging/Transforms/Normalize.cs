@@ -56,10 +56,25 @@ public sealed class Normalize : IImageTransform
         {
             var m = mean[c];
             var inv = 1f / std[c];
-            var b = c * plane;
-            for (var i = 0; i < plane; i++)
+            var source = image.Data.AsSpan(c * plane, plane);
+            var target = output.Data.AsSpan(c * plane, plane);
+
+            // (x - m) * inv lane by lane: the same IEEE operations as the scalar loop, so the same bits.
+            var i = 0;
+            if (System.Numerics.Vector.IsHardwareAccelerated)
             {
-                output.Data[b + i] = (image.Data[b + i] - m) * inv;
+                var mv = new System.Numerics.Vector<float>(m);
+                var iv = new System.Numerics.Vector<float>(inv);
+                var lanes = System.Numerics.Vector<float>.Count;
+                for (; i <= plane - lanes; i += lanes)
+                {
+                    ((new System.Numerics.Vector<float>(source[i..]) - mv) * iv).CopyTo(target[i..]);
+                }
+            }
+
+            for (; i < plane; i++)
+            {
+                target[i] = (source[i] - m) * inv;
             }
         }
 

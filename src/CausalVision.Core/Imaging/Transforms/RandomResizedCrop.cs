@@ -68,7 +68,8 @@ public sealed class RandomResizedCrop : IImageTransform
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(random);
         var (top, left, h, w) = SampleBox(image.Height, image.Width, random);
-        return ImageOps.ResizeBilinear(ImageOps.Crop(image, top, left, h, w), height, width);
+        // The box always lies inside the image: resample it in place (the same values as crop, then resize).
+        return ImageOps.ResizeBilinearWindow(image, top, left, h, w, height, width);
     }
 
     /// <summary>Draws the crop box (top, left, height, width) for an image of the given size.</summary>

@@ -102,6 +102,57 @@ public sealed class TransformTests
     }
 
     [Fact]
+    public void Normalize_Vectorised_EqualsTheScalarFormula_BitForBit()
+    {
+        // 17 x 13 = 221 values per plane: whole vectors and a scalar tail on every vector width.
+        var rng = new Random(8);
+        var data = new float[3 * 17 * 13];
+        for (var i = 0; i < data.Length; i++)
+        {
+            data[i] = (float)rng.NextDouble();
+        }
+
+        var image = new ImageBuffer(3, 17, 13, data);
+        var output = new Normalize().Apply(image, new Random(0));
+        float[] mean = [0.485f, 0.456f, 0.406f];
+        float[] std = [0.229f, 0.224f, 0.225f];
+        for (var c = 0; c < 3; c++)
+        {
+            var inv = 1f / std[c];
+            for (var i = 0; i < 17 * 13; i++)
+            {
+                Assert.Equal((data[(c * 221) + i] - mean[c]) * inv, output.Data[(c * 221) + i]);
+            }
+        }
+
+        var flipped = HorizontalFlip.Flip(image);
+        Assert.Equal(image[2, 16, 0], flipped[2, 16, 12]);
+        Assert.Equal(image[0, 3, 5], flipped[0, 3, 7]);
+    }
+
+    [Fact]
+    public void ResizeBilinearWindow_EqualsCropThenResize_BitForBit()
+    {
+        var rng = new Random(5);
+        var data = new float[3 * 37 * 29];
+        for (var i = 0; i < data.Length; i++)
+        {
+            data[i] = (float)rng.NextDouble();
+        }
+
+        var image = new ImageBuffer(3, 37, 29, data);
+        foreach (var (top, left, h, w, oh, ow) in new[] { (0, 0, 37, 29, 16, 16), (3, 5, 20, 11, 24, 24), (10, 2, 7, 27, 7, 27), (36, 28, 1, 1, 4, 3), (1, 0, 30, 29, 224, 224) })
+        {
+            var fused = ImageOps.ResizeBilinearWindow(image, top, left, h, w, oh, ow);
+            var reference = ImageOps.ResizeBilinear(ImageOps.Crop(image, top, left, h, w), oh, ow);
+            Assert.Equal(reference.Data, fused.Data);
+        }
+
+        Assert.Throws<ArgumentException>(() => ImageOps.ResizeBilinearWindow(image, 30, 0, 8, 4, 4, 4));
+        Assert.Throws<ArgumentException>(() => ImageOps.ResizeBilinearWindow(image, -1, 0, 8, 4, 4, 4));
+    }
+
+    [Fact]
     public void RandomResizedCrop_ManySeeds_BoxInsideAndOutputSized()
     {
         var t = new RandomResizedCrop(8);
