@@ -6,57 +6,18 @@
 //   eng/torch-env.sh dotnet run --project samples/VscNetAblation -c Release -- [--seeds 3] [--train 240] [--test 120]
 //       [--stage1 2] [--stage2 2] [--regions 4] [--threads 2] [--out artifacts] [--quick]
 // (--help lists the options; a bad value prints one line on stderr and exits with code 2.)
-using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using CausalVision.Backbones;
+using CausalVision.Samples;
 using CausalVision.Vscnet;
 using CausalVision.Synthetic;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-var seeds = new Option<int>("--seeds") { Description = "Seeds 0 .. N-1; every row is trained once per seed.", DefaultValueFactory = _ => 3 };
-var train = new Option<int>("--train") { Description = "Training images per seed.", DefaultValueFactory = _ => 240 };
-var test = new Option<int>("--test") { Description = "Images of each test split (IID, OOD) per seed.", DefaultValueFactory = _ => 120 };
-var stage1 = new Option<int>("--stage1") { Description = "Stage-1 epochs.", DefaultValueFactory = _ => 2 };
-var stage2 = new Option<int>("--stage2") { Description = "Stage-2 epochs.", DefaultValueFactory = _ => 2 };
-var regions = new Option<int>("--regions") { Description = "J, the FVA regions.", DefaultValueFactory = _ => 4 };
-var threads = new Option<int>("--threads") { Description = "TorchSharp intra-op threads.", DefaultValueFactory = _ => 2 };
-var outDir = new Option<string>("--out") { Description = "Output folder of vscnet-ablation.md.", DefaultValueFactory = _ => "artifacts" };
-var quick = new Option<bool>("--quick") { Description = "A smoke run: --seeds 1 --train 120 --test 60 --stage1 1 --stage2 1 (options given explicitly win)." };
-
-var root = new RootCommand("VSCNet ablation (Table 3 rows) on the built-in synthetic benchmark; the table is printed and written to OUT/vscnet-ablation.md.")
-{
-    seeds, train, test, stage1, stage2, regions, threads, outDir, quick,
-};
-root.SetAction(parse =>
-{
-    // --quick replaces the defaults of the options that are not given.
-    int Pick(Option<int> option, int quickValue) =>
-        parse.GetValue(quick) && parse.GetResult(option) is not { Implicit: false } ? quickValue : parse.GetValue(option);
-    return Run(new Arguments(
-        Pick(seeds, 1),
-        Pick(train, 120),
-        Pick(test, 60),
-        Pick(stage1, 1),
-        Pick(stage2, 1),
-        parse.GetValue(regions),
-        parse.GetValue(threads),
-        parse.GetRequiredValue(outDir)));
-});
-
-var parsed = root.Parse(args);
-if (parsed.Errors.Count > 0)
-{
-    // One line: the most specific error (an unknown token says more than a missing value).
-    var error = parsed.Errors.FirstOrDefault(e => e.Message.Contains("Unrecognized", StringComparison.Ordinal)) ?? parsed.Errors[0];
-    Console.Error.WriteLine($"vscnet-ablation: {error.Message} Try --help.");
-    return 2;
-}
-
-return parsed.Invoke();
+return VscSampleCommand.Invoke(args, "vscnet-ablation", "VSCNet ablation (Table 3 rows) on the built-in synthetic benchmark; the table is printed and written to OUT/vscnet-ablation.md.", new Arguments(3, 240, 120, 2, 2, 4, 2, "artifacts"), "Images of each test split (IID, OOD) per seed.", "vscnet-ablation.md", Run);
 
 int Run(Arguments arguments)
 {
@@ -206,5 +167,3 @@ internal sealed class CachedDataset : CausalVision.Data.IImageDataset
     }
 }
 
-/// <summary>Command-line settings.</summary>
-internal sealed record Arguments(int Seeds, int Train, int Test, int Stage1, int Stage2, int Regions, int Threads, string Out);
