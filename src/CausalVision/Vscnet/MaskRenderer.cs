@@ -112,12 +112,7 @@ public static class MaskRenderer
     public static void Save(VscNetExplanation explanation, string path, IReadOnlyList<string>? tagNames = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        var bytes = RenderPng(explanation, tagNames);
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temp = full + ".tmp";
-        File.WriteAllBytes(temp, bytes);
-        File.Move(temp, full, overwrite: true);
+        RegionRenderer.WriteAtomically(path, RenderPng(explanation, tagNames));
     }
 
     private static bool HasEdge(double[,] adjacency, int i)

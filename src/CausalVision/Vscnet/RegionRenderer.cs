@@ -156,7 +156,12 @@ public static class RegionRenderer
     public static void Save(Tensor image, VscNetExplanation explanation, string path, RegionRendererOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        var bytes = RenderPng(image, explanation, options);
+        WriteAtomically(path, RenderPng(image, explanation, options));
+    }
+
+    /// <summary>Writes <paramref name="bytes"/> to <paramref name="path"/> through a temporary file and a rename, creating the folder.</summary>
+    internal static void WriteAtomically(string path, byte[] bytes)
+    {
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         var temp = full + ".tmp";
