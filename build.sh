@@ -67,14 +67,9 @@ case "$cmd" in
     exec "$ROOT/artifacts/bin/CausalVision.Cli/release/CausalVision.Cli" quickstart "$@" ;;
   train)
     # The causalvision tool's train (the same job as samples/Train: samples/Train/TrainJob.cs).
+    # It writes metrics.json, the checkpoint and the training curves (curves-*.png) into --out.
     dotnet build src/CausalVision.Cli -c Release -nologo -v quiet
-    dotnet build samples/ExperimentPlots -c Release -nologo -v quiet
-    out="artifacts/train"; prev=""
-    for a in "$@"; do [ "$prev" = "--out" ] && out=$a; prev=$a; done
-    "$ROOT/artifacts/bin/CausalVision.Cli/release/CausalVision.Cli" train "$@"
-    case " $* " in *" --help "*|*" -h "*|*" -? "*|*" --export "*) exit 0 ;; esac
-    # Training curves (loss and metrics per epoch) next to metrics.json, in their own process (ScottPlot's SkiaSharp).
-    exec dotnet run --project samples/ExperimentPlots -c Release --no-build -- "$out" ;;
+    exec "$ROOT/artifacts/bin/CausalVision.Cli/release/CausalVision.Cli" train "$@" ;;
   run)
     [ $# -ge 1 ] || die "usage: ./build.sh run PROJECT [args]"
     proj=$1; shift
@@ -82,14 +77,9 @@ case "$cmd" in
     exec "$ENV" dotnet run --project "$proj" -c Release --no-build -- "$@" ;;
   experiment)
     [ $# -ge 1 ] || die "usage: ./build.sh experiment NAME [--seeds N] [--out DIR] [args]; --help lists the options"
-    out="artifacts/experiments/$1"; prev=""
-    for a in "$@"; do [ "$prev" = "--out" ] && out=$a; prev=$a; done
+    # Writes summary.json, summary.md, results.csv and the plots (bars-*.png, sweep-*.png) into --out.
     dotnet build samples/Experiments -c Release -nologo -v quiet
-    dotnet build samples/ExperimentPlots -c Release -nologo -v quiet
-    "$ENV" dotnet run --project samples/Experiments -c Release --no-build -- "$@"
-    case " $* " in *" --help "*|*" -h "*) exit 0 ;; esac
-    # Plots run in their own process: ScottPlot brings its own SkiaSharp (see ExperimentPlots.csproj).
-    exec dotnet run --project samples/ExperimentPlots -c Release --no-build -- "$out" ;;
+    exec "$ENV" dotnet run --project samples/Experiments -c Release --no-build -- "$@" ;;
   bench)
     filter=${1:-*}; [ $# -gt 0 ] && shift
     dotnet build benchmarks/CausalVision.Benchmarks -c Release -nologo -v quiet

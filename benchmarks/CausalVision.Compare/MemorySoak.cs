@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using SkiaSharp;
 using TorchSharp;
 
 namespace CausalVision.Compare;
@@ -51,56 +50,23 @@ internal static class MemorySoak
         return ok ? 0 : 1;
     }
 
+    // RSS on the left axis, live tensors on the right, against the step (ScottPlot).
     private static void Plot(IReadOnlyList<Sample> samples, string path, string title)
     {
-        const int W = 900, H = 420, L = 70, R = 70, T = 40, B = 45;
-        using var surface = SKSurface.Create(new SKImageInfo(W, H));
-        var c = surface.Canvas;
-        c.Clear(SKColors.White);
-        using var axis = new SKPaint { Color = SKColors.Black, StrokeWidth = 1, IsAntialias = true };
-        using var text = new SKPaint { Color = SKColors.Black, TextSize = 13, IsAntialias = true };
-        using var rssPaint = new SKPaint { Color = new SKColor(0x1f, 0x77, 0xb4), StrokeWidth = 2, IsAntialias = true, Style = SKPaintStyle.Stroke };
-        using var tPaint = new SKPaint { Color = new SKColor(0xd6, 0x27, 0x28), StrokeWidth = 2, IsAntialias = true, Style = SKPaintStyle.Stroke };
-        c.DrawText(title, L, 22, text);
-        c.DrawLine(L, H - B, W - R, H - B, axis);
-        c.DrawLine(L, T, L, H - B, axis);
-        c.DrawLine(W - R, T, W - R, H - B, axis);
-        var maxStep = samples.Max(s => s.Step);
-        var maxRss = samples.Max(s => s.RssMiB) * 1.1;
-        var maxT = Math.Max(1, samples.Max(s => s.LiveTensors)) * 1.1;
-        float X(int step) => L + (W - L - R) * step / (float)maxStep;
-        float Y(double v, double max) => (float)(H - B - (H - T - B) * v / max);
-        void Line(Func<Sample, double> f, double max, SKPaint paint)
-        {
-            using var p = new SKPath();
-            p.MoveTo(X(samples[0].Step), Y(f(samples[0]), max));
-            foreach (var s in samples.Skip(1))
-            {
-                p.LineTo(X(s.Step), Y(f(s), max));
-            }
-
-            c.DrawPath(p, paint);
-        }
-
-        Line(s => s.RssMiB, maxRss, rssPaint);
-        Line(s => s.LiveTensors, maxT, tPaint);
-        for (var i = 0; i <= 4; i++)
-        {
-            var frac = i / 4.0;
-            c.DrawText((maxRss * frac).ToString("F0", CultureInfo.InvariantCulture), 5, Y(maxRss * frac, maxRss) + 4, text);
-            c.DrawText((maxT * frac).ToString("F0", CultureInfo.InvariantCulture), W - R + 5, Y(maxT * frac, maxT) + 4, text);
-            var step = (int)(maxStep * frac);
-            c.DrawText(step.ToString(CultureInfo.InvariantCulture), X(step) - 10, H - B + 18, text);
-        }
-
-        c.DrawText("step", W / 2, H - 8, text);
-        using var blue = new SKPaint { Color = rssPaint.Color, TextSize = 13, IsAntialias = true };
-        using var red = new SKPaint { Color = tPaint.Color, TextSize = 13, IsAntialias = true };
-        c.DrawText("RSS (MiB, left)", L + 10, T + 15, blue);
-        c.DrawText("live tensors (right)", L + 10, T + 32, red);
-        using var image = surface.Snapshot();
-        using var data = image.Encode(SKEncodedImageFormat.Png, 100);
-        using var file = File.Create(path);
-        data.SaveTo(file);
+        var plot = new ScottPlot.Plot();
+        double[] steps = [.. samples.Select(s => (double)s.Step)];
+        var rss = plot.Add.Scatter(steps, [.. samples.Select(s => s.RssMiB)]);
+        rss.LegendText = "RSS (MiB, left)";
+        var tensors = plot.Add.Scatter(steps, [.. samples.Select(s => (double)s.LiveTensors)]);
+        tensors.LegendText = "live tensors (right)";
+        tensors.Axes.YAxis = plot.Axes.Right;
+        plot.Axes.SetLimitsY(0, samples.Max(s => s.RssMiB) * 1.1, plot.Axes.Left);
+        plot.Axes.SetLimitsY(0, Math.Max(1, samples.Max(s => s.LiveTensors)) * 1.1, plot.Axes.Right);
+        plot.Title(title, size: 13);
+        plot.XLabel("step");
+        plot.Axes.Left.Label.Text = "RSS (MiB)";
+        plot.Axes.Right.Label.Text = "live tensors";
+        plot.ShowLegend(ScottPlot.Alignment.LowerRight);
+        plot.SavePng(path, 900, 420);
     }
 }

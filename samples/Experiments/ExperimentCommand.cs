@@ -179,6 +179,11 @@ internal static class ExperimentCommand
             Console.WriteLine();
             Console.WriteLine(ExperimentReport.ToMarkdown(summary));
             Console.WriteLine($"wall time {watch.Elapsed.TotalSeconds:0.0} s; wrote {Path.Combine(output, ExperimentReport.SummaryFileName)}");
+            foreach (var plot in CausalVision.Cli.ReportPlots.Experiment(output, []))
+            {
+                Console.WriteLine($"plot: {plot}");
+            }
+
             return 0;
         }
     }

@@ -117,6 +117,12 @@ internal static class TrainJob
         };
         File.WriteAllText(path, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
         Console.WriteLine($"Metrics: {path}   checkpoint: {result.CheckpointPath}");
+        var curves = CausalVision.Cli.ReportPlots.TrainingCurves(a.Out);
+        if (curves.Count > 0)
+        {
+            Console.WriteLine($"Curves: {string.Join("  ", curves)}");
+        }
+
         return 0;
     }
 }

@@ -171,8 +171,7 @@ root.Add(evaluate);
 root.Add(CausalVision.Samples.Train.TrainArguments.CreateCommand(a => Torch(args, () => CausalVision.Samples.Train.TrainJob.Run(a)), "train"));
 
 // --- experiment -----------------------------------------------------------------------------------
-// The plots (bars with CIs) are drawn by samples/ExperimentPlots in its own process: ScottPlot needs SkiaSharp 3,
-// which cannot load beside the library's SkiaSharp 2.88 (`./build.sh experiment` runs both).
+// Writes summary.json, summary.md, results.csv and the plots (bars with CIs, sweeps) into --out.
 root.Add(ExperimentCommand.Create("experiment", body => Torch(args, body)));
 
 // --- explain --------------------------------------------------------------------------------------

@@ -72,22 +72,24 @@ public static class MaskRenderer
         using var bitmap = new SKBitmap(width, height, SKColorType.Rgba8888, SKAlphaType.Premul);
         using var canvas = new SKCanvas(bitmap);
         canvas.Clear(SKColors.White);
-        using var text = new SKPaint { Color = SKColors.Black, TextSize = 12, IsAntialias = true };
-        using var small = new SKPaint { Color = SKColors.Black, TextSize = 9, IsAntialias = true, TextAlign = SKTextAlign.Center };
+        using var text = new SKPaint { Color = SKColors.Black, IsAntialias = true };
+        using var small = new SKPaint { Color = SKColors.Black, IsAntialias = true };
+        using var font = new SKFont { Size = 12 };
+        using var smallFont = new SKFont { Size = 9 };
         using var fill = new SKPaint { Style = SKPaintStyle.Fill };
-        canvas.DrawText("CIM's causal share: node mask (column), edge mask (grid; grey: no edge)", 6, 16, text);
+        canvas.DrawText("CIM's causal share: node mask (column), edge mask (grid; grey: no edge)", 6, 16, SKTextAlign.Left, font, text);
         var gridLeft = LabelWidth + Cell + 12;
         for (var r = 0; r < n; r++)
         {
             var (node, label) = nodes[r];
             var y = Header + (r * Cell);
-            canvas.DrawText(label.Length > 20 ? label[..20] : label, 6, y + (Cell / 2f) + 4, text);
+            canvas.DrawText(label.Length > 20 ? label[..20] : label, 6, y + (Cell / 2f) + 4, SKTextAlign.Left, font, text);
             fill.Color = Heat(nodeMask[node]);
             canvas.DrawRect(LabelWidth, y, Cell - 1, Cell - 1, fill);
             small.Color = nodeMask[node] > 0.6 ? SKColors.Black : SKColors.White;
-            canvas.DrawText(nodeMask[node].ToString("0.00", System.Globalization.CultureInfo.InvariantCulture), LabelWidth + (Cell / 2f), y + (Cell / 2f) + 3, small);
+            canvas.DrawText(nodeMask[node].ToString("0.00", System.Globalization.CultureInfo.InvariantCulture), LabelWidth + (Cell / 2f), y + (Cell / 2f) + 3, SKTextAlign.Center, smallFont, small);
             small.Color = SKColors.Black;
-            canvas.DrawText((r + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), gridLeft + (r * Cell) + (Cell / 2f), Header - 6, small);
+            canvas.DrawText((r + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), gridLeft + (r * Cell) + (Cell / 2f), Header - 6, SKTextAlign.Center, smallFont, small);
             for (var c = 0; c < n; c++)
             {
                 var other = nodes[c].Node;
@@ -97,7 +99,7 @@ public static class MaskRenderer
             }
 
             small.Color = SKColors.Black;
-            canvas.DrawText((r + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), LabelWidth - 10, y + (Cell / 2f) + 3, small);
+            canvas.DrawText((r + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), LabelWidth - 10, y + (Cell / 2f) + 3, SKTextAlign.Center, smallFont, small);
         }
 
         using var png = bitmap.Encode(SKEncodedImageFormat.Png, 100);

@@ -136,9 +136,10 @@ public static class RegionRenderer
                 var tags = options.PreferRefinedTags && region.TagsAfter.Count > 0 ? region.TagsAfter : region.TagsBefore;
                 if (tags.Count > 0)
                 {
-                    using var text = new SKPaint { Color = color, TextSize = options.TextSize, IsAntialias = true };
+                    using var text = new SKPaint { Color = color, IsAntialias = true };
+                    using var font = new SKFont { Size = options.TextSize };
                     var label = $"{j + 1}: {tags[0].Name} {tags[0].Probability:0.00}";
-                    canvas.DrawText(label, (corners[0].X + 0.5f) * s + 2, ((corners[0].Y + 0.5f) * s) + options.TextSize, text);
+                    canvas.DrawText(label, (corners[0].X + 0.5f) * s + 2, ((corners[0].Y + 0.5f) * s) + options.TextSize, SKTextAlign.Left, font, text);
                 }
             }
         }
