@@ -68,12 +68,25 @@ var overlay = Path.Combine(outDir, "regions.png");
 RegionRenderer.Save(sample.Image, why, overlay, new RegionRendererOptions { Scale = 8 }); // upscaled: readable at 32 px
 Console.WriteLine($"  overlay: {overlay}");
 
+// What the matched prototypes stand for: each one's best-matching regions among 128 training images (a prototype
+// keeps features and tag/class distributions, not the regions it clustered, so the gallery is collected afresh).
+var references = Enumerable.Range(0, 128).Select(i => bench.Train.Get(i)).ToList();
+using (var referenceImages = TorchSharp.torch.stack(references.Select(s => s.Image)))
+{
+    var gallery = PrototypeGallery.Collect(model, referenceImages);
+    var galleryPng = Path.Combine(outDir, "gallery.png");
+    gallery.Save(galleryPng, why.Regions.Select(r => r.Prototype).Where(p => p >= 0));
+    Console.WriteLine($"  gallery: {galleryPng}");
+}
+
+references.ForEach(s => s.Dispose());
+
 // ## 5. Ship it: one file, one call to reload, predictions from image files
 var file = Path.Combine(outDir, "vscnet.safetensors");
 model.Save(file);
 using var reloaded = VscNet.Load(file);
 var png = Path.Combine(outDir, "ood0.png");
-File.WriteAllBytes(png, PngWriter.EncodeChw(bench.TestOod.Render(0), 32, 32));
+CausalVision.Imaging.ImageDecoder.SavePng(new CausalVision.Imaging.ImageBuffer(3, 32, 32, bench.TestOod.Render(0)), png);
 // Predict decodes to [0, 1] and resizes, as the trainer fed the images (pass your EvalTransform if you used one).
 foreach (var p in reloaded.Predict([png], top: 2))
 {

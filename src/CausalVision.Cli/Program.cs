@@ -180,9 +180,12 @@ var explainModel = new Option<string>("--model") { Description = "A VSCNet model
 var explainOut = new Option<string>("--out") { Description = "The PNG to write: the image resized to the model's input, upscaled for reading, with every region's box and its top tags.", DefaultValueFactory = _ => "explanation.png" };
 var explainTags = IntOption("--tags", 3, 1, "Tags shown per region.");
 var explainMasks = new Option<string?>("--masks") { Description = "Also write CIM's node and edge masks as a heatmap PNG (models with CIM, +C)." };
+var explainGallery = new Option<string?>("--gallery") { Description = "Also write a prototype gallery PNG: for each prototype the image's regions matched, the best-matching regions of the --reference images (models with HAR, +H)." };
+var explainReference = new Option<string?>("--reference") { Description = "A folder of reference images (PNG/JPEG, searched recursively, e.g. the training split) for --gallery." };
+var explainReferenceLimit = IntOption("--reference-limit", 256, 1, "At most this many reference images (the first in path order).");
 var explain = new Command("explain", "Why a saved VSCNet predicts what it does for one image: the predicted class, every region (its affine box, tags before and after the prototype refinement, matched prototype) printed and drawn as a PNG.")
 {
-    explainImage, explainModel, explainOut, explainTags, explainMasks, device,
+    explainImage, explainModel, explainOut, explainTags, explainMasks, explainGallery, explainReference, explainReferenceLimit, device,
 };
 explain.SetAction(r => Torch(args, () =>
 {
@@ -190,6 +193,16 @@ explain.SetAction(r => Torch(args, () =>
     if (!File.Exists(file))
     {
         throw new UsageException($"image '{file}' does not exist.");
+    }
+
+    if (r.GetValue(explainGallery) is not null && r.GetValue(explainReference) is null)
+    {
+        throw new UsageException("--gallery needs --reference FOLDER (reference images, e.g. the training split).");
+    }
+
+    if (r.GetValue(explainReference) is { } folder && !Directory.Exists(folder))
+    {
+        throw new UsageException($"--reference '{folder}' is not a folder.");
     }
 
     using var vscnet = LoadVscNet(r.GetRequiredValue(explainModel), ResolveDevice(r.GetRequiredValue(device)));
@@ -218,6 +231,33 @@ explain.SetAction(r => Torch(args, () =>
 
         CausalVision.Vscnet.MaskRenderer.Save(why, masks, vscnet.TagNames);
         Console.WriteLine($"wrote {Path.GetFullPath(masks)}");
+    }
+
+    if (r.GetValue(explainGallery) is { } galleryPath)
+    {
+        var matched = why.Regions.Select(g => g.Prototype).Where(p => p >= 0).Distinct().ToArray();
+        if (matched.Length == 0)
+        {
+            throw new UsageException("--gallery: this model has no HAR (+H), so its regions match no prototypes.");
+        }
+
+        var reference = r.GetValue(explainReference)!;
+        var files = Directory.EnumerateFiles(reference, "*", SearchOption.AllDirectories)
+            .Where(f => Path.GetExtension(f).ToLowerInvariant() is ".png" or ".jpg" or ".jpeg")
+            .Order(StringComparer.Ordinal)
+            .Take(r.GetValue(explainReferenceLimit))
+            .ToList();
+        if (files.Count == 0)
+        {
+            throw new UsageException($"--reference '{reference}' holds no PNG or JPEG images.");
+        }
+
+        var resize = new CausalVision.Imaging.Transforms.Resize(size, size);
+        var references = TorchSharp.torch.stack(files.Select(f => resize.Apply(CausalVision.Imaging.ImageDecoder.DecodeFile(f), new Random(0)).ToTensor()).ToArray())
+            .to(vscnet.parameters().First().device);
+        var gallery = CausalVision.Vscnet.PrototypeGallery.Collect(vscnet, references);
+        gallery.Save(galleryPath, matched);
+        Console.WriteLine($"wrote {Path.GetFullPath(galleryPath)} (prototypes {string.Join(", ", matched)}; {files.Count} reference images)");
     }
 
     return 0;

@@ -61,6 +61,12 @@ public sealed class ToolInstallTests
             var malformed = Run(exe, ["quickstart", "--epochs", "abc"], work);
             Assert.Equal(2, malformed.Code);
             Assert.Single(malformed.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+
+            // A prototype gallery needs reference images: refused before any model is loaded.
+            var image = Directory.GetFiles(Path.Combine(data, "test_ood"), "*.png")[0];
+            var gallery = Run(exe, ["explain", image, "--model", "absent.safetensors", "--gallery", "gallery.png"], work);
+            Assert.Equal(2, gallery.Code);
+            Assert.Contains("--reference", gallery.Output, StringComparison.Ordinal);
         }
         finally
         {

@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using CausalVision.Imaging;
 using CausalVision.Synthetic;
 
 namespace CausalVision.Benchmarks.Synthetic;
@@ -80,7 +81,7 @@ public class SyntheticBenchmarkRenderBenchmarks
         for (var i = 0; i < Batch; i++)
         {
             bench.Train.Render(i, buffer);
-            bytes += PngWriter.EncodeChw(buffer, 64, 64).Length;
+            bytes += ImageDecoder.EncodePng(new ImageBuffer(3, 64, 64, buffer)).Length;
         }
 
         return bytes;

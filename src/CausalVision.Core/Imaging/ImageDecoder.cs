@@ -134,7 +134,8 @@ public static class ImageDecoder
         return (codec.Info.Height, codec.Info.Width);
     }
 
-    /// <summary>Encodes an image as PNG (lossless, 8 bits per channel, values clamped to [0, 1] and rounded).</summary>
+    /// <summary>Encodes an image as PNG (lossless, 8 bits per channel, values clamped to [0, 1] and rounded half away
+    /// from zero).</summary>
     /// <param name="image">A 1- or 3-channel image in [0, 1].</param>
     /// <returns>The PNG bytes.</returns>
     /// <exception cref="ArgumentException">The image does not have 1 or 3 channels, or has NaN values.</exception>
@@ -172,6 +173,22 @@ public static class ImageDecoder
     /// <param name="image">The tensor; not disposed.</param>
     /// <returns>The PNG bytes.</returns>
     public static byte[] EncodePng(torch.Tensor image) => EncodePng(ImageBuffer.FromTensor(image));
+
+    /// <summary>The byte an encoder stores for a [0, 1] intensity: clamped to [0, 1], times 255, rounded half away
+    /// from zero. Decoding gives back <c>byte / 255f</c>.</summary>
+    /// <param name="value">The intensity.</param>
+    /// <param name="name">The argument named when the value is NaN.</param>
+    /// <returns>The byte.</returns>
+    /// <exception cref="ArgumentException">The value is NaN.</exception>
+    internal static byte ToByte(float value, string name = "value")
+    {
+        if (float.IsNaN(value))
+        {
+            throw new ArgumentException("Image has NaN values; cannot encode.", name);
+        }
+
+        return (byte)MathF.Round(Math.Clamp(value, 0f, 1f) * 255f, MidpointRounding.AwayFromZero);
+    }
 
     private static readonly float[] UnitBytes = [.. Enumerable.Range(0, 256).Select(v => v / 255f)];
 
@@ -223,13 +240,7 @@ public static class ImageDecoder
         {
             for (var c = 0; c < 3; c++)
             {
-                var v = image.Data[(image.Channels == 1 ? 0 : c * plane) + i];
-                if (float.IsNaN(v))
-                {
-                    throw new ArgumentException("Image has NaN values; cannot encode.", nameof(image));
-                }
-
-                pixels[(i * 4) + c] = (byte)MathF.Round(Math.Clamp(v, 0f, 1f) * 255f);
+                pixels[(i * 4) + c] = ToByte(image.Data[(image.Channels == 1 ? 0 : c * plane) + i], nameof(image));
             }
 
             pixels[(i * 4) + 3] = 255;

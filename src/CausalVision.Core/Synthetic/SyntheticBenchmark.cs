@@ -4,6 +4,7 @@ using System.Numerics;
 using System.Text;
 using System.Text.Json;
 using CausalVision.Data;
+using CausalVision.Imaging;
 using CausalVision.Metrics;
 
 namespace CausalVision.Synthetic;
@@ -299,7 +300,7 @@ public sealed class SyntheticBenchmark
                     var info = Describe(split.Kind, i);
                     Render(info, buffer);
                     var relative = split.SampleId(i) + ".png";
-                    File.WriteAllBytes(Path.Combine(root, relative), PngWriter.EncodeChw(buffer, size, size));
+                    File.WriteAllBytes(Path.Combine(root, relative), ImageDecoder.EncodePng(new ImageBuffer(3, size, size, buffer)));
                     var labels = string.Join(';', info.Labels.Select(l => Info.Classes[l]));
                     var tags = string.Join(';', info.Tags.Select(t => Info.Tags[t]));
                     rows[i] = $"{CsvField(relative)},{CsvField(labels)},{CsvField(tags)}";

@@ -105,7 +105,7 @@ public sealed class VscNetModelFileTests : IDisposable
         for (var i = 0; i < 2; i++)
         {
             var file = Path.Combine(root, $"image{i}.png");
-            File.WriteAllBytes(file, CausalVision.Synthetic.PngWriter.EncodeChw(images[i].contiguous().data<float>().ToArray(), 16, 16));
+            CausalVision.Imaging.ImageDecoder.SavePng(new CausalVision.Imaging.ImageBuffer(3, 16, 16, images[i].contiguous().data<float>().ToArray()), file);
             files.Add(file);
         }
 
