@@ -4,15 +4,16 @@
 #
 #   ./build.sh test                 restore, build, run every test project and the walkthroughs, print the summary
 #   ./build.sh walkthroughs         the notebook-style file-based apps in samples/walkthroughs (outputs in artifacts/walkthroughs)
+#   ./build.sh notebooks [--check]  the walkthroughs as .NET Interactive notebooks (samples/notebooks), executed with outputs
 #   ./build.sh quickstart [args]    the main job (generate, train, report) via the causalvision tool
-#   ./build.sh train [args]         the causalvision tool's train (any dataset layout), then training curves
+#   ./build.sh train [args]         the causalvision tool's train (any dataset layout), with its training curves
 #   ./build.sh bench [filter]       BenchmarkDotNet suites, e.g. ./build.sh bench '*Gcn*'
 #   ./build.sh pack                 the four NuGet packages and the causalvision tool into artifacts/packages
 #   ./build.sh compare [args]       side by side with PyTorch / scikit-learn (installs the peers)
 #   ./build.sh soak [args]          1,000-step memory soak: live tensors and RSS must stay flat
 #   ./build.sh fuzz [--iterations N] the parser fuzz suite with N mutations per format (default 100000)
 #   ./build.sh run PROJECT [args]   any sample / tool project under samples/ or benchmarks/
-#   ./build.sh experiment NAME [--seeds N] [--out DIR] [args]   rows x seeds with paired CIs, then PNG plots
+#   ./build.sh experiment NAME [--seeds N] [--out DIR] [args]   rows x seeds with paired CIs and PNG plots
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$(pwd)
@@ -41,9 +42,29 @@ case "$cmd" in
     # The walkthroughs (samples/walkthroughs/*.cs, file-based apps read like notebooks) must keep running too.
     if [ "${CV_SKIP_WALKTHROUGHS:-0}" != 1 ]; then
       "$ROOT/build.sh" walkthroughs || status=1
+      # The quickstart notebook (the same code as walkthrough 1) on the .NET Interactive kernel.
+      "$ROOT/build.sh" notebooks --check --only 01 || status=1
     fi
     exit "$status"
     ;;
+  notebooks)
+    # Regenerates samples/notebooks/*.ipynb from the walkthroughs and executes them on a .NET Interactive C#
+    # kernel started under the libstdc++ fix, keeping the outputs (eng/notebooks.py; --check runs copies).
+    # Needs Debian's jupyter-nbconvert and the Microsoft.dotnet-interactive tool; as root they are installed
+    # when missing (both registries are served here), otherwise the command says what to install.
+    export PATH="$PATH:$HOME/.dotnet/tools"
+    if ! command -v dotnet-interactive >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+      timeout 300 dotnet tool install -g Microsoft.dotnet-interactive --version 1.0.712001 >/dev/null 2>&1 || true
+    fi
+    if [ ! -x /usr/bin/jupyter-nbconvert ] && [ "$(id -u)" = 0 ]; then
+      DEBIAN_FRONTEND=noninteractive timeout 300 apt-get install -y -q jupyter-nbconvert python3-ipykernel >/dev/null 2>&1 || true
+    fi
+    if ! command -v dotnet-interactive >/dev/null 2>&1 || [ ! -x /usr/bin/jupyter-nbconvert ]; then
+      echo "Notebooks: skipped: install Debian's jupyter-nbconvert and \`dotnet tool install -g Microsoft.dotnet-interactive\` to run them (the walkthroughs are the same code)."
+      exit 0
+    fi
+    dotnet build samples/Train -c Release -nologo -v quiet
+    exec /usr/bin/python3 eng/notebooks.py --execute "$@" ;;
   walkthroughs)
     # Runs every walkthrough (a .NET 10 file-based app) under the compat environment; outputs in artifacts/walkthroughs.
     mkdir -p artifacts/walkthroughs
@@ -109,7 +130,7 @@ case "$cmd" in
   pack)
     exec dotnet pack CausalVision.sln -c Release -nologo -o artifacts/packages -p:CausalVisionSourceLink=true "$@" ;;
   help|-h|--help)
-    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' ;;
+    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' ;;
   *)
     die "unknown command '$cmd'; try ./build.sh help" ;;
 esac
