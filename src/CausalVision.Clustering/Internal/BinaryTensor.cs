@@ -1,4 +1,6 @@
-// A small, versioned binary container for fitted clustering models (no pickle, no zip).
+// The legacy binary container of fitted clustering models (CVKMEANS, CVFUZZYART, CVEXEMPLARS version 1), kept to read
+// files written before these models moved to safetensors state files (Weights/StateFile.cs in Core); the writers
+// remain for the compatibility tests only.
 using System.Text;
 using TorchSharp;
 
@@ -7,6 +9,40 @@ namespace CausalVision.Clustering.Internal;
 /// <summary>Reads and writes tensors and arrays with a magic header; corrupt files raise <see cref="InvalidDataException"/>.</summary>
 internal static class BinaryTensor
 {
+    /// <summary>Returns the bytes a legacy file starts with: the magic as <see cref="BinaryWriter"/> writes a string (length byte, ASCII).</summary>
+    /// <param name="magic">The magic (ASCII, under 128 characters).</param>
+    /// <returns>The prefix.</returns>
+    public static byte[] Prefix(string magic) => [(byte)magic.Length, .. Encoding.ASCII.GetBytes(magic)];
+
+    /// <summary>Runs a legacy reader, naming the file and the legacy format in its <see cref="InvalidDataException"/>.</summary>
+    /// <typeparam name="T">The result type.</typeparam>
+    /// <param name="what">What the file is, e.g. "K-means file".</param>
+    /// <param name="source">The file name for the message.</param>
+    /// <param name="magic">The legacy magic.</param>
+    /// <param name="read">The reader.</param>
+    /// <returns>The reader's result.</returns>
+    public static T Legacy<T>(string what, string source, string magic, Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{what} '{source}' (legacy {magic} layout): {e.Message}", e);
+        }
+    }
+
+    /// <summary>Copies a tensor that a reader owns onto <paramref name="device"/>, outside any dispose scope.</summary>
+    /// <param name="t">The tensor (CPU).</param>
+    /// <param name="device">The target device.</param>
+    /// <returns>A new tensor the caller owns.</returns>
+    public static torch.Tensor Owned(torch.Tensor t, torch.Device device)
+    {
+        var copy = device.type == DeviceType.CPU ? t.clone() : t.to(device);
+        return copy.DetachFromDisposeScope();
+    }
+
     /// <summary>Opens a writer on a stream and writes the magic and version.</summary>
     /// <param name="stream">The target stream (left open).</param>
     /// <param name="magic">The file magic, e.g. "CVART".</param>
