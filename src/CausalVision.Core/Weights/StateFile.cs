@@ -279,7 +279,7 @@ public sealed class StateFileReader : IDisposable
         {
             if (!file.Metadata.TryGetValue(FormatKey, out var tag) || tag != format)
             {
-                throw new InvalidDataException($"'{sourceName}' is not a {what} (metadata '{FormatKey}' is {(tag is null ? "absent" : $"'{tag}'")}, expected '{format}').");
+                throw new InvalidDataException($"{what} '{sourceName}', metadata '{FormatKey}': {(tag is null ? "absent" : $"'{Short(tag)}'")}, expected '{format}' (another kind of file).");
             }
 
             if (!file.Metadata.TryGetValue(VersionKey, out var text)

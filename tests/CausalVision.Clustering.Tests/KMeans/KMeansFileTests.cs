@@ -113,7 +113,7 @@ public sealed class KMeansFileTests : IDisposable
         Assert.Contains("metadata 'converged'", Fails(StateFileMutator.Edit(good, (_, m) => m.Remove("converged"))));
         Assert.Contains("metadata 'inertia'", Fails(StateFileMutator.Edit(good, (_, m) => m["inertia"] = "NaN")));
         Assert.Contains("format version 2", Fails(StateFileMutator.Edit(good, (_, m) => m["format_version"] = "2")));
-        Assert.Contains("is not a K-means file", Fails(StateFileMutator.Edit(good, (_, m) => m["format"] = "causalvision.fuzzy-art")));
+        Assert.Contains("metadata 'format': 'causalvision.fuzzy-art', expected", Fails(StateFileMutator.Edit(good, (_, m) => m["format"] = "causalvision.fuzzy-art")));
         Assert.Contains("tensor 'centers': holds NaN", Fails(StateFileMutator.Edit(good, (t, _) => t["centers"] = t["centers"].clone().index_fill_(0, tensor(new long[] { 1 }), double.NaN))));
         Assert.Contains("tensor 'centers': shape", Fails(StateFileMutator.Edit(good, (t, _) => t["centers"] = t["centers"].narrow(0, 0, 2))));
         Assert.Contains("tensor 'cluster_sizes': dtype Float64", Fails(StateFileMutator.Edit(good, (t, _) => t["cluster_sizes"] = t["cluster_sizes"].to(float64))));

@@ -74,7 +74,7 @@ public sealed class ClusteringFileFuzzTests
             art.Fit(x, Enumerable.Range(0, 20).Select(i => (long)(i % 2)).ToArray());
         }
 
-        Fuzzer.Run<InvalidDataException>("ART", Saved(art.Save), CheckArt, 11);
+        FuzzStateFile("ART", Saved(art.Save), CheckArt, 11);
     }
 
     [Fact]
