@@ -99,7 +99,7 @@ public sealed class ClusteringFileFuzzTests
     {
         using var x = tensor(new double[] { 0.1, 0.15, 0.2, 0.8, 0.85, 0.9, 0.5, 0.55 }, new long[] { 8, 1 }, float64);
         using var h = ExemplarHierarchy.Build(x, new long[] { 0, 0, 0, 1, 1, 0, 1, 1 }, new long[] { 0, 0, 1, 1, 0, 1, 1, 1 }, 2, 2);
-        Fuzzer.Run<InvalidDataException>("hierarchy", Saved(h.Save), CheckHierarchy, 13);
+        FuzzStateFile("hierarchy", Saved(h.Save), CheckHierarchy, 13);
     }
 
     [Fact]
