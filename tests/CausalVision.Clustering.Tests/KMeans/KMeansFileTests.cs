@@ -95,6 +95,16 @@ public sealed class KMeansFileTests : IDisposable
     }
 
     [Fact]
+    public void Load_NonSeekableStream_BothLayouts()
+    {
+        using var km = Fitted();
+        using var a = KMeansModel.Load(new ForwardOnly(Saved(km)));
+        Assert.Equal(km.ClusterSizes, a.ClusterSizes);
+        using var b = KMeansModel.Load(new ForwardOnly(LegacyFixtures.Bytes("kmeans.cvkmeans")));
+        Assert.Equal(3, b.ClusterCount);
+    }
+
+    [Fact]
     public void Load_BadFields_ThrowInvalidDataNamingFileAndField()
     {
         using var km = Fitted();
@@ -120,5 +130,10 @@ public sealed class KMeansFileTests : IDisposable
         Assert.Contains("tensor 'cluster_sizes': entry 1 is negative", Fails(StateFileMutator.Edit(good, (t, _) => t["cluster_sizes"] = tensor(new long[] { 1, -2, 3 }))));
         Assert.Contains("tensor 'extra': unexpected", Fails(StateFileMutator.Edit(good, (t, _) => t["extra"] = zeros(1))));
         Assert.Contains("truncated", Fails(good[..^3]));
+    }
+
+    private sealed class ForwardOnly(byte[] bytes) : MemoryStream(bytes)
+    {
+        public override bool CanSeek => false;
     }
 }
