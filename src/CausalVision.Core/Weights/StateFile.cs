@@ -260,6 +260,32 @@ public sealed class StateFileReader : IDisposable
         return Open(stream, path, format, version, what);
     }
 
+    /// <summary>Opens only the header of a state file: the metadata, checked as by <see cref="Open(string, string, int, string)"/>,
+    /// without reading any tensor (the reader then has none).</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="format">The expected format tag.</param>
+    /// <param name="version">The format version this library reads.</param>
+    /// <param name="what">What the file is, for messages.</param>
+    /// <returns>The reader.</returns>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">Not a safetensors file, another format tag or version.</exception>
+    public static StateFileReader OpenMetadata(string path, string format, int version, string what)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"{what} '{path}' does not exist.", path);
+        }
+
+        var file = new NamedTensors();
+        foreach (var (k, v) in SafeTensors.ReadHeader(path).Metadata)
+        {
+            file.Metadata[k] = v;
+        }
+
+        return Checked(file, path, format, version, what);
+    }
+
     /// <summary>Opens a state file from a seekable stream positioned at its start (the file runs to the stream's end).</summary>
     /// <param name="stream">The stream.</param>
     /// <param name="sourceName">A name for messages.</param>
@@ -274,32 +300,7 @@ public sealed class StateFileReader : IDisposable
         ArgumentNullException.ThrowIfNull(sourceName);
         ArgumentException.ThrowIfNullOrWhiteSpace(format);
         ArgumentException.ThrowIfNullOrWhiteSpace(what);
-        var file = SafeTensors.Load(stream, sourceName);
-        try
-        {
-            if (!file.Metadata.TryGetValue(FormatKey, out var tag) || tag != format)
-            {
-                throw new InvalidDataException($"{what} '{sourceName}', metadata '{FormatKey}': {(tag is null ? "absent" : $"'{Short(tag)}'")}, expected '{format}' (another kind of file).");
-            }
-
-            if (!file.Metadata.TryGetValue(VersionKey, out var text)
-                || !int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) || v < 1)
-            {
-                throw new InvalidDataException($"{what} '{sourceName}', metadata '{VersionKey}': missing or not a positive integer.");
-            }
-
-            if (v != version)
-            {
-                throw new InvalidDataException($"{what} '{sourceName}' has format version {v}; this library reads version {version}{(v > version ? " (the file was written by a newer version)" : string.Empty)}.");
-            }
-
-            return new StateFileReader(file, sourceName, what, v);
-        }
-        catch
-        {
-            file.Dispose();
-            throw;
-        }
+        return Checked(SafeTensors.Load(stream, sourceName), sourceName, format, version, what);
     }
 
     /// <summary>Builds the documented exception for a problem with one field or tensor of this file.</summary>
@@ -354,7 +355,7 @@ public sealed class StateFileReader : IDisposable
             throw Error($"metadata '{key}'", $"'{Short(text)}' is not a number.");
         }
 
-        return allowNonFinite || double.IsFinite(v) ? v : throw Error($"metadata '{key}'", $"{v} is not finite.");
+        return allowNonFinite || double.IsFinite(v) ? v : throw Error($"metadata '{key}'", $"{v.ToString(CultureInfo.InvariantCulture)} is not finite.");
     }
 
     /// <summary>Gets a boolean setting (<c>true</c> or <c>false</c>).</summary>
@@ -371,6 +372,15 @@ public sealed class StateFileReader : IDisposable
     /// <param name="name">The tensor name.</param>
     /// <returns>Whether it exists.</returns>
     public bool HasTensor(string name) => file.ContainsKey(name);
+
+    /// <summary>Gets a tensor of any dtype and shape; the reader keeps owning it.</summary>
+    /// <param name="name">The tensor name.</param>
+    /// <returns>The tensor (CPU).</returns>
+    public Tensor GetTensor(string name)
+    {
+        readTensors.Add(name);
+        return file.TryGetValue(name, out var t) ? t : throw Error($"tensor '{name}'", "missing.");
+    }
 
     /// <summary>Gets a tensor of one dtype and shape; the reader keeps owning it (clone or move it to keep it).</summary>
     /// <param name="name">The tensor name.</param>
@@ -470,6 +480,36 @@ public sealed class StateFileReader : IDisposable
 
     /// <summary>Disposes every tensor of the file.</summary>
     public void Dispose() => file.Dispose();
+
+    private static StateFileReader Checked(NamedTensors file, string sourceName, string format, int version, string what)
+    {
+        try
+        {
+            if (!file.Metadata.TryGetValue(FormatKey, out var tag) || tag != format)
+            {
+                throw new InvalidDataException($"{what} '{sourceName}', metadata '{FormatKey}': {(tag is null ? "absent" : $"'{Short(tag)}'")}, expected '{format}' (another kind of file).");
+            }
+
+            if (!file.Metadata.TryGetValue(VersionKey, out var text)
+                || !int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) || v < 1)
+            {
+                throw new InvalidDataException($"{what} '{sourceName}', metadata '{VersionKey}': missing or not a positive integer.");
+            }
+
+            if (v != version)
+            {
+                throw new InvalidDataException($"{what} '{sourceName}' has format version {v}; this library reads version {version}{(v > version ? " (the file was written by a newer version)" : string.Empty)}.");
+            }
+
+            return new StateFileReader(file, sourceName, what, v);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
 
     private static string Short(string text) => text.Length <= 40 ? text : text[..40] + "...";
 }
