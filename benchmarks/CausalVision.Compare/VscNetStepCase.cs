@@ -10,8 +10,8 @@
 // (lr 5e-4, weight decay 1e-3).
 //
 // The exemplar hierarchy is not clustered (no stage 1 is run): it is constructed with fixed sizes from a seeded
-// System.Random and installed through the public ExemplarHierarchy.Load (the stream is written in its documented
-// version-1 layout). The same numbers are written under --work as raw little-endian float32 files plus
+// System.Random and installed through the public ExemplarHierarchy.Load (the stream is written in the legacy CVEXEMPLARS
+// version-1 layout, which Load still reads). The same numbers are written under --work as raw little-endian float32 files plus
 // hierarchy.json, which the Python side reads.
 //
 //   vscnet-step [--batch 16] [--size 32] [--regions 4] [--tags 40] [--classes 10] [--prototypes 64] [--steps 10]
@@ -177,7 +177,7 @@ internal static class VscNetStepCase
         };
         File.WriteAllText(Path.Combine(work, "hierarchy.json"), JsonSerializer.Serialize(meta));
 
-        // ExemplarHierarchy's version-1 stream: magic, version, M, S, cluster count, prototypes, tags, classes,
+        // ExemplarHierarchy's legacy CVEXEMPLARS version-1 stream: magic, version, M, S, cluster count, prototypes, tags, classes,
         // tag and class distributions, member counts, feature min and max.
         using var stream = new MemoryStream();
         using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))

@@ -11,6 +11,7 @@
 // Match tracking (MT+): Carpenter, Grossberg, Markuzon, Reynolds, Rosen (1992), Fuzzy ARTMAP.
 using CausalVision.Clustering.Internal;
 using CausalVision.Runtime;
+using CausalVision.Weights;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -50,8 +51,14 @@ namespace CausalVision.Clustering.Art;
 /// </remarks>
 public sealed class FuzzyArt : IDisposable
 {
-    private const string Magic = "CVFUZZYART";
-    private const int FormatVersion = 1;
+    /// <summary>The <c>format</c> metadata tag of an ART file.</summary>
+    public const string Format = "causalvision.fuzzy-art";
+
+    /// <summary>The <c>format_version</c> written and read.</summary>
+    public const int FormatVersion = 1;
+
+    private const string LegacyMagic = "CVFUZZYART";
+    private const string What = "ART file";
     private const int InitialCapacity = 64;
 
     private readonly ArtOptions options;
@@ -319,51 +326,84 @@ public sealed class FuzzyArt : IDisposable
         return art;
     }
 
-    /// <summary>Saves weights, vigilances, counts, labels and options.</summary>
+    /// <summary>Saves weights, vigilances, counts, labels and options (atomically: a temporary file, then a rename).</summary>
     /// <param name="path">The file path.</param>
+    /// <remarks>The file is a safetensors file (see <see cref="Save(Stream)"/> for its layout).</remarks>
     public void Save(string path)
     {
-        using var fs = File.Create(path);
-        Save(fs);
+        ThrowIfDisposed();
+        using var weightsCopy = GetWeights();
+        using var w = Writer(weightsCopy);
+        w.Save(path);
     }
 
-    /// <summary>Saves the model to a stream.</summary>
+    /// <summary>Saves the model to a stream as a safetensors file.</summary>
     /// <param name="stream">The stream (left open).</param>
+    /// <remarks>Layout: tensors <c>weights</c> [C, codedDim] (F32 or F64, the model's dtype; [0, 0] before the first
+    /// fit), <c>vigilances</c> [C] (F64), <c>counts</c> [C] and <c>cluster_labels</c> [C] (I64); <c>__metadata__</c>
+    /// <c>format</c> = <see cref="Format"/>, <c>format_version</c> = <see cref="FormatVersion"/>, the options
+    /// (<c>vigilance</c>, <c>alpha</c>, <c>beta</c>, <c>sigma</c>, <c>complement_code</c>, <c>match_tracking</c>,
+    /// <c>match_tracking_epsilon</c>, <c>epochs</c>) and <c>input_dimension</c> (-1 before the first fit) as strings.</remarks>
     public void Save(Stream stream)
     {
+        ArgumentNullException.ThrowIfNull(stream);
         ThrowIfDisposed();
-        using var w = BinaryTensor.BeginWrite(stream, Magic, FormatVersion);
-        WriteOptions(w, options);
-        w.Write(inputDim);
-        w.Write(dtype == float64);
-        w.Write(clusterCount);
         using var weightsCopy = GetWeights();
-        BinaryTensor.WriteTensor(w, weightsCopy);
-        BinaryTensor.WriteDoubles(w, Vigilances);
-        BinaryTensor.WriteLongs(w, counts);
-        BinaryTensor.WriteLongs(w, clusterLabels);
+        using var w = Writer(weightsCopy);
+        w.Save(stream);
     }
 
-    /// <summary>Loads a model saved by <see cref="Save(string)"/>.</summary>
+    /// <summary>Loads a model saved by <see cref="Save(string)"/> (or a legacy <c>CVFUZZYART</c> file).</summary>
     /// <param name="path">The file path.</param>
     /// <param name="device">The target device; CPU when null.</param>
     /// <returns>The model.</returns>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not an ART file, or it is truncated or corrupt (the message
+    /// names the file and the field or tensor).</exception>
     public static FuzzyArt Load(string path, Device? device = null)
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
         using var fs = File.OpenRead(path);
         return Load(fs, device);
     }
 
-    /// <summary>Loads a model from a stream.</summary>
-    /// <param name="stream">The stream.</param>
+    /// <summary>Loads a model from a stream: a safetensors ART file, or the legacy <c>CVFUZZYART</c> layout (read only).</summary>
+    /// <param name="stream">The stream, positioned at the file's start; a safetensors file runs to the stream's end.</param>
     /// <param name="device">The target device; CPU when null.</param>
     /// <returns>The model.</returns>
+    /// <exception cref="InvalidDataException">The content is not an ART file, or it is truncated or corrupt.</exception>
     public static FuzzyArt Load(Stream stream, Device? device = null)
     {
-        using var r = BinaryTensor.BeginRead(stream, Magic, FormatVersion);
-        return BinaryTensor.Guarded(Magic, () =>
+        ArgumentNullException.ThrowIfNull(stream);
+        var source = StateFileReader.SourceName(stream);
+        var seekable = StateFileReader.Seekable(stream);
+        try
         {
-            var opts = ReadOptions(r);
+            if (StateFileReader.StartsWith(seekable, BinaryTensor.Prefix(LegacyMagic)))
+            {
+                return BinaryTensor.Legacy(What, source, LegacyMagic, () => LoadLegacy(seekable, device));
+            }
+
+            using var r = StateFileReader.Open(seekable, source, Format, FormatVersion, What);
+            return Read(r, device);
+        }
+        finally
+        {
+            if (!ReferenceEquals(seekable, stream))
+            {
+                seekable.Dispose();
+            }
+        }
+    }
+
+    // The legacy CVFUZZYART version-1 reader (BinaryWriter layout: options, input dimension, dtype flag, cluster count,
+    // weights, vigilances, counts, labels).
+    internal static FuzzyArt LoadLegacy(Stream stream, Device? device)
+    {
+        using var r = BinaryTensor.BeginRead(stream, LegacyMagic, 1);
+        return BinaryTensor.Guarded(LegacyMagic, () =>
+        {
+            var opts = ReadLegacyOptions(r);
             var art = new FuzzyArt(opts, device);
             art.inputDim = r.ReadInt64();
             art.dtype = r.ReadBoolean() ? float64 : float32;
@@ -394,6 +434,109 @@ public sealed class FuzzyArt : IDisposable
         });
     }
 
+    private StateFileWriter Writer(Tensor weightsCopy)
+    {
+        var w = new StateFileWriter(Format, FormatVersion);
+        w.Set("vigilance", options.Vigilance)
+            .Set("alpha", options.Alpha)
+            .Set("beta", options.Beta)
+            .Set("sigma", options.Sigma)
+            .Set("complement_code", options.ComplementCode)
+            .Set("match_tracking", options.MatchTracking)
+            .Set("match_tracking_epsilon", options.MatchTrackingEpsilon)
+            .Set("epochs", options.Epochs)
+            .Set("input_dimension", inputDim)
+            .Add("weights", weightsCopy)
+            .AddFloat64s("vigilances", Vigilances)
+            .AddInt64s("counts", counts)
+            .AddInt64s("cluster_labels", clusterLabels);
+        return w;
+    }
+
+    private static FuzzyArt Read(StateFileReader r, Device? device)
+    {
+        var o = new ArtOptions
+        {
+            Vigilance = r.GetDouble("vigilance"),
+            Alpha = r.GetDouble("alpha"),
+            Beta = r.GetDouble("beta"),
+            Sigma = r.GetDouble("sigma"),
+            ComplementCode = r.GetBoolean("complement_code"),
+            MatchTracking = r.GetBoolean("match_tracking"),
+            MatchTrackingEpsilon = r.GetDouble("match_tracking_epsilon"),
+            Epochs = r.GetInt32("epochs"),
+        };
+        FuzzyArt art;
+        try
+        {
+            art = new FuzzyArt(o, device);
+        }
+        catch (ArgumentException e)
+        {
+            throw r.Error("metadata", $"invalid options ({e.Message})", e);
+        }
+
+        try
+        {
+            var inputDim = r.GetInt64("input_dimension");
+            if (inputDim is not (-1 or (>= 1 and <= int.MaxValue)))
+            {
+                throw r.Error("metadata 'input_dimension'", $"{inputDim} is neither -1 (not fitted) nor in [1, {int.MaxValue}].");
+            }
+
+            art.inputDim = inputDim;
+            var w = r.GetFiniteFloat("weights", -1, Math.Max(0, art.CodedDimension));
+            if (w.dtype is not (ScalarType.Float32 or ScalarType.Float64))
+            {
+                throw r.Error("tensor 'weights'", $"dtype {w.dtype}, expected Float32 or Float64.");
+            }
+
+            var c = w.shape[0];
+            if (c > 0 && inputDim < 0)
+            {
+                throw r.Error("tensor 'weights'", $"{c} clusters in a model that was never fitted (input_dimension -1).");
+            }
+
+            art.dtype = w.dtype;
+            var rho = r.GetFloat64s("vigilances", c);
+            if (Array.FindIndex(rho, v => !double.IsFinite(v) || v < 0 || v > 1) is var badRho and >= 0)
+            {
+                throw r.Error("tensor 'vigilances'", $"entry {badRho} ({rho[badRho]}) is outside [0, 1].");
+            }
+
+            var cnt = r.GetInt64s("counts", c);
+            if (Array.FindIndex(cnt, v => v < 0) is var badCount and >= 0)
+            {
+                throw r.Error("tensor 'counts'", $"entry {badCount} is negative ({cnt[badCount]}).");
+            }
+
+            var lab = r.GetInt64s("cluster_labels", c);
+            if (Array.FindIndex(lab, v => v < -1) is var badLabel and >= 0)
+            {
+                throw r.Error("tensor 'cluster_labels'", $"entry {badLabel} ({lab[badLabel]}) is below -1 (unlabelled).");
+            }
+
+            r.RejectUnread();
+            if (c > 0)
+            {
+                art.EnsureCapacity((int)c);
+                using var scope = NewDisposeScope();
+                for (var j = 0; j < c; j++)
+                {
+                    art.Commit(w[j], rho[j], lab[j]);
+                    art.counts[j] = cnt[j];
+                }
+            }
+
+            return art;
+        }
+        catch
+        {
+            art.Dispose();
+            throw;
+        }
+    }
+
     /// <inheritdoc/>
     public void Dispose()
     {
@@ -409,19 +552,7 @@ public sealed class FuzzyArt : IDisposable
         labelTensor?.Dispose();
     }
 
-    internal static void WriteOptions(BinaryWriter w, ArtOptions o)
-    {
-        w.Write(o.Vigilance);
-        w.Write(o.Alpha);
-        w.Write(o.Beta);
-        w.Write(o.Sigma);
-        w.Write(o.ComplementCode);
-        w.Write(o.MatchTracking);
-        w.Write(o.MatchTrackingEpsilon);
-        w.Write(o.Epochs);
-    }
-
-    internal static ArtOptions ReadOptions(BinaryReader r)
+    private static ArtOptions ReadLegacyOptions(BinaryReader r)
     {
         var o = new ArtOptions
         {

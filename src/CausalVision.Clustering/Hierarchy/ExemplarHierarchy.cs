@@ -10,6 +10,7 @@
 // not fit complement coding); constant features map to 0; new features are clamped to [0, 1].
 using CausalVision.Clustering.Art;
 using CausalVision.Clustering.Internal;
+using CausalVision.Weights;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -26,8 +27,14 @@ namespace CausalVision.Clustering.Hierarchy;
 /// </remarks>
 public sealed class ExemplarHierarchy : IDisposable
 {
-    private const string Magic = "CVEXEMPLARS";
-    private const int FormatVersion = 1;
+    /// <summary>The <c>format</c> metadata tag of a hierarchy file.</summary>
+    public const string Format = "causalvision.exemplar-hierarchy";
+
+    /// <summary>The <c>format_version</c> written and read.</summary>
+    public const int FormatVersion = 1;
+
+    private const string LegacyMagic = "CVEXEMPLARS";
+    private const string What = "Exemplar hierarchy file";
     private readonly long[] prototypeTags;
     private readonly long[] prototypeClasses;
     private readonly long[] memberCounts;
@@ -286,51 +293,80 @@ public sealed class ExemplarHierarchy : IDisposable
         return Enumerable.Range(0, Count).Where(k => prototypeTags[k] == tag).Select(k => (long)k).ToArray();
     }
 
-    /// <summary>Saves the hierarchy.</summary>
+    /// <summary>Saves the hierarchy (atomically: a temporary file, then a rename).</summary>
     /// <param name="path">The file path.</param>
+    /// <remarks>The file is a safetensors file (see <see cref="Save(Stream)"/> for its layout).</remarks>
     public void Save(string path)
     {
-        using var fs = File.Create(path);
-        Save(fs);
+        ObjectDisposedException.ThrowIf(disposed, this);
+        using var w = Writer();
+        w.Save(path);
     }
 
-    /// <summary>Saves the hierarchy to a stream.</summary>
+    /// <summary>Saves the hierarchy to a stream as a safetensors file.</summary>
     /// <param name="stream">The stream (left open).</param>
+    /// <remarks>Layout: tensors <c>prototypes</c> [P, 2D], <c>tag_distribution</c> [P, M], <c>class_distribution</c>
+    /// [P, S], <c>feature_min</c> and <c>feature_max</c> [D] (all in the prototypes' dtype, F32 or F64), and
+    /// <c>prototype_tags</c>, <c>prototype_classes</c>, <c>member_counts</c> [P] (I64); <c>__metadata__</c>
+    /// <c>format</c> = <see cref="Format"/>, <c>format_version</c> = <see cref="FormatVersion"/>, <c>tag_count</c>,
+    /// <c>class_count</c> and <c>cluster_count</c> as strings.</remarks>
     public void Save(Stream stream)
     {
+        ArgumentNullException.ThrowIfNull(stream);
         ObjectDisposedException.ThrowIf(disposed, this);
-        using var w = BinaryTensor.BeginWrite(stream, Magic, FormatVersion);
-        w.Write(TagCount);
-        w.Write(ClassCount);
-        w.Write(ClusterCount);
-        BinaryTensor.WriteTensor(w, Prototypes);
-        BinaryTensor.WriteLongs(w, prototypeTags);
-        BinaryTensor.WriteLongs(w, prototypeClasses);
-        BinaryTensor.WriteTensor(w, TagDistribution);
-        BinaryTensor.WriteTensor(w, ClassDistribution);
-        BinaryTensor.WriteLongs(w, memberCounts);
-        BinaryTensor.WriteTensor(w, FeatureMin);
-        BinaryTensor.WriteTensor(w, FeatureMax);
+        using var w = Writer();
+        w.Save(stream);
     }
 
-    /// <summary>Loads a hierarchy saved by <see cref="Save(string)"/>.</summary>
+    /// <summary>Loads a hierarchy saved by <see cref="Save(string)"/> (or a legacy <c>CVEXEMPLARS</c> file).</summary>
     /// <param name="path">The file path.</param>
     /// <param name="device">The target device; CPU when null.</param>
     /// <returns>The hierarchy.</returns>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not a hierarchy file, or it is truncated or corrupt (the
+    /// message names the file and the field or tensor).</exception>
     public static ExemplarHierarchy Load(string path, Device? device = null)
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
         using var fs = File.OpenRead(path);
         return Load(fs, device);
     }
 
-    /// <summary>Loads a hierarchy from a stream.</summary>
-    /// <param name="stream">The stream.</param>
+    /// <summary>Loads a hierarchy from a stream: a safetensors hierarchy file, or the legacy <c>CVEXEMPLARS</c> layout (read only).</summary>
+    /// <param name="stream">The stream, positioned at the file's start; a safetensors file runs to the stream's end.</param>
     /// <param name="device">The target device; CPU when null.</param>
     /// <returns>The hierarchy.</returns>
+    /// <exception cref="InvalidDataException">The content is not a hierarchy file, or it is truncated or corrupt.</exception>
     public static ExemplarHierarchy Load(Stream stream, Device? device = null)
     {
-        using var r = BinaryTensor.BeginRead(stream, Magic, FormatVersion);
-        return BinaryTensor.Guarded(Magic, () =>
+        ArgumentNullException.ThrowIfNull(stream);
+        var source = StateFileReader.SourceName(stream);
+        var seekable = StateFileReader.Seekable(stream);
+        try
+        {
+            if (StateFileReader.StartsWith(seekable, BinaryTensor.Prefix(LegacyMagic)))
+            {
+                return BinaryTensor.Legacy(What, source, LegacyMagic, () => LoadLegacy(seekable, device));
+            }
+
+            using var r = StateFileReader.Open(seekable, source, Format, FormatVersion, What);
+            return Read(r, device ?? CPU);
+        }
+        finally
+        {
+            if (!ReferenceEquals(seekable, stream))
+            {
+                seekable.Dispose();
+            }
+        }
+    }
+
+    // The legacy CVEXEMPLARS version-1 reader (BinaryWriter layout: M, S, cluster count, prototypes, tags, classes,
+    // tag and class distributions, member counts, feature min and max).
+    internal static ExemplarHierarchy LoadLegacy(Stream stream, Device? device)
+    {
+        using var r = BinaryTensor.BeginRead(stream, LegacyMagic, 1);
+        return BinaryTensor.Guarded(LegacyMagic, () =>
         {
             var dev = device ?? CPU;
             var tagCount = r.ReadInt32();
@@ -362,6 +398,103 @@ public sealed class ExemplarHierarchy : IDisposable
                 protos.DetachFromDisposeScope(), tags, classes, tagDist.DetachFromDisposeScope(), classDist.DetachFromDisposeScope(),
                 counts, min.DetachFromDisposeScope(), max.DetachFromDisposeScope(), tagCount, classCount, clusterCount);
         });
+    }
+
+    private StateFileWriter Writer()
+    {
+        var w = new StateFileWriter(Format, FormatVersion);
+        w.Set("tag_count", TagCount)
+            .Set("class_count", ClassCount)
+            .Set("cluster_count", ClusterCount)
+            .Add("prototypes", Prototypes)
+            .Add("tag_distribution", TagDistribution)
+            .Add("class_distribution", ClassDistribution)
+            .Add("feature_min", FeatureMin)
+            .Add("feature_max", FeatureMax)
+            .AddInt64s("prototype_tags", prototypeTags)
+            .AddInt64s("prototype_classes", prototypeClasses)
+            .AddInt64s("member_counts", memberCounts);
+        return w;
+    }
+
+    private static ExemplarHierarchy Read(StateFileReader r, Device device)
+    {
+        var tagCount = r.GetInt32("tag_count");
+        var classCount = r.GetInt32("class_count");
+        var clusterCount = r.GetInt32("cluster_count");
+        if (tagCount < 1)
+        {
+            throw r.Error("metadata 'tag_count'", $"{tagCount} is below 1.");
+        }
+
+        if (classCount < 1)
+        {
+            throw r.Error("metadata 'class_count'", $"{classCount} is below 1.");
+        }
+
+        var min = r.GetFiniteFloat("feature_min", -1);
+        var dtype = min.dtype;
+        if (dtype is not (ScalarType.Float32 or ScalarType.Float64))
+        {
+            throw r.Error("tensor 'feature_min'", $"dtype {dtype}, expected Float32 or Float64.");
+        }
+
+        var d = min.shape[0];
+        if (d < 1)
+        {
+            throw r.Error("tensor 'feature_min'", "has no features (D = 0).");
+        }
+
+        Tensor Float(string name, params long[] shape)
+        {
+            var t = r.GetFiniteFloat(name, shape);
+            return t.dtype == dtype ? t : throw r.Error($"tensor '{name}'", $"dtype {t.dtype}, expected {dtype} as 'feature_min'.");
+        }
+
+        var max = Float("feature_max", d);
+        var protos = Float("prototypes", -1, 2 * d);
+        var p = protos.shape[0];
+        if (clusterCount < p)
+        {
+            throw r.Error("metadata 'cluster_count'", $"{clusterCount} clusters cannot give {p} prototypes.");
+        }
+
+        var tagDist = Float("tag_distribution", p, tagCount);
+        var classDist = Float("class_distribution", p, classCount);
+        var tags = r.GetInt64s("prototype_tags", p);
+        if (Array.FindIndex(tags, v => v < 0 || v >= tagCount) is var badTag and >= 0)
+        {
+            throw r.Error("tensor 'prototype_tags'", $"entry {badTag} ({tags[badTag]}) is outside [0, {tagCount}).");
+        }
+
+        var classes = r.GetInt64s("prototype_classes", p);
+        if (Array.FindIndex(classes, v => v < 0 || v >= classCount) is var badClass and >= 0)
+        {
+            throw r.Error("tensor 'prototype_classes'", $"entry {badClass} ({classes[badClass]}) is outside [0, {classCount}).");
+        }
+
+        var counts = r.GetInt64s("member_counts", p);
+        if (Array.FindIndex(counts, v => v < 0) is var badCount and >= 0)
+        {
+            throw r.Error("tensor 'member_counts'", $"entry {badCount} is negative ({counts[badCount]}).");
+        }
+
+        r.RejectUnread();
+        var owned = new List<Tensor>();
+        try
+        {
+            foreach (var t in new[] { protos, tagDist, classDist, min, max })
+            {
+                owned.Add(BinaryTensor.Owned(t, device));
+            }
+
+            return new ExemplarHierarchy(owned[0], tags, classes, owned[1], owned[2], counts, owned[3], owned[4], tagCount, classCount, clusterCount);
+        }
+        catch
+        {
+            owned.ForEach(t => t.Dispose());
+            throw;
+        }
     }
 
     /// <inheritdoc/>

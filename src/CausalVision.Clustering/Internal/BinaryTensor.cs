@@ -1,24 +1,46 @@
-// A small, versioned binary container for fitted clustering models (no pickle, no zip).
+// The legacy binary container of fitted clustering models (CVKMEANS, CVFUZZYART, CVEXEMPLARS version 1), kept to read
+// files written before these models moved to safetensors state files (Weights/StateFile.cs in Core). Nothing writes
+// it any more; tests/fixtures/legacy holds files written by its former writers.
 using System.Text;
 using TorchSharp;
 
 namespace CausalVision.Clustering.Internal;
 
-/// <summary>Reads and writes tensors and arrays with a magic header; corrupt files raise <see cref="InvalidDataException"/>.</summary>
+/// <summary>Reads tensors and arrays after a magic header (the legacy layout); corrupt files raise <see cref="InvalidDataException"/>.</summary>
 internal static class BinaryTensor
 {
-    /// <summary>Opens a writer on a stream and writes the magic and version.</summary>
-    /// <param name="stream">The target stream (left open).</param>
-    /// <param name="magic">The file magic, e.g. "CVART".</param>
-    /// <param name="version">The format version.</param>
-    /// <returns>The writer.</returns>
-    public static BinaryWriter BeginWrite(Stream stream, string magic, int version)
+    /// <summary>Returns the bytes a legacy file starts with: the magic as <see cref="BinaryWriter"/> writes a string (length byte, ASCII).</summary>
+    /// <param name="magic">The magic (ASCII, under 128 characters).</param>
+    /// <returns>The prefix.</returns>
+    public static byte[] Prefix(string magic) => [(byte)magic.Length, .. Encoding.ASCII.GetBytes(magic)];
+
+    /// <summary>Runs a legacy reader, naming the file and the legacy format in its <see cref="InvalidDataException"/>.</summary>
+    /// <typeparam name="T">The result type.</typeparam>
+    /// <param name="what">What the file is, e.g. "K-means file".</param>
+    /// <param name="source">The file name for the message.</param>
+    /// <param name="magic">The legacy magic.</param>
+    /// <param name="read">The reader.</param>
+    /// <returns>The reader's result.</returns>
+    public static T Legacy<T>(string what, string source, string magic, Func<T> read)
     {
-        ArgumentNullException.ThrowIfNull(stream);
-        var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
-        writer.Write(magic);
-        writer.Write(version);
-        return writer;
+        try
+        {
+            return read();
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{what} '{source}' (legacy {magic} layout): {e.Message}", e);
+        }
+    }
+
+    /// <summary>Copies a tensor that a reader owns onto <paramref name="device"/>, outside any dispose scope.</summary>
+    /// <param name="t">The tensor (CPU).</param>
+    /// <param name="device">The target device.</param>
+    /// <returns>A new tensor the caller owns.</returns>
+    public static torch.Tensor Owned(torch.Tensor t, torch.Device device)
+    {
+        var copy = device.type == DeviceType.CPU ? t.clone() : t.to(device);
+        return copy.DetachFromDisposeScope();
     }
 
     /// <summary>Opens a reader and checks the magic and version.</summary>
@@ -63,36 +85,7 @@ internal static class BinaryTensor
         return reader;
     }
 
-    /// <summary>Writes a float32 or float64 tensor (shape, dtype, data).</summary>
-    /// <param name="w">The writer.</param>
-    /// <param name="t">The tensor.</param>
-    public static void WriteTensor(BinaryWriter w, torch.Tensor t)
-    {
-        using var c = t.detach().cpu().contiguous();
-        w.Write(c.dim());
-        foreach (var s in c.shape)
-        {
-            w.Write(s);
-        }
-
-        var isDouble = c.dtype == torch.float64;
-        w.Write(isDouble);
-        if (isDouble)
-        {
-            // data<T>() cannot enumerate an empty tensor in TorchSharp 0.107.
-            WriteDoubles(w, c.numel() == 0 ? Array.Empty<double>() : c.data<double>().ToArray());
-        }
-        else if (c.numel() > 0)
-        {
-            using var f = c.to(torch.float32);
-            foreach (var v in f.data<float>())
-            {
-                w.Write(v);
-            }
-        }
-    }
-
-    /// <summary>Reads a tensor written by <see cref="WriteTensor"/>.</summary>
+    /// <summary>Reads a tensor: rank, sizes, a float64 flag, then the float32 or float64 values.</summary>
     /// <param name="r">The reader.</param>
     /// <param name="device">The target device.</param>
     /// <returns>The tensor.</returns>
@@ -144,18 +137,6 @@ internal static class BinaryTensor
         }
     }
 
-    /// <summary>Writes a length-prefixed double array.</summary>
-    /// <param name="w">The writer.</param>
-    /// <param name="values">The values.</param>
-    public static void WriteDoubles(BinaryWriter w, IReadOnlyList<double> values)
-    {
-        w.Write(values.Count);
-        foreach (var v in values)
-        {
-            w.Write(v);
-        }
-    }
-
     /// <summary>Reads a length-prefixed double array.</summary>
     /// <param name="r">The reader.</param>
     /// <param name="expected">The expected length, or -1 for any.</param>
@@ -176,18 +157,6 @@ internal static class BinaryTensor
         }
 
         return a;
-    }
-
-    /// <summary>Writes a length-prefixed long array.</summary>
-    /// <param name="w">The writer.</param>
-    /// <param name="values">The values.</param>
-    public static void WriteLongs(BinaryWriter w, IReadOnlyList<long> values)
-    {
-        w.Write(values.Count);
-        foreach (var v in values)
-        {
-            w.Write(v);
-        }
     }
 
     /// <summary>Reads a length-prefixed long array.</summary>

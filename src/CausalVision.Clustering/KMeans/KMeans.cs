@@ -8,6 +8,7 @@
 //   applied in aggregate per batch: c <- (v_c c + sum of batch members) / (v_c + n_c).
 using CausalVision.Clustering.Internal;
 using CausalVision.Runtime;
+using CausalVision.Weights;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -33,8 +34,14 @@ namespace CausalVision.Clustering.KMeans;
 /// </remarks>
 public sealed class KMeans : IDisposable
 {
-    private const string Magic = "CVKMEANS";
-    private const int FormatVersion = 1;
+    /// <summary>The <c>format</c> metadata tag of a K-means file.</summary>
+    public const string Format = "causalvision.kmeans";
+
+    /// <summary>The <c>format_version</c> written and read.</summary>
+    public const int FormatVersion = 1;
+
+    private const string LegacyMagic = "CVKMEANS";
+    private const string What = "K-means file";
     private readonly KMeansOptions options;
     private readonly Device device;
     private Tensor? centers;
@@ -233,55 +240,80 @@ public sealed class KMeans : IDisposable
         return d.clamp_min(0).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Saves the centres, sizes, inertia and options.</summary>
+    /// <summary>Saves the centres, sizes, inertia and options (atomically: a temporary file, then a rename).</summary>
     /// <param name="path">The file path.</param>
+    /// <remarks>The file is a safetensors file (see <see cref="Save(Stream)"/> for its layout).</remarks>
     public void Save(string path)
     {
-        using var fs = File.Create(path);
-        Save(fs);
+        ThrowIfNotFitted();
+        using var w = Writer();
+        w.Save(path);
     }
 
-    /// <summary>Saves the model to a stream.</summary>
+    /// <summary>Saves the model to a stream as a safetensors file.</summary>
     /// <param name="stream">The stream (left open).</param>
+    /// <remarks>Layout: tensors <c>centers</c> [K, D] (the fitted dtype) and <c>cluster_sizes</c> [K] (I64);
+    /// <c>__metadata__</c> <c>format</c> = <see cref="Format"/>, <c>format_version</c> = <see cref="FormatVersion"/>,
+    /// the options (<c>clusters</c>, <c>max_iterations</c>, <c>tolerance</c>, <c>restarts</c>, <c>seed</c>,
+    /// <c>local_trials</c>, <c>chunk_elements</c>, <c>batch_size</c>, <c>mini_batch_epochs</c>, <c>init_size</c>) and the
+    /// fit (<c>inertia</c>, <c>iterations</c>, <c>converged</c>) as strings. <see cref="KMeansOptions.Kernel"/> is a
+    /// run-time choice and is not written.</remarks>
     public void Save(Stream stream)
     {
+        ArgumentNullException.ThrowIfNull(stream);
         ThrowIfNotFitted();
-        using var w = BinaryTensor.BeginWrite(stream, Magic, FormatVersion);
-        w.Write(options.Clusters);
-        w.Write(options.MaxIterations);
-        w.Write(options.Tolerance);
-        w.Write(options.Restarts);
-        w.Write(options.Seed);
-        w.Write(options.LocalTrials);
-        w.Write(options.ChunkElements);
-        w.Write(options.BatchSize);
-        w.Write(options.MiniBatchEpochs);
-        w.Write(options.InitSize);
-        w.Write(Inertia);
-        w.Write(Iterations);
-        w.Write(Converged);
-        BinaryTensor.WriteTensor(w, centers!);
-        BinaryTensor.WriteLongs(w, sizes);
+        using var w = Writer();
+        w.Save(stream);
     }
 
-    /// <summary>Loads a model saved by <see cref="Save(string)"/>.</summary>
+    /// <summary>Loads a model saved by <see cref="Save(string)"/> (or a legacy <c>CVKMEANS</c> file).</summary>
     /// <param name="path">The file path.</param>
     /// <param name="device">The target device; CPU when null.</param>
     /// <returns>The model.</returns>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not a K-means file, or it is truncated or corrupt (the message
+    /// names the file and the field or tensor).</exception>
     public static KMeans Load(string path, Device? device = null)
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
         using var fs = File.OpenRead(path);
         return Load(fs, device);
     }
 
-    /// <summary>Loads a model from a stream.</summary>
-    /// <param name="stream">The stream.</param>
+    /// <summary>Loads a model from a stream: a safetensors K-means file, or the legacy <c>CVKMEANS</c> layout (read only).</summary>
+    /// <param name="stream">The stream, positioned at the file's start; a safetensors file runs to the stream's end.</param>
     /// <param name="device">The target device; CPU when null.</param>
     /// <returns>The model.</returns>
+    /// <exception cref="InvalidDataException">The content is not a K-means file, or it is truncated or corrupt.</exception>
     public static KMeans Load(Stream stream, Device? device = null)
     {
-        using var r = BinaryTensor.BeginRead(stream, Magic, FormatVersion);
-        return BinaryTensor.Guarded(Magic, () =>
+        ArgumentNullException.ThrowIfNull(stream);
+        var source = StateFileReader.SourceName(stream);
+        var seekable = StateFileReader.Seekable(stream);
+        try
+        {
+            if (StateFileReader.StartsWith(seekable, BinaryTensor.Prefix(LegacyMagic)))
+            {
+                return BinaryTensor.Legacy(What, source, LegacyMagic, () => LoadLegacy(seekable, device));
+            }
+
+            using var r = StateFileReader.Open(seekable, source, Format, FormatVersion, What);
+            return Read(r, device);
+        }
+        finally
+        {
+            if (!ReferenceEquals(seekable, stream))
+            {
+                seekable.Dispose();
+            }
+        }
+    }
+
+    // The legacy CVKMEANS version-1 reader (BinaryWriter layout: options, inertia, iterations, converged, centres, sizes).
+    internal static KMeans LoadLegacy(Stream stream, Device? device)
+    {
+        using var r = BinaryTensor.BeginRead(stream, LegacyMagic, 1);
+        return BinaryTensor.Guarded(LegacyMagic, () =>
         {
             var o = new KMeansOptions
             {
@@ -316,10 +348,95 @@ public sealed class KMeans : IDisposable
                 throw new InvalidDataException($"Corrupt KMeans file: centres of shape [{string.Join(", ", c.shape)}] for K = {o.Clusters}, or not finite.");
             }
 
-            km.centers = c;
+            km.centers = c.DetachFromDisposeScope();
             km.sizes = BinaryTensor.ReadLongs(r, o.Clusters);
             return km;
         });
+    }
+
+    private StateFileWriter Writer()
+    {
+        var w = new StateFileWriter(Format, FormatVersion);
+        w.Set("clusters", options.Clusters)
+            .Set("max_iterations", options.MaxIterations)
+            .Set("tolerance", options.Tolerance)
+            .Set("restarts", options.Restarts)
+            .Set("seed", options.Seed)
+            .Set("local_trials", options.LocalTrials)
+            .Set("chunk_elements", options.ChunkElements)
+            .Set("batch_size", options.BatchSize)
+            .Set("mini_batch_epochs", options.MiniBatchEpochs)
+            .Set("init_size", options.InitSize)
+            .Set("inertia", Inertia)
+            .Set("iterations", Iterations)
+            .Set("converged", Converged)
+            .Add("centers", centers!)
+            .AddInt64s("cluster_sizes", sizes);
+        return w;
+    }
+
+    private static KMeans Read(StateFileReader r, Device? device)
+    {
+        var o = new KMeansOptions
+        {
+            Clusters = r.GetInt32("clusters"),
+            MaxIterations = r.GetInt32("max_iterations"),
+            Tolerance = r.GetDouble("tolerance"),
+            Restarts = r.GetInt32("restarts"),
+            Seed = r.GetInt32("seed"),
+            LocalTrials = r.GetInt32("local_trials"),
+            ChunkElements = r.GetInt64("chunk_elements"),
+            BatchSize = r.GetInt32("batch_size"),
+            MiniBatchEpochs = r.GetInt32("mini_batch_epochs"),
+            InitSize = r.GetInt32("init_size"),
+        };
+        KMeans km;
+        try
+        {
+            km = new KMeans(o, device);
+        }
+        catch (ArgumentException e)
+        {
+            throw r.Error("metadata", $"invalid options ({e.Message})", e);
+        }
+
+        try
+        {
+            km.Inertia = r.GetDouble("inertia");
+            if (km.Inertia < 0)
+            {
+                throw r.Error("metadata 'inertia'", $"{km.Inertia} is negative.");
+            }
+
+            km.Iterations = r.GetInt32("iterations");
+            if (km.Iterations < 0)
+            {
+                throw r.Error("metadata 'iterations'", $"{km.Iterations} is negative.");
+            }
+
+            km.Converged = r.GetBoolean("converged");
+            var c = r.GetFiniteFloat("centers", o.Clusters, -1);
+            if (c.shape[1] < 1)
+            {
+                throw r.Error("tensor 'centers'", "has no features (D = 0).");
+            }
+
+            var sizes = r.GetInt64s("cluster_sizes", o.Clusters);
+            if (Array.FindIndex(sizes, v => v < 0) is var bad and >= 0)
+            {
+                throw r.Error("tensor 'cluster_sizes'", $"entry {bad} is negative ({sizes[bad]}).");
+            }
+
+            r.RejectUnread();
+            km.sizes = sizes;
+            km.centers = BinaryTensor.Owned(c, km.device);
+            return km;
+        }
+        catch
+        {
+            km.Dispose();
+            throw;
+        }
     }
 
     /// <inheritdoc/>

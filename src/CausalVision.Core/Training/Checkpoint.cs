@@ -1,9 +1,11 @@
-// Atomic, resumable, self-checking checkpoints: weights, optimiser state, RNG state and run state in one file.
+// Atomic, resumable, self-checking checkpoints: weights, optimiser state, RNG state and run state in one safetensors file.
 using System.Buffers.Binary;
+using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using CausalVision.Weights;
 using TorchSharp;
 using TorchSharp.Modules;
 
@@ -15,27 +17,41 @@ namespace CausalVision.Training;
 /// continues exactly where the saved one stopped.
 /// </summary>
 /// <remarks>
-/// Writes are atomic: the checkpoint is written to a temporary file in the same folder, flushed
+/// <para>Writes are atomic: the checkpoint is written to a temporary file in the same folder, flushed
 /// to disk, then renamed over the target, so a crash mid-write never leaves a truncated
-/// checkpoint behind. Layout: magic <c>CVCKPT02</c>, then four sections (state JSON, module,
-/// optimiser, RNG state), each an int64 length, the SHA-256 of its bytes and the bytes; an empty
-/// section means "absent". Optimiser state saved by <see cref="LeanAdam"/> loads into TorchSharp's
-/// <c>Adam</c> and back (likewise AdamW).
-/// <para>Load checks before it applies anything: every section's hash, the run state's JSON
-/// (duplicate keys rejected), the RNG state's size and Mersenne-Twister fields (libtorch aborts the
-/// process on a bad one instead of throwing) and the optimiser state's header. Errors libtorch
-/// reports while the weights or the optimiser state load, and weights that are NaN or infinite,
-/// become <see cref="InvalidDataException"/>. Files of the first format (<c>CVCKPT01</c>, no hashes)
-/// still load, with the same structural checks but no integrity check.</para>
+/// checkpoint behind.</para>
+/// <para>Layout: a safetensors file. Tensors: <c>module.NAME</c> for every entry of the module's state dict (its own
+/// dtype and shape), <c>optimizer.state</c> (U8, the optimiser's TorchSharp <c>save_state_dict</c> bytes; absent
+/// without an optimiser) and <c>rng.cpu</c> (U8, libtorch's CPU generator state). <c>__metadata__</c>:
+/// <c>format</c> = <see cref="Format"/>, <c>format_version</c> = <see cref="FormatVersion"/>, the run state
+/// (<c>stage</c>, <c>epoch</c>, <c>global_step</c>, <c>seed</c>; <c>metrics</c>, <c>configuration</c> and
+/// <c>history</c> as JSON) and four SHA-256 digests: <c>sha256.module</c>, <c>sha256.optimizer</c> and
+/// <c>sha256.rng</c> over each tensor group (name, dtype, shape and bytes of each tensor in name order) and
+/// <c>sha256.state</c> over every other metadata entry. Optimiser state saved by <see cref="LeanAdam"/> loads into
+/// TorchSharp's <c>Adam</c> and back (likewise AdamW).</para>
+/// <para>Load checks before it applies anything: every digest, the run state (duplicate JSON keys rejected), the
+/// RNG state's size and Mersenne-Twister fields (libtorch aborts the process on a bad one instead of throwing),
+/// the optimiser state's layout, and that the weights match the module's state dict name for name, in shape and
+/// dtype, and are finite. Errors libtorch reports while the optimiser state loads become
+/// <see cref="InvalidDataException"/>. Files of the earlier layouts (<c>CVCKPT02</c>, hashed sections, and
+/// <c>CVCKPT01</c>, no hashes) still load with their own checks; new files are always safetensors.</para>
 /// <para>The state can carry the run's <see cref="TrainingState.Configuration"/> (compare it with
 /// <see cref="ConfigurationDifferences"/> before resuming) and its per-epoch
 /// <see cref="TrainingState.History"/>.</para>
 /// </remarks>
 public static class Checkpoint
 {
-    private static readonly byte[] Magic = "CVCKPT02"u8.ToArray();
-    private static readonly byte[] LegacyMagic = "CVCKPT01"u8.ToArray();
-    private const int HashLength = 32;
+    /// <summary>The <c>format</c> metadata tag of a checkpoint.</summary>
+    public const string Format = "causalvision.checkpoint";
+
+    /// <summary>The <c>format_version</c> written and read.</summary>
+    public const int FormatVersion = 1;
+
+    private const string What = "Checkpoint";
+    private const string ModulePrefix = "module.";
+    private const string OptimizerTensor = "optimizer.state";
+    private const string RngTensor = "rng.cpu";
+    private const string DigestPrefix = "sha256.";
 
     // libtorch's CPU generator state (CPUGeneratorImplState): the_initial_seed u64, left i32, seeded i32, next u64,
     // state u64[624], normal_x/y/rho f64, normal_is_valid i32, next_float_normal_sample f32, its valid flag; 5056 bytes.
@@ -43,6 +59,8 @@ public static class Checkpoint
     private const int RngLeftOffset = 8;
     private const int RngSeededOffset = 12;
     private const int RngNextOffset = 16;
+
+    private static readonly string[] Groups = ["module", "optimizer", "rng"];
 
     /// <summary>Writes a checkpoint atomically.</summary>
     /// <param name="path">The checkpoint file.</param>
@@ -54,34 +72,37 @@ public static class Checkpoint
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(state);
-        var full = Path.GetFullPath(path);
-        var dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
-        var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
+        using var scope = torch.NewDisposeScope();
+        var tensors = new Dictionary<string, torch.Tensor>(StringComparer.Ordinal);
+        foreach (var (name, t) in module.state_dict())
         {
-            using (var file = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            using (var writer = new BinaryWriter(file, Encoding.UTF8, leaveOpen: true))
-            {
-                writer.Write(Magic);
-                WriteSection(writer, JsonSerializer.SerializeToUtf8Bytes(new StateDto(state), JsonOptions));
-                WriteSection(writer, Serialize(w => module.save(w)));
-                WriteSection(writer, optimizer is null ? [] : Serialize(w => AsHelper(optimizer).save_state_dict(w)));
-                using var rng = torch.get_rng_state();
-                WriteSection(writer, rng.bytes.ToArray());
-                writer.Flush();
-                file.Flush(flushToDisk: true);
-            }
+            tensors[ModulePrefix + name] = t.detach().cpu().contiguous();
+        }
 
-            File.Move(tmp, full, overwrite: true);
-        }
-        finally
+        if (optimizer is not null)
         {
-            if (File.Exists(tmp))
+            var bytes = Serialize(w => AsHelper(optimizer).save_state_dict(w));
+            tensors[OptimizerTensor] = torch.tensor(bytes, new long[] { bytes.Length }, torch.ScalarType.Byte);
+        }
+
+        tensors[RngTensor] = torch.get_rng_state();
+        var metadata = StateMetadata(state);
+        Rehash(tensors, metadata);
+        using var writer = new StateFileWriter(Format, FormatVersion);
+        foreach (var (key, value) in metadata)
+        {
+            if (key is not StateFileReader.FormatKey and not StateFileReader.VersionKey)
             {
-                File.Delete(tmp);
+                writer.Set(key, value);
             }
         }
+
+        foreach (var (name, t) in tensors)
+        {
+            writer.Add(name, t);
+        }
+
+        writer.Save(path);
     }
 
     /// <summary>Restores a checkpoint into <paramref name="module"/> (and the optimiser and RNG).</summary>
@@ -92,9 +113,10 @@ public static class Checkpoint
     /// <returns>The saved run state.</returns>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is not a CausalVision checkpoint, is truncated or corrupt (a
-    /// section's hash, the RNG or optimiser state, non-finite weights), or belongs to another architecture. Nothing
-    /// is applied when a hash or the state fails its check; an error while the weights or the optimiser state load
-    /// can leave the module partly loaded.</exception>
+    /// digest, the run state, the RNG or optimiser state, non-finite weights), or belongs to another architecture
+    /// (weights missing, extra, or of another shape or dtype). The message names the file and the field or tensor.
+    /// Nothing is applied when any of these checks fails; an error libtorch raises while the optimiser state loads
+    /// leaves the weights loaded.</exception>
     public static TrainingState Load(string path, torch.nn.Module module, torch.optim.Optimizer? optimizer = null, bool restoreRng = true)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
@@ -104,61 +126,77 @@ public static class Checkpoint
             throw new FileNotFoundException($"Checkpoint '{path}' does not exist.", path);
         }
 
-        var sections = ReadSections(path);
-        var dto = ParseState(sections[0], path);
-        var moduleBytes = sections[1];
-        var optimizerBytes = sections[2];
-        var rngBytes = sections[3];
-        if (restoreRng && rngBytes.Length > 0)
+        if (LegacyCheckpoint.IsLegacy(path))
+        {
+            return LegacyCheckpoint.Load(path, module, optimizer, restoreRng);
+        }
+
+        using var scope = torch.NewDisposeScope();
+        using var r = StateFileReader.Open(path, Format, FormatVersion, What);
+        var state = ReadVerified(r);
+        var rngBytes = r.HasTensor(RngTensor) ? r.GetBytes(RngTensor) : null;
+        var optimizerBytes = r.HasTensor(OptimizerTensor) ? r.GetBytes(OptimizerTensor) : null;
+        if (restoreRng && rngBytes is not null)
         {
             ValidateRngState(rngBytes, path);
         }
 
-        if (optimizer is not null && optimizerBytes.Length > 0)
+        if (optimizer is not null && optimizerBytes is not null)
         {
             ValidateOptimizerHeader(optimizerBytes, optimizer, path);
             TorchSharpStateFormat.ValidateOptimizer(optimizerBytes, optimizer, path);
         }
 
-        TorchSharpStateFormat.ValidateModule(moduleBytes, path);
-
-        try
+        var targets = module.state_dict();
+        var sources = new List<(torch.Tensor Target, torch.Tensor Source)>();
+        foreach (var (name, target) in targets.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
-            using (var ms = new MemoryStream(moduleBytes))
+            var key = ModulePrefix + name;
+            if (!r.HasTensor(key))
             {
-                module.load(ms);
+                throw r.Error($"tensor '{key}'", $"missing: {module.GetType().Name} has '{name}' but the checkpoint does not (another architecture?).");
             }
-        }
-        catch (Exception ex) when (ex is ExternalException or ArgumentException or EndOfStreamException or IOException or InvalidOperationException or OverflowException or IndexOutOfRangeException)
-        {
-            throw new InvalidDataException($"Checkpoint '{path}': the weights do not load into {module.GetType().Name} ({FirstLine(ex)}); is it another architecture or a corrupt file?", ex);
+
+            var source = r.GetTensor(key, [target.dtype], target.shape);
+            if (source.is_floating_point() && !source.isfinite().all().item<bool>())
+            {
+                throw new InvalidDataException($"Checkpoint '{path}': '{name}' holds NaN or infinite values.");
+            }
+
+            sources.Add((target, source));
         }
 
-        CheckFinite(module, path);
-        if (optimizer is not null && optimizerBytes.Length > 0)
+        foreach (var name in r.TensorNames.Order(StringComparer.Ordinal))
         {
-            try
+            if (name.StartsWith(ModulePrefix, StringComparison.Ordinal) && !targets.ContainsKey(name[ModulePrefix.Length..]))
             {
-                using var ms = new MemoryStream(SameFamilyOptimizerState(optimizerBytes, optimizer.GetType().Name));
-                using var r = new BinaryReader(ms);
-                AsHelper(optimizer).load_state_dict(r);
-            }
-            catch (Exception ex) when (ex is ExternalException or ArgumentException or EndOfStreamException or IOException or InvalidOperationException or OverflowException or IndexOutOfRangeException or InvalidCastException or KeyNotFoundException)
-            {
-                throw new InvalidDataException($"Checkpoint '{path}': the optimiser state does not load into {optimizer.GetType().Name} ({FirstLine(ex)}).", ex);
+                throw r.Error($"tensor '{name}'", $"{module.GetType().Name} has no '{name[ModulePrefix.Length..]}' (another architecture?).");
             }
         }
 
-        if (restoreRng && rngBytes.Length > 0)
+        using (torch.no_grad())
+        {
+            foreach (var (target, source) in sources)
+            {
+                target.copy_(source);
+            }
+        }
+
+        if (optimizer is not null && optimizerBytes is not null)
+        {
+            LoadOptimizer(optimizerBytes, optimizer, path);
+        }
+
+        if (restoreRng && rngBytes is not null)
         {
             using var rng = torch.tensor(rngBytes, dtype: torch.uint8);
             torch.set_rng_state(rng);
         }
 
-        return dto.ToState();
+        return state;
     }
 
-    /// <summary>Reads only the run state (no weights), e.g. to decide whether to resume; the state's hash is checked.</summary>
+    /// <summary>Reads only the run state (no weights), e.g. to decide whether to resume; the state's digest is checked.</summary>
     /// <param name="path">The checkpoint file.</param>
     /// <returns>The saved run state.</returns>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
@@ -171,16 +209,31 @@ public static class Checkpoint
             throw new FileNotFoundException($"Checkpoint '{path}' does not exist.", path);
         }
 
-        return ParseState(ReadSections(path)[0], path).ToState();
+        if (LegacyCheckpoint.IsLegacy(path))
+        {
+            return LegacyCheckpoint.ReadState(path);
+        }
+
+        using var r = StateFileReader.OpenMetadata(path, Format, FormatVersion, What);
+        VerifyDigest(r, "state", StateDigest(r.Metadata));
+        foreach (var group in Groups)
+        {
+            _ = r.GetString(DigestPrefix + group);
+        }
+
+        var state = ParseState(r);
+        r.RejectUnread();
+        return state;
     }
 
     /// <summary>
     /// SHA-256 digests of a checkpoint's training content: the weights, the optimiser state and the RNG state (each
-    /// section verified first). Two runs that trained identically have equal digests even though their run states
-    /// differ in wall-clock seconds (<see cref="EpochSummary.Elapsed"/> in the history), which makes the file bytes differ.
+    /// verified first). Two runs that trained identically have equal digests even though their run states differ in
+    /// wall-clock seconds (<see cref="EpochSummary.Elapsed"/> in the history), which makes the file bytes differ.
     /// </summary>
     /// <param name="path">The checkpoint file.</param>
-    /// <returns>Lower-case hex digests of the module, optimiser and RNG sections (the hash of an empty section when absent).</returns>
+    /// <returns>Lower-case hex digests of the module, optimiser and RNG tensor groups (for a legacy file: of its
+    /// sections; the digest of nothing when absent).</returns>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is not a CausalVision checkpoint, or is truncated or corrupt.</exception>
     public static (string Module, string Optimizer, string Rng) ContentDigests(string path)
@@ -191,9 +244,15 @@ public static class Checkpoint
             throw new FileNotFoundException($"Checkpoint '{path}' does not exist.", path);
         }
 
-        var sections = ReadSections(path);
-        static string Hex(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
-        return (Hex(sections[1]), Hex(sections[2]), Hex(sections[3]));
+        if (LegacyCheckpoint.IsLegacy(path))
+        {
+            return LegacyCheckpoint.ContentDigests(path);
+        }
+
+        using var scope = torch.NewDisposeScope();
+        using var r = StateFileReader.Open(path, Format, FormatVersion, What);
+        _ = ReadVerified(r);
+        return (r.Metadata[DigestPrefix + "module"], r.Metadata[DigestPrefix + "optimizer"], r.Metadata[DigestPrefix + "rng"]);
     }
 
     /// <summary>
@@ -226,7 +285,7 @@ public static class Checkpoint
         return differences;
     }
 
-    private static readonly JsonSerializerOptions JsonOptions = new()
+    internal static readonly JsonSerializerOptions JsonOptions = new()
     {
         AllowDuplicateProperties = false,
 
@@ -235,68 +294,206 @@ public static class Checkpoint
         TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver(),
     };
 
-    private static string FirstLine(Exception ex) => (ex.Message ?? string.Empty).Split('\n', 2)[0].Trim();
+    internal static string FirstLine(Exception ex) => (ex.Message ?? string.Empty).Split('\n', 2)[0].Trim();
 
-    // Reads and verifies every section before anything is parsed or applied.
-    private static byte[][] ReadSections(string path)
+    /// <summary>Recomputes the four <c>sha256.*</c> metadata entries of a checkpoint's content.</summary>
+    /// <param name="tensors">The tensors (CPU, contiguous).</param>
+    /// <param name="metadata">The metadata; its digest entries are replaced.</param>
+    internal static void Rehash(IReadOnlyDictionary<string, torch.Tensor> tensors, IDictionary<string, string> metadata)
     {
-        try
+        foreach (var group in Groups)
         {
-            using var file = File.OpenRead(path);
-            using var reader = new BinaryReader(file, Encoding.UTF8);
-            var magic = reader.ReadBytes(Magic.Length);
-            var legacy = magic.AsSpan().SequenceEqual(LegacyMagic);
-            if (!legacy && !magic.AsSpan().SequenceEqual(Magic))
-            {
-                throw new InvalidDataException($"'{path}' is not a CausalVision checkpoint (bad magic).");
-            }
-
-            var sections = new byte[4][];
-            for (var i = 0; i < sections.Length; i++)
-            {
-                sections[i] = ReadSection(reader, path, hashed: !legacy, SectionNames[i]);
-            }
-
-            if (file.Position != file.Length)
-            {
-                throw new InvalidDataException($"Checkpoint '{path}' has {file.Length - file.Position} unexpected bytes after its last section.");
-            }
-
-            return sections;
+            metadata.Remove(DigestPrefix + group);
         }
-        catch (EndOfStreamException ex)
+
+        metadata.Remove(DigestPrefix + "state");
+        metadata[StateFileReader.FormatKey] = metadata.TryGetValue(StateFileReader.FormatKey, out var f) ? f : Format;
+        metadata[StateFileReader.VersionKey] = metadata.TryGetValue(StateFileReader.VersionKey, out var v) ? v : FormatVersion.ToString(CultureInfo.InvariantCulture);
+        var state = StateDigest(new Dictionary<string, string>(metadata, StringComparer.Ordinal));
+        foreach (var group in Groups)
         {
-            throw new InvalidDataException($"Checkpoint '{path}' is truncated.", ex);
+            metadata[DigestPrefix + group] = GroupDigest(tensors, group);
+        }
+
+        metadata[DigestPrefix + "state"] = state;
+    }
+
+    // Verifies every digest, refuses unknown tensors and metadata, and parses the run state.
+    private static TrainingState ReadVerified(StateFileReader r)
+    {
+        VerifyDigest(r, "state", StateDigest(r.Metadata));
+        var tensors = r.TensorNames.ToDictionary(n => n, r.GetTensor, StringComparer.Ordinal);
+        foreach (var name in tensors.Keys.Order(StringComparer.Ordinal))
+        {
+            if (GroupOf(name) is null)
+            {
+                throw r.Error($"tensor '{name}'", "unexpected in a checkpoint.");
+            }
+        }
+
+        foreach (var group in Groups)
+        {
+            VerifyDigest(r, group, GroupDigest(tensors, group));
+        }
+
+        var state = ParseState(r);
+        r.RejectUnread();
+        return state;
+    }
+
+    private static string? GroupOf(string name) => name switch
+    {
+        OptimizerTensor => "optimizer",
+        RngTensor => "rng",
+        _ when name.StartsWith(ModulePrefix, StringComparison.Ordinal) && name.Length > ModulePrefix.Length => "module",
+        _ => null,
+    };
+
+    private static void VerifyDigest(StateFileReader r, string group, string actual)
+    {
+        var key = DigestPrefix + group;
+        var stored = r.GetString(key);
+        if (!string.Equals(stored, actual, StringComparison.Ordinal))
+        {
+            var what = group switch
+            {
+                "state" => "the run state",
+                "module" => "the weights",
+                "optimizer" => "the optimiser state",
+                _ => "the RNG state",
+            };
+            throw r.Error($"metadata '{key}'", $"corrupt: {what} does not match its SHA-256.");
         }
     }
 
-    private static readonly string[] SectionNames = ["run state", "weights", "optimiser state", "RNG state"];
+    // SHA-256 over the metadata entries other than the digests, in ordinal key order (length-prefixed UTF-8).
+    private static string StateDigest(IReadOnlyDictionary<string, string> metadata)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var (key, value) in metadata.Where(p => !p.Key.StartsWith(DigestPrefix, StringComparison.Ordinal)).OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            AppendText(hash, key);
+            AppendText(hash, value);
+        }
 
-    private static StateDto ParseState(byte[] bytes, string path)
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    // SHA-256 over one tensor group: each tensor's name, dtype, shape and bytes, in ordinal name order.
+    private static string GroupDigest(IReadOnlyDictionary<string, torch.Tensor> tensors, string group)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        Span<byte> number = stackalloc byte[8];
+        foreach (var (name, t) in tensors.Where(p => GroupOf(p.Key) == group).OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            AppendText(hash, name);
+            AppendText(hash, t.dtype.ToString());
+            BinaryPrimitives.WriteInt64LittleEndian(number, t.dim());
+            hash.AppendData(number);
+            foreach (var d in t.shape)
+            {
+                BinaryPrimitives.WriteInt64LittleEndian(number, d);
+                hash.AppendData(number);
+            }
+
+            if (t.numel() > 0)
+            {
+                using var c = t.cpu().contiguous();
+                hash.AppendData(c.bytes);
+            }
+        }
+
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    private static void AppendText(IncrementalHash hash, string text)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text);
+        Span<byte> length = stackalloc byte[8];
+        BinaryPrimitives.WriteInt64LittleEndian(length, bytes.Length);
+        hash.AppendData(length);
+        hash.AppendData(bytes);
+    }
+
+    private static Dictionary<string, string> StateMetadata(TrainingState s)
+    {
+        var m = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["stage"] = s.Stage.ToString(CultureInfo.InvariantCulture),
+            ["epoch"] = s.Epoch.ToString(CultureInfo.InvariantCulture),
+            ["global_step"] = s.GlobalStep.ToString(CultureInfo.InvariantCulture),
+            ["seed"] = s.Seed.ToString(CultureInfo.InvariantCulture),
+            ["metrics"] = JsonSerializer.Serialize(new Dictionary<string, double>(s.Metrics), JsonOptions),
+        };
+        if (s.Configuration is not null)
+        {
+            m["configuration"] = JsonSerializer.Serialize(new Dictionary<string, string>(s.Configuration), JsonOptions);
+        }
+
+        if (s.History is not null)
+        {
+            m["history"] = JsonSerializer.Serialize(s.History.Select(e => new EpochDto(e)).ToList(), JsonOptions);
+        }
+
+        return m;
+    }
+
+    private static TrainingState ParseState(StateFileReader r)
+    {
+        var stage = r.GetInt32("stage");
+        var epoch = r.GetInt32("epoch");
+        var step = r.GetInt64("global_step");
+        var seed = r.GetInt64("seed");
+        if (stage < 0 || epoch < 0 || step < 0)
+        {
+            throw r.Error("metadata", $"invalid run state (stage {stage}, epoch {epoch}, step {step}).");
+        }
+
+        var metrics = Json<Dictionary<string, double>>(r, "metrics", r.GetString("metrics"));
+        var configuration = r.GetOptionalString("configuration") is { } c ? Json<Dictionary<string, string>>(r, "configuration", c) : null;
+        var history = r.GetOptionalString("history") is { } h ? Json<List<EpochDto>>(r, "history", h) : null;
+        if (history is not null && history.Any(e => e is null))
+        {
+            throw r.Error("metadata 'history'", "holds a null epoch.");
+        }
+
+        return new TrainingState(stage, epoch, step, seed, metrics)
+        {
+            Configuration = configuration,
+            History = history?.Select(e => e.ToSummary()).ToList(),
+        };
+    }
+
+    private static T Json<T>(StateFileReader r, string key, string json)
+        where T : class
     {
         try
         {
-            var dto = JsonSerializer.Deserialize<StateDto>(bytes, JsonOptions) ?? throw new InvalidDataException($"Checkpoint '{path}': empty run state.");
-            if (dto.Epoch < 0 || dto.GlobalStep < 0 || dto.Stage < 0 || dto.Metrics is null)
-            {
-                throw new InvalidDataException($"Checkpoint '{path}' has an invalid run state (stage {dto.Stage}, epoch {dto.Epoch}, step {dto.GlobalStep}).");
-            }
+            return JsonSerializer.Deserialize<T>(json, JsonOptions) ?? throw r.Error($"metadata '{key}'", "is null.");
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException or DecoderFallbackException)
+        {
+            throw r.Error($"metadata '{key}'", $"corrupt JSON ({FirstLine(ex)}).", ex);
+        }
+    }
 
-            return dto;
-        }
-        catch (JsonException ex)
+    internal static void LoadOptimizer(byte[] bytes, torch.optim.Optimizer optimizer, string path)
+    {
+        try
         {
-            throw new InvalidDataException($"Checkpoint '{path}' has a corrupt run state ({ex.Message}).", ex);
+            using var ms = new MemoryStream(SameFamilyOptimizerState(bytes, optimizer.GetType().Name));
+            using var r = new BinaryReader(ms);
+            AsHelper(optimizer).load_state_dict(r);
         }
-        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or DecoderFallbackException)
+        catch (Exception ex) when (ex is ExternalException or ArgumentException or EndOfStreamException or IOException or InvalidOperationException or OverflowException or IndexOutOfRangeException or InvalidCastException or KeyNotFoundException)
         {
-            throw new InvalidDataException($"Checkpoint '{path}' has a corrupt run state ({ex.Message}).", ex);
+            throw new InvalidDataException($"Checkpoint '{path}': the optimiser state does not load into {optimizer.GetType().Name} ({FirstLine(ex)}).", ex);
         }
     }
 
     // libtorch's set_rng_state aborts the process (an exception through a noexcept boundary) on a state of another
     // size or with an invalid Mersenne-Twister position, so both are checked here first.
-    private static void ValidateRngState(byte[] bytes, string path)
+    internal static void ValidateRngState(byte[] bytes, string path)
     {
         long expected;
         using (var current = torch.get_rng_state())
@@ -318,7 +515,7 @@ public static class Checkpoint
         }
     }
 
-    private static void ValidateOptimizerHeader(byte[] bytes, torch.optim.Optimizer optimizer, string path)
+    internal static void ValidateOptimizerHeader(byte[] bytes, torch.optim.Optimizer optimizer, string path)
     {
         string saved;
         try
@@ -341,14 +538,6 @@ public static class Checkpoint
         if (Family(saved) != Family(optimizer.GetType().Name))
         {
             throw new InvalidDataException($"Checkpoint '{path}': the optimiser state belongs to '{saved}', not {optimizer.GetType().Name}.");
-        }
-    }
-
-    private static void CheckFinite(torch.nn.Module module, string path)
-    {
-        if (TrainingLoop.FirstNonFinite(module) is { } name)
-        {
-            throw new InvalidDataException($"Checkpoint '{path}': '{name}' holds NaN or infinite values.");
         }
     }
 
@@ -395,38 +584,7 @@ public static class Checkpoint
         return ms.ToArray();
     }
 
-    private static void WriteSection(BinaryWriter writer, byte[] bytes)
-    {
-        writer.Write((long)bytes.Length);
-        writer.Write(SHA256.HashData(bytes));
-        writer.Write(bytes);
-    }
-
-    private static byte[] ReadSection(BinaryReader reader, string path, bool hashed, string name)
-    {
-        var length = reader.ReadInt64();
-        var remaining = reader.BaseStream.Length - reader.BaseStream.Position - (hashed ? HashLength : 0);
-        if (length < 0 || length > remaining || length > Array.MaxLength)
-        {
-            throw new InvalidDataException($"Checkpoint '{path}' is truncated or corrupt ({name}: section of {length} bytes).");
-        }
-
-        var hash = hashed ? reader.ReadBytes(HashLength) : null;
-        var bytes = reader.ReadBytes((int)length);
-        if (bytes.Length != length)
-        {
-            throw new EndOfStreamException();
-        }
-
-        if (hash is not null && !SHA256.HashData(bytes).AsSpan().SequenceEqual(hash))
-        {
-            throw new InvalidDataException($"Checkpoint '{path}' is corrupt: the {name} section does not match its SHA-256.");
-        }
-
-        return bytes;
-    }
-
-    private sealed class StateDto
+    internal sealed class StateDto
     {
         public StateDto()
         {
@@ -464,7 +622,7 @@ public static class Checkpoint
         };
     }
 
-    private sealed class EpochDto
+    internal sealed class EpochDto
     {
         public EpochDto()
         {

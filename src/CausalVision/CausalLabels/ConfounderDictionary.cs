@@ -8,6 +8,7 @@
 // never depends on Clustering (see IConfounderDictionaryBuilder).
 using System.Text;
 using CausalVision.Runtime;
+using CausalVision.Weights;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -19,13 +20,20 @@ namespace CausalVision.CausalLabels;
 /// </summary>
 /// <remarks>
 /// Shapes: <see cref="Centres"/> [K, D], <see cref="Prior"/> [K]. Do not dispose the tensors; clone
-/// them to keep them past <see cref="Dispose"/>. Files: <see cref="Save(string)"/> /
-/// <see cref="Load(string)"/> (magic <c>CVCONFDICT</c>, version 1, K, D, centres, prior; little-endian float32).
+/// them to keep them past <see cref="Dispose"/>. Files: <see cref="Save(string)"/> / <see cref="Load(string)"/>, a
+/// safetensors file (tensors <c>centres</c> and <c>prior</c>, F32; metadata <c>format</c> = <see cref="Format"/>,
+/// <c>format_version</c>); legacy <c>CVCONFDICT</c> files (magic, version 1, K, D, little-endian float32) still load.
 /// </remarks>
 public sealed class ConfounderDictionary : IDisposable
 {
-    private const string Magic = "CVCONFDICT";
-    private const int FormatVersion = 1;
+    /// <summary>The <c>format</c> metadata tag of a dictionary file.</summary>
+    public const string Format = "causalvision.confounder-dictionary";
+
+    /// <summary>The <c>format_version</c> written and read.</summary>
+    public const int FormatVersion = 1;
+
+    private const string LegacyMagic = "CVCONFDICT";
+    private const string What = "Confounder dictionary file";
     private bool disposed;
 
     /// <summary>Initializes a new instance of the <see cref="ConfounderDictionary"/> class (validates and copies the inputs).</summary>
@@ -238,11 +246,12 @@ public sealed class ConfounderDictionary : IDisposable
         return new ConfounderDictionary(centres, counts / counts.sum());
     }
 
-    /// <summary>Loads a dictionary saved by <see cref="Save(string)"/>.</summary>
+    /// <summary>Loads a dictionary saved by <see cref="Save(string)"/> (or a legacy <c>CVCONFDICT</c> file).</summary>
     /// <param name="path">The file.</param>
     /// <returns>The dictionary.</returns>
     /// <exception cref="FileNotFoundException">No such file.</exception>
-    /// <exception cref="InvalidDataException">Not a dictionary file, truncated or invalid contents.</exception>
+    /// <exception cref="InvalidDataException">Not a dictionary file, truncated or invalid contents (the message names the
+    /// file and the field or tensor).</exception>
     public static ConfounderDictionary Load(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
@@ -250,26 +259,69 @@ public sealed class ConfounderDictionary : IDisposable
         return Load(fs);
     }
 
-    /// <summary>Loads a dictionary from a stream (see <see cref="Save(Stream)"/>).</summary>
-    /// <param name="stream">The stream (left open).</param>
+    /// <summary>Loads a dictionary from a stream: a safetensors dictionary file (see <see cref="Save(Stream)"/>), or the
+    /// legacy <c>CVCONFDICT</c> layout (read only).</summary>
+    /// <param name="stream">The stream (left open), positioned at the file's start; a safetensors file runs to the stream's end.</param>
     /// <returns>The dictionary.</returns>
     /// <exception cref="InvalidDataException">Not a dictionary, truncated or invalid contents.</exception>
     public static ConfounderDictionary Load(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
+        var source = StateFileReader.SourceName(stream);
+        var seekable = StateFileReader.Seekable(stream);
+        try
+        {
+            if (StateFileReader.StartsWith(seekable, Encoding.ASCII.GetBytes(LegacyMagic)))
+            {
+                try
+                {
+                    return LoadLegacy(seekable);
+                }
+                catch (InvalidDataException e)
+                {
+                    throw new InvalidDataException($"{What} '{source}' (legacy {LegacyMagic} layout): {e.Message}", e);
+                }
+            }
+
+            using var r = StateFileReader.Open(seekable, source, Format, FormatVersion, What);
+            var centres = r.GetTensor("centres", [ScalarType.Float32], -1, -1);
+            var prior = r.GetTensor("prior", [ScalarType.Float32], centres.shape[0]);
+            r.RejectUnread();
+            try
+            {
+                return new ConfounderDictionary(centres, prior);
+            }
+            catch (ArgumentException e)
+            {
+                throw r.Error($"tensor '{(e.ParamName == nameof(prior) ? "prior" : "centres")}'", e.Message, e);
+            }
+        }
+        finally
+        {
+            if (!ReferenceEquals(seekable, stream))
+            {
+                seekable.Dispose();
+            }
+        }
+    }
+
+    // The legacy CVCONFDICT version-1 reader: magic (ASCII), version, K, D, centres and prior (little-endian float32).
+    internal static ConfounderDictionary LoadLegacy(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
         try
         {
             using var r = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
-            var magic = Encoding.ASCII.GetString(r.ReadBytes(Magic.Length));
-            if (magic != Magic)
+            var magic = Encoding.ASCII.GetString(r.ReadBytes(LegacyMagic.Length));
+            if (magic != LegacyMagic)
             {
                 throw new InvalidDataException("Not a CausalVision confounder dictionary (bad magic).");
             }
 
             var version = r.ReadInt32();
-            if (version != FormatVersion)
+            if (version != 1)
             {
-                throw new InvalidDataException($"Unsupported confounder dictionary version {version} (expected {FormatVersion}).");
+                throw new InvalidDataException($"Unsupported confounder dictionary version {version} (expected 1).");
             }
 
             var k = r.ReadInt32();
@@ -309,54 +361,33 @@ public sealed class ConfounderDictionary : IDisposable
         }
     }
 
-    /// <summary>Saves the dictionary atomically (temporary file in the same folder, then rename).</summary>
+    /// <summary>Saves the dictionary atomically (temporary file in the same folder, then rename) as a safetensors file.</summary>
     /// <param name="path">The file.</param>
     public void Save(string path)
     {
+        ObjectDisposedException.ThrowIf(disposed, this);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        var full = Path.GetFullPath(path);
-        var dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
-        var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                Save(fs);
-                fs.Flush(flushToDisk: true);
-            }
-
-            File.Move(tmp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp))
-            {
-                File.Delete(tmp);
-            }
-        }
+        using var w = Writer();
+        w.Save(path);
     }
 
-    /// <summary>Saves the dictionary to a stream (left open).</summary>
+    /// <summary>Saves the dictionary to a stream (left open) as a safetensors file.</summary>
     /// <param name="stream">The stream.</param>
+    /// <remarks>Layout: tensors <c>centres</c> [K, D] and <c>prior</c> [K] (F32); <c>__metadata__</c> <c>format</c> =
+    /// <see cref="Format"/>, <c>format_version</c> = <see cref="FormatVersion"/>.</remarks>
     public void Save(Stream stream)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         ArgumentNullException.ThrowIfNull(stream);
-        using var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
-        w.Write(Encoding.ASCII.GetBytes(Magic));
-        w.Write(FormatVersion);
-        w.Write(Count);
-        w.Write(Dim);
-        foreach (var v in Centres.data<float>())
-        {
-            w.Write(v);
-        }
+        using var w = Writer();
+        w.Save(stream);
+    }
 
-        foreach (var v in Prior.data<float>())
-        {
-            w.Write(v);
-        }
+    private StateFileWriter Writer()
+    {
+        var w = new StateFileWriter(Format, FormatVersion);
+        w.Add("centres", Centres).Add("prior", Prior);
+        return w;
     }
 
     /// <inheritdoc/>

@@ -297,7 +297,7 @@ public sealed class FuzzyArtTests
         art.Save(ms);
         using var truncated = new MemoryStream(ms.ToArray()[..(int)(ms.Length - 5)]);
         var e = Assert.Throws<InvalidDataException>(() => FuzzyArt.Load(truncated));
-        Assert.Contains("Truncated", e.Message);
+        Assert.Contains("truncated", e.Message, StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]

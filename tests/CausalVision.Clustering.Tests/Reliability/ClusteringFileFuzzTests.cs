@@ -6,8 +6,8 @@ using KMeansModel = CausalVision.Clustering.KMeans.KMeans;
 namespace CausalVision.Clustering.Tests.Reliability;
 
 /// <summary>
-/// Seeded mutation fuzzing of the ART, K-means and hierarchy files: each mutant loads with finite
-/// state or throws <see cref="InvalidDataException"/>.
+/// Seeded mutation fuzzing of the ART, K-means and hierarchy files, both the safetensors state files and the legacy
+/// binary layouts (still read): each mutant loads with valid state or throws <see cref="InvalidDataException"/>.
 /// </summary>
 public sealed class ClusteringFileFuzzTests
 {
@@ -16,6 +16,52 @@ public sealed class ClusteringFileFuzzTests
         using var ms = new MemoryStream();
         save(ms);
         return ms.ToArray();
+    }
+
+    // Half the mutants are byte-level (mostly the safetensors header), half keep a valid container with mutated
+    // metadata and tensors, so that the checks behind the container are fuzzed too.
+    private static void FuzzStateFile(string format, byte[] seed, Action<byte[]> load, int fuzzSeed)
+    {
+        var k = 0;
+        Fuzzer.Run<InvalidDataException>(format, seed, bytes =>
+        {
+            if (k++ % 2 == 1)
+            {
+                bytes = StateFileMutator.Mutate(seed, new Random(fuzzSeed * 100_003 + k));
+            }
+
+            load(bytes);
+        }, fuzzSeed);
+    }
+
+    private static void CheckArt(byte[] bytes)
+    {
+        using var loaded = FuzzyArt.Load(new MemoryStream(bytes));
+        Assert.True(loaded.ClusterCount >= 0);
+        Assert.All(loaded.Vigilances, v => Assert.True(double.IsFinite(v)));
+        Assert.Equal(loaded.ClusterCount, loaded.Counts.Count);
+        Assert.Equal(loaded.ClusterCount, loaded.ClusterLabels.Count);
+    }
+
+    private static void CheckKMeans(byte[] bytes)
+    {
+        using var loaded = KMeansModel.Load(new MemoryStream(bytes));
+        Assert.True(loaded.IsFitted);
+        using var c = loaded.GetCenters();
+        Assert.True(c.isfinite().all().item<bool>());
+        Assert.Equal([loaded.ClusterCount, loaded.Dimension], c.shape);
+        Assert.Equal(loaded.ClusterCount, loaded.ClusterSizes.Count);
+    }
+
+    private static void CheckHierarchy(byte[] bytes)
+    {
+        using var loaded = ExemplarHierarchy.Load(new MemoryStream(bytes));
+        Assert.Equal(loaded.Count, loaded.PrototypeClasses.Count);
+        Assert.Equal(loaded.Count, loaded.PrototypeTags.Count);
+        Assert.Equal(loaded.Count, loaded.MemberCounts.Count);
+        Assert.True(loaded.Prototypes.isfinite().all().item<bool>());
+        Assert.True(loaded.TagDistribution.isfinite().all().item<bool>());
+        Assert.True(loaded.FeatureMax.isfinite().all().item<bool>());
     }
 
     [Fact]
@@ -28,14 +74,12 @@ public sealed class ClusteringFileFuzzTests
             art.Fit(x, Enumerable.Range(0, 20).Select(i => (long)(i % 2)).ToArray());
         }
 
-        var seed = Saved(art.Save);
-        Fuzzer.Run<InvalidDataException>("ART", seed, bytes =>
-        {
-            using var loaded = FuzzyArt.Load(new MemoryStream(bytes));
-            Assert.True(loaded.ClusterCount >= 0);
-            Assert.All(loaded.Vigilances, v => Assert.True(double.IsFinite(v)));
-        }, seed: 11);
+        FuzzStateFile("ART", Saved(art.Save), CheckArt, 11);
     }
+
+    [Fact]
+    public void FuzzyArtLegacy_Mutants_LoadOrThrowInvalidData()
+        => Fuzzer.Run<InvalidDataException>("ART (legacy CVFUZZYART)", LegacyFixtures.Bytes("fuzzyart.cvfuzzyart"), CheckArt, seed: 21);
 
     [Fact]
     public void KMeans_Mutants_LoadOrThrowInvalidData()
@@ -43,31 +87,22 @@ public sealed class ClusteringFileFuzzTests
         manual_seed(2);
         using var x = randn(30, 3);
         using var km = new KMeansModel(new KMeansOptions { Clusters = 3 }).Fit(x);
-        var seed = Saved(km.Save);
-        Fuzzer.Run<InvalidDataException>("K-means", seed, bytes =>
-        {
-            using var loaded = KMeansModel.Load(new MemoryStream(bytes));
-            if (loaded.IsFitted)
-            {
-                using var c = loaded.GetCenters();
-                Assert.True(c.isfinite().all().item<bool>());
-            }
-        }, seed: 12);
+        FuzzStateFile("K-means", Saved(km.Save), CheckKMeans, 12);
     }
+
+    [Fact]
+    public void KMeansLegacy_Mutants_LoadOrThrowInvalidData()
+        => Fuzzer.Run<InvalidDataException>("K-means (legacy CVKMEANS)", LegacyFixtures.Bytes("kmeans.cvkmeans"), CheckKMeans, seed: 22);
 
     [Fact]
     public void Hierarchy_Mutants_LoadOrThrowInvalidData()
     {
         using var x = tensor(new double[] { 0.1, 0.15, 0.2, 0.8, 0.85, 0.9, 0.5, 0.55 }, new long[] { 8, 1 }, float64);
         using var h = ExemplarHierarchy.Build(x, new long[] { 0, 0, 0, 1, 1, 0, 1, 1 }, new long[] { 0, 0, 1, 1, 0, 1, 1, 1 }, 2, 2);
-        var seed = Saved(h.Save);
-        Fuzzer.Run<InvalidDataException>("hierarchy", seed, bytes =>
-        {
-            using var loaded = ExemplarHierarchy.Load(new MemoryStream(bytes));
-            Assert.Equal(loaded.Count, loaded.PrototypeClasses.Count);
-            Assert.True(loaded.Prototypes.isfinite().all().item<bool>());
-            Assert.True(loaded.TagDistribution.isfinite().all().item<bool>());
-            Assert.True(loaded.FeatureMax.isfinite().all().item<bool>());
-        }, seed: 13);
+        FuzzStateFile("hierarchy", Saved(h.Save), CheckHierarchy, 13);
     }
+
+    [Fact]
+    public void HierarchyLegacy_Mutants_LoadOrThrowInvalidData()
+        => Fuzzer.Run<InvalidDataException>("hierarchy (legacy CVEXEMPLARS)", LegacyFixtures.Bytes("exemplars.cvexemplars"), CheckHierarchy, seed: 23);
 }

@@ -202,12 +202,35 @@ public sealed class ParserFuzzTests : IDisposable
     {
         var (model, opt) = CheckpointIntegrityTests.Make(5);
         var path = Path.Combine(f.Root, "m.ckpt");
-        Checkpoint.Save(path, model, opt, new TrainingState(0, 1, 2, 5, new Dictionary<string, double> { ["acc"] = 0.1 }));
+        Checkpoint.Save(path, model, opt, new TrainingState(0, 1, 2, 5, new Dictionary<string, double> { ["acc"] = 0.1 }) { Configuration = new Dictionary<string, string> { ["BatchSize"] = "5" } });
         var seed = File.ReadAllBytes(path);
-        var sections = CheckpointIntegrityTests.Sections(seed);
         var (target, targetOpt) = CheckpointIntegrityTests.Make(6);
         var k = 0;
         Fuzzer.Run<InvalidDataException>("checkpoint", seed, bytes =>
+        {
+            // Half the mutants keep a valid safetensors container with mutated metadata and tensors and recomputed
+            // digests, so that the checks behind the digests are fuzzed too.
+            if (k++ % 2 == 1)
+            {
+                bytes = StateFileMutator.Mutate(seed, new Random(k), Checkpoint.Rehash);
+            }
+
+            File.WriteAllBytes(path, bytes);
+            var state = Checkpoint.Load(path, target, targetOpt);
+            Assert.True(state.Epoch >= 0);
+            Assert.Null(TrainingLoop.FirstNonFinite(target));
+        }, seed: 9);
+    }
+
+    [Fact]
+    public void CheckpointLegacy_Mutants_LoadOrThrowInvalidData()
+    {
+        var path = Path.Combine(f.Root, "m.ckpt");
+        var seed = LegacyFixtures.Bytes("checkpoint.cvckpt02");
+        var sections = CheckpointIntegrityTests.Sections(seed);
+        var (target, targetOpt) = CheckpointIntegrityTests.Make(6);
+        var k = 0;
+        Fuzzer.Run<InvalidDataException>("checkpoint (legacy CVCKPT02)", seed, bytes =>
         {
             // Half the mutants keep valid hashes (a mutated section re-hashed) so the structural checks behind the hashes are fuzzed too.
             if (k++ % 2 == 1)
@@ -219,10 +242,9 @@ public sealed class ParserFuzzTests : IDisposable
             }
 
             File.WriteAllBytes(path, bytes);
-            
             var state = Checkpoint.Load(path, target, targetOpt);
             Assert.True(state.Epoch >= 0);
             Assert.Null(TrainingLoop.FirstNonFinite(target));
-        }, seed: 9);
+        }, seed: 19);
     }
 }

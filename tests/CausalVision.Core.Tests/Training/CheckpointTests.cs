@@ -87,7 +87,8 @@ public sealed class CheckpointTests : IDisposable
         File.WriteAllText(path, "hello world, not a checkpoint");
         using var m = nn.Linear(2, 2);
         var ex = Assert.Throws<InvalidDataException>(() => Checkpoint.Load(path, m));
-        Assert.Contains("bad magic", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(path, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("not a safetensors file", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
