@@ -132,6 +132,10 @@ public sealed class VscNetOptionsTests
         Assert.Contains("Cim.Classes is derived by VSCNet (the class count, 3): leave it 0, not 4.", e.Message, StringComparison.Ordinal);
         Assert.Contains("Fusion.VisualFeatures is derived by VSCNet (the backbone's feature width, 8): leave it 0, not 9.", e.Message, StringComparison.Ordinal);
 
+        // KnowledgeTopOne is a single-label choice: the multi-label P_f blends the whole vote.
+        var multi = Assert.Throws<ArgumentException>(() => VscNetTestKit.Builder().WithMultiLabel().Configure(o => o.Fusion.KnowledgeTopOne = true).Build());
+        Assert.Contains("Fusion.KnowledgeTopOne is for single-label classes", multi.Message, StringComparison.Ordinal);
+
         // The derived values themselves are accepted, and the model's own copies carry them.
         using var model = VscNetTestKit.Builder().Configure(o => o.Cim.Classes = VscNetTestKit.Classes).Build();
         Assert.Equal(VscNetTestKit.Classes, model.CimOptions!.Classes);
@@ -166,6 +170,37 @@ public sealed class VscNetOptionsTests
         using var model = a.WithBackbone(new VscNetTestKit.TinyBackbone()).WithRegions(2).WithTagVocabulary(VscNetTestKit.TagNames).WithClasses(3).Build();
         Assert.Equal(VscNetAblation.Locating, model.Ablation);
         Assert.Equal(1.0, provider.GetRequiredService<IOptions<VscNetOptions>>().Value.Training.AlphaGf);
+    }
+
+    [Fact]
+    public void AddVscNet_BuildersAskForTheTrainingSeed_SameWeightsWhateverTheGlobalGenerator()
+    {
+        VscNetTestKit.RegisterTinyBackbone();
+        ServiceProvider Provider(int seed)
+        {
+            var services = new ServiceCollection();
+            services.AddCausalVision().AddVscNet(o =>
+            {
+                o.Ablation = VscNetAblation.Locating;
+                o.Backbone.Name = VscNetTestKit.TinyBackboneName;
+                o.Training.Seed = seed;
+            });
+            return services.BuildServiceProvider();
+        }
+
+        VscNet Make(ServiceProvider provider, long state)
+        {
+            manual_seed(state);
+            return provider.GetRequiredService<VscNetBuilder>().WithRegions(2).WithTagVocabulary(VscNetTestKit.TagNames).WithClasses(3).Build();
+        }
+
+        using var four = Provider(4);
+        using var five = Provider(5);
+        using var a = Make(four, 1);
+        using var b = Make(four, 2);
+        using var c = Make(five, 1);
+        ModuleContract.AssertStateDictsEqual(a, b);
+        Assert.False(a.state_dict()["backbone.conv.weight"].allclose(c.state_dict()["backbone.conv.weight"]));
     }
 
     [Fact]
