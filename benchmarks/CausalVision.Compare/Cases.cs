@@ -296,11 +296,11 @@ internal static class Cases
     private static int SoakVscNet(int steps, int every, int warmup, double tolerance, string outDir)
     {
         var bench = SyntheticBenchmark.Generate(new SyntheticBenchmarkOptions { Seed = 1, ImageSize = 32, TrainSize = 256, TestIidSize = 32, TestOodSize = 32 });
-        manual_seed(0);
         using var model = new VscNetBuilder()
             .ForDataset(bench.Info)
             .WithBackbone("resnet18")
             .WithRegions(4)
+            .WithSeed(0)
             .Configure(o =>
             {
                 o.Backbone.Options.SmallInputStem = true;

@@ -68,12 +68,12 @@ internal static class VscNetStepCase
             throw new ArgumentException("vscnet-step: need batch >= 2, size a multiple of 8, regions >= 1, tags >= 5, classes >= 2, prototypes >= 1, steps and warmup >= 0.");
         }
 
-        manual_seed(seed);
         using var model = new VscNetBuilder()
             .WithTagVocabulary(Enumerable.Range(0, tagCount).Select(i => $"tag{i}"))
             .WithClasses(Enumerable.Range(0, classCount).Select(i => $"class{i}"))
             .WithBackbone("resnet18")
             .WithRegions(regions)
+            .WithSeed(seed)
             .Configure(o =>
             {
                 o.Backbone.Options.SmallInputStem = true;

@@ -5,6 +5,7 @@ using System.Globalization;
 using CausalVision.Backbones;
 using CausalVision.Evaluation;
 using CausalVision.Vscnet.Fva;
+using CausalVision.Graph.Cim;
 using CausalVision.Graph.Masks;
 using CausalVision.Vscnet;
 using CausalVision.Metrics;
@@ -84,7 +85,7 @@ internal static class VscNetRows
         + $"Every row trains {v.Stage1Epochs + v.Stage2Epochs} epochs of batch {v.BatchSize} on the same batch order (FeatureHeadTrainer.EpochOrder): "
         + $"linear rows (erm, group-dro, ceiling, oracle) with FeatureHeadTrainer (Adam lr {Str(s.LearningRate)}, Group DRO step {Str(s.GroupDroStep)}); "
         + $"VSCNet rows {v.Stage1Epochs} stage-1 epochs (shared by every VSCNet row of a seed) + {v.Stage2Epochs} stage-2 epochs, Adam lr {Str(v.LearningRate)}, J = {v.Regions} regions, hierarchy clusters of at least {v.HierarchyMinMembers} regions, "
-        + (v.PaperDefaults ? "paper/authors'-code defaults for FVA, CIM and eq. 7; " : "FvaOptions.Localising(), VscCimOptions.Selective(), eq. 7 temperature 0.05; ")
+        + (v.PaperDefaults ? "paper/authors'-code defaults for FVA, CIM and eq. 7; " : "FvaOptions.Localising(), CimOptions.Selective(), eq. 7 temperature 0.05; ")
         + "the epoch is selected on validation mean-group accuracy (the ceiling on its own unbiased validation split). Test metrics: test_ood unless prefixed iid_ or val_.";
 
     private static SyntheticBenchmark Bench(ExperimentRunContext c, ExperimentSettings s, double p) =>
@@ -260,23 +261,22 @@ internal static class VscNetRows
 
     private static VscNet Build(Backbone backbone, FeatureMapSet train, VscSettings v, int seed, VscNetAblation ablation, VscPredictionHead prediction, Action<VscNetOptions>? tweak = null)
     {
-        torch.manual_seed(seed);
         return new VscNetBuilder()
             .WithBackbone(backbone)
             .ForDataset(train.Info)
             .WithRegions(v.Regions)
             .WithAblation(ablation)
+            .WithSeed(seed)
             .Configure(o =>
             {
                 o.Training.Seed = seed;
                 o.Training.BatchSize = v.BatchSize;
                 o.Training.LearningRate = v.LearningRate;
-                o.Graph.NodeFeatures = 128;
-                o.Graph.HiddenFeatures = 128;
+                o.NodeFeatures = 128;
                 o.Fusion.FusedFeatures = 256;
                 // Compute, not accuracy: at the default (2 members) ART leaves ~3,500 prototypes from 12,000 regions and
                 // matching every region against all of them dominates stage 2 on this CPU.
-                o.Har.Hierarchy.MinMembers = v.HierarchyMinMembers;
+                o.Hierarchy.MinMembers = v.HierarchyMinMembers;
                 if (!v.PaperDefaults)
                 {
                     var steps = o.Fva.Steps;
@@ -284,13 +284,16 @@ internal static class VscNetRows
                     o.Fva.Steps = steps;
                     if (ablation.HasFlag(C))
                     {
-                        o.Cim = VscCimOptions.Selective();
+                        o.Cim = CimOptions.Selective();
                     }
 
-                    o.Har.PrototypeTemperature = 0.05;
+                    o.Refinement.PrototypeTemperature = 0.05;
                 }
 
-                o.Fusion.Prediction = prediction;
+                o.GraphEncoder.HiddenFeatures = 128; // the graph encoder without +C
+                o.Cim.HiddenFeatures = 128;          // CIM's encoders with +C
+
+                o.Prediction = prediction;
                 if (ablation.HasFlag(C))
                 {
                     tweak?.Invoke(o);

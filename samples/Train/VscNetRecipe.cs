@@ -39,6 +39,7 @@ public sealed class VscNetRecipe : IModelRecipe
         using var model = new VscNetBuilder()
             .ForDataset(data.Train.Info)
             .WithBackbone(a.Backbone)
+            .WithSeed(a.Seed)
             .Configure(o =>
             {
                 o.Backbone.Options.ImageSize = context.ImageSize;

@@ -64,6 +64,7 @@ int Run(Arguments arguments)
                     .ForDataset(bench.Info)
                     .WithRegions(arguments.Regions)
                     .WithAblation(ablation)
+                    .WithSeed(seed)
                     .Configure(o =>
                     {
                         o.Training.Seed = seed;
@@ -72,13 +73,14 @@ int Run(Arguments arguments)
                         o.Training.Stage1Epochs = arguments.Stage1;
                         o.Training.Stage2Epochs = arguments.Stage2;
                         o.Training.LearningRateDecayEvery = 4;
-                        o.Graph.NodeFeatures = 64;
-                        o.Graph.HiddenFeatures = 64;
+                        o.NodeFeatures = 64;
+                        o.GraphEncoder.HiddenFeatures = 64; // the graph encoder without +C
+                        o.Cim.HiddenFeatures = 64;          // CIM's encoders with +C
                         o.Fusion.FusedFeatures = 64;
-                        o.Graph.Construction.TopTags = 6;
-                        o.Graph.Construction.RegionTopTags = 3;
-                        o.Har.CandidateTags = 3;
-                        o.Har.TopTags = 6;
+                        o.Graph.TopTags = 6;
+                        o.Graph.RegionTopTags = 3;
+                        o.CandidateTags = 3;
+                        o.Refinement.TopK = 6;
                     })
                     .Build();
                 using var trainer = new VscNetTrainer(model);

@@ -15,6 +15,7 @@ using System.Text;
 using CausalVision.Backbones;
 using CausalVision.Samples;
 using CausalVision.Data;
+using CausalVision.Graph.Cim;
 using CausalVision.Vscnet.Fva;
 using CausalVision.Vscnet;
 using CausalVision.Metrics;
@@ -36,8 +37,8 @@ int Run(Arguments arguments)
     {
         ("before (paper/code defaults)", _ => { }),
         ("+regions", o => UseRegions(o)),
-        ("+regions +masks", o => { UseRegions(o); o.Cim = VscCimOptions.Selective(); }),
-        ("+regions +masks +tau", o => { UseRegions(o); o.Cim = VscCimOptions.Selective(); o.Har.PrototypeTemperature = 0.05; }),
+        ("+regions +masks", o => { UseRegions(o); o.Cim = CimOptions.Selective(); }),
+        ("+regions +masks +tau", o => { UseRegions(o); o.Cim = CimOptions.Selective(); o.Refinement.PrototypeTemperature = 0.05; }),
     };
 
     void UseRegions(VscNetOptions o)
@@ -76,22 +77,23 @@ int Run(Arguments arguments)
                     .ForDataset(bench.Info)
                     .WithRegions(arguments.Regions)
                     .WithAblation(VscNetAblation.Locating | VscNetAblation.Knowledge | VscNetAblation.Graph | VscNetAblation.Causal)
+                    .WithSeed(seed)
                     .Configure(o =>
                     {
+                        apply(o); // first: a configuration may replace a whole section (o.Cim = ...)
                         o.Training.Seed = seed;
                         o.Training.BatchSize = 32;
                         o.Training.LearningRate = 2e-3;
                         o.Training.Stage1Epochs = arguments.Stage1;
                         o.Training.Stage2Epochs = arguments.Stage2;
                         o.Training.LearningRateDecayEvery = 4;
-                        o.Graph.NodeFeatures = 64;
-                        o.Graph.HiddenFeatures = 64;
+                        o.NodeFeatures = 64;
+                        o.Cim.HiddenFeatures = 64; // +C: the graph encoders are CIM's
                         o.Fusion.FusedFeatures = 64;
-                        o.Graph.Construction.TopTags = 6;
-                        o.Graph.Construction.RegionTopTags = 3;
-                        o.Har.CandidateTags = 3;
-                        o.Har.TopTags = 6;
-                        apply(o);
+                        o.Graph.TopTags = 6;
+                        o.Graph.RegionTopTags = 3;
+                        o.CandidateTags = 3;
+                        o.Refinement.TopK = 6;
                     })
                     .Build();
                 using var trainer = new VscNetTrainer(model);

@@ -23,15 +23,16 @@ using var model = new VscNetBuilder()
     .WithBackbone("resnet18")
     .WithRegions(3)
     .WithAblation(VscNetAblation.Full)
+    .WithSeed(0) // reproducible initial weights (the builder seeds only when asked)
     .Configure(o =>
     {
         o.Backbone.Options.ImageSize = 32;
         o.Fva = CausalVision.Vscnet.Fva.FvaOptions.Localising();
         o.Fva.Steps = 3;
-        o.Cim = VscCimOptions.Selective();
-        o.Har.PrototypeTemperature = 0.05;
-        o.Graph.NodeFeatures = 64;
-        o.Graph.HiddenFeatures = 64;
+        o.Cim = CausalVision.Graph.Cim.CimOptions.Selective(); // eq. 10-13; VSCNet fills in its input width and classes
+        o.Refinement.PrototypeTemperature = 0.05;             // eq. 7's tau
+        o.NodeFeatures = 64;
+        o.Cim.HiddenFeatures = 64;                            // with +C the graph encoders are CIM's
         o.Fusion.FusedFeatures = 64;
         o.Training.Stage1Epochs = 1;
         o.Training.Stage2Epochs = 1;

@@ -45,7 +45,8 @@ public static class ModelRegistry
         return name.ToLowerInvariant() switch
         {
             Baseline => BackboneClassifier.Create(backbone, dataset.ClassCount),
-            Vscnet => new VscNetBuilder().ForDataset(dataset).WithBackbone(backbone).Build(),
+            // Seeded with the default training seed: the initial weights VSCNet's defaults have always given.
+            Vscnet => new VscNetBuilder().ForDataset(dataset).WithBackbone(backbone).WithSeed(new VscTrainingOptions().Seed).Build(),
             CausalLabels => new CausalLabelModelBuilder().WithBackbone(backbone).WithLabels(dataset.Classes).Build(),
             _ => throw new ArgumentException($"Unknown model '{name}'; registered: {string.Join(", ", Names)}.", nameof(name)),
         };
@@ -70,7 +71,7 @@ public static class ModelRegistry
     /// <exception cref="InvalidDataException">The file is not a model file of this library, or it is malformed.</exception>
     public static torch.nn.Module Load(string path, string device = "cpu") => FormatOf(path) switch
     {
-        VscNetModelFile.Format => VscNet.Load(path, device),
+        VscNetModelFile.Format or VscNetModelFile.FormatV1 => VscNet.Load(path, device),
         CausalLabelModelFile.Format => CausalLabelModel.Load(path, device),
         var other => throw new InvalidDataException($"'{path}' is not a CausalVision model file (format '{other ?? "none"}'; expected '{VscNetModelFile.Format}' or '{CausalLabelModelFile.Format}')."),
     };

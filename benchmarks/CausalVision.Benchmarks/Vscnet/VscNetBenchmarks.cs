@@ -133,6 +133,7 @@ public class VscNetBenchmarks
             .WithTagVocabulary(Enumerable.Range(0, Tags).Select(i => $"t{i}"))
             .WithClasses(Classes)
             .WithAblation(ablation)
+            .WithSeed(0)
             .Build();
         model.to(device);
         return model;

@@ -133,6 +133,13 @@ public sealed class CimOptions
         MaskBudgetWeight = 1.0,
     };
 
+    /// <summary>
+    /// Creates the <see cref="Selective(long, int)"/> options with <see cref="InFeatures"/> and <see cref="Classes"/> left
+    /// unset (0, as a new instance has them), for a host that derives them (e.g. VSCNet's options).
+    /// </summary>
+    /// <returns>New options.</returns>
+    public static CimOptions Selective() => Selective(0, 0);
+
     /// <summary>Gets or sets how F_c and the confounder feature are combined into F_m.</summary>
     /// <value>Default <see cref="CimInterventionMode.Add"/> (CAL's default).</value>
     public CimInterventionMode InterventionMode { get; set; } = CimInterventionMode.Add;

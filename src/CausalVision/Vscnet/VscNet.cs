@@ -21,7 +21,6 @@ using CausalVision.Graph.Conv;
 using CausalVision.Vscnet.Fusion;
 using CausalVision.Graph.Hetero;
 using CausalVision.Graph.Masks;
-using CausalVision.Graph.Readout;
 using CausalVision.Vscnet.Har;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -115,68 +114,38 @@ public sealed class VscNet : nn.Module<Tensor, VscNetOutput>
         var d = backbone.FeatureDim;
         var s = this.classNames.Length;
         var m = this.tagNames.Length;
-        var w = options.Graph.NodeFeatures;
+        var w = options.NodeFeatures;
         visualClassifier = nn.Linear(d, s);
         if (Has(VscNetAblation.Locating))
         {
             csnet = new CascadedSpatialNet((int)d, m, options.Fva);
             tagEmbedding = nn.Embedding(m, w);
-            long graphWidth = w;
             if (Has(VscNetAblation.Graph))
             {
                 regionProjection = nn.Linear(d, w);
-                var graphOptions = CopyGraphOptions(options.Graph.Construction);
-                graphOptions.IncludePrototypes = Has(VscNetAblation.Knowledge);
-                graphBuilder = new VseGraphBuilder(graphOptions);
-                var encoder = new GcnEncoderOptions { InFeatures = w, HiddenFeatures = options.Graph.HiddenFeatures, Layers = options.Graph.Layers, Norm = options.Graph.Norm, Readout = ReadoutKind.Sum };
-                graphWidth = options.Graph.HiddenFeatures;
+                graphBuilder = new VseGraphBuilder(options.GraphBuilderOptions());
                 if (Has(VscNetAblation.Causal))
                 {
-                    CimOptions = new CimOptions
-                    {
-                        InFeatures = w,
-                        Classes = s,
-                        HiddenFeatures = options.Graph.HiddenFeatures,
-                        Layers = options.Graph.Layers,
-                        Norm = options.Graph.Norm,
-                        Readout = ReadoutKind.Sum,
-                        LossKind = options.Cim.LossKind == CausalLossKind.L2 ? CimLossKind.L2 : CimLossKind.CrossEntropy,
-                        KlWeight = options.Cim.KlWeight,
-                        CausalWeight = options.Cim.CausalWeight,
-                        InterventionWeight = options.Cim.InterventionWeight,
-                        EvaluationConfounders = options.Cim.InterveneAtEvaluation ? CimConfounders.RandomPermutation : CimConfounders.None,
-                        MaskEncoderLayers = options.Cim.MaskEncoderLayers,
-                        MaskPlacement = options.Cim.MaskPlacement,
-                        TrivialObjective = options.Cim.TrivialObjective,
-                        MaskBudget = options.Cim.MaskBudget,
-                        MaskBudgetWeight = options.Cim.MaskBudgetWeight,
-                    };
+                    CimOptions = options.CimModuleOptions(s);
                     cim = new CimModule(CimOptions);
                 }
                 else
                 {
-                    graphEncoder = new GcnEncoder(encoder);
+                    graphEncoder = new GcnEncoder(options.GraphEncoderOptions());
                 }
             }
 
             if (Has(VscNetAblation.Knowledge))
             {
                 prototypeProjection = Has(VscNetAblation.Graph) ? nn.Linear(2L * csnet.HiddenSize, w) : null;
-                refinement = new TagRefinement(new TagRefinementOptions { AlphaF = options.Har.AlphaF, PrototypeTemperature = options.Har.PrototypeTemperature, StepAggregation = TagStepAggregation.PerStep, TopK = Math.Min(options.Har.TopTags, m) });
-                vote = new ClassVote(options.Har.Vote);
+
+                // TagRefinement keeps min(TopK, M) tags itself.
+                refinement = new TagRefinement(VscNetOptions.Copy(options.Refinement));
+                vote = new ClassVote(options.Vote);
             }
 
-            fusion = new MultiViewFusion(new FusionOptions
-            {
-                CausalFeatures = graphWidth,
-                VisualFeatures = d,
-                FusedFeatures = options.Fusion.FusedFeatures,
-                Classes = s,
-                EvidenceWeight = options.Fusion.EvidenceWeight,
-                KnowledgeWeight = options.Fusion.KnowledgeWeight,
-                Knowledge = options.Fusion.SoftmaxKnowledge ? KnowledgeInput.Logits : KnowledgeInput.Probabilities,
-            });
-            if (options.Fusion.Prediction == VscPredictionHead.Tags)
+            fusion = new MultiViewFusion(options.FusionModuleOptions(d, s));
+            if (options.Prediction == VscPredictionHead.Tags)
             {
                 tagClassifier = nn.Linear(m, s);
             }
@@ -185,7 +154,8 @@ public sealed class VscNet : nn.Module<Tensor, VscNetOutput>
         RegisterComponents();
     }
 
-    /// <summary>Gets the options of the CIM module (and of its loss), or <see langword="null"/> without +C.</summary>
+    /// <summary>Gets the options of the CIM module (and of its loss): <see cref="VscNetOptions.Cim"/> with the derived
+    /// input width and class count, or <see langword="null"/> without +C.</summary>
     public CimOptions? CimOptions { get; }
 
     /// <summary>Gets the components switched on.</summary>
@@ -293,8 +263,11 @@ public sealed class VscNet : nn.Module<Tensor, VscNetOutput>
     /// <summary>Gets the number of regions J (0 without +L).</summary>
     public int Regions => csnet?.Steps ?? 0;
 
-    /// <summary>Gets the options the model was built with (the builder's own instance; treat it as read-only: only
-    /// the training section is read after construction, by <see cref="VscNetLoss"/> and <see cref="VscNetTrainer"/>).</summary>
+    /// <summary>Gets the options the model was built with, as given (the builder's own instance; treat it as read-only).
+    /// The modules were built from copies of the component options with the derived fields filled in (e.g.
+    /// <see cref="CimOptions"/>); after construction the forward pass reads <see cref="VscNetOptions.Prediction"/>, the
+    /// prototype matching and the fusion weights, and <see cref="VscNetLoss"/> and <see cref="VscNetTrainer"/> the
+    /// training section and the FVA loss.</summary>
     public VscNetOptions Options => options;
 
     /// <summary>Gets a value indicating whether the ablation has <paramref name="component"/>.</summary>
@@ -499,7 +472,7 @@ public sealed class VscNet : nn.Module<Tensor, VscNetOutput>
         if (Has(VscNetAblation.Knowledge))
         {
             var h = hierarchy!;
-            var match = PrototypeMatching.Match(h, fva.HiddenStates, fva.TagLogits, tagProbs, options.Har.Similarity, options.Har.CandidateTags);
+            var match = PrototypeMatching.Match(h, fva.HiddenStates, fva.TagLogits, tagProbs, options.PrototypeSimilarity, options.CandidateTags);
             (similarity, matched, matchSim) = (match.Similarity, match.Matched, match.MatchSimilarity);
             using var refined = refinement!.Refine(fva.TagLogits, match.PrototypeTags.to(fva.TagLogits.device));
             tagProbs = refined.Refined.alias();
@@ -527,7 +500,7 @@ public sealed class VscNet : nn.Module<Tensor, VscNetOutput>
             adjacency = vse.Graph.Adjacency.alias();
             if (Has(VscNetAblation.Causal))
             {
-                // The permutation comes from the global generator (CimOptions.Seed unset), so a restored RNG replays it.
+                // The permutation comes from the global generator (with Cim.Seed unset, the default), so a restored RNG replays it.
                 using var c = cim!.call(vse.Graph);
                 nodeMask = c.NodeMask.alias();
                 edgeMask = c.EdgeMask.alias();
@@ -550,7 +523,7 @@ public sealed class VscNet : nn.Module<Tensor, VscNetOutput>
         var withVote = Has(VscNetAblation.Fusion);
         Tensor logits;
         Tensor probs;
-        if (options.Fusion.Prediction == VscPredictionHead.Tags)
+        if (options.Prediction == VscPredictionHead.Tags)
         {
             // Classify from the predicted (refined) tags alone: no F_v, no graph, no P_k.
             logits = tagClassifier!.call(tagProbs.mean([1L]).clamp_min(1e-6).log());
@@ -558,7 +531,7 @@ public sealed class VscNet : nn.Module<Tensor, VscNetOutput>
             return Keep(Output(logits, probs));
         }
 
-        if (options.Fusion.Prediction == VscPredictionHead.CausalClassifier)
+        if (options.Prediction == VscPredictionHead.CausalClassifier)
         {
             // The causal classifier alone: f_c(F_c), without F_v or P_k.
             logits = causalLogits!.alias();
@@ -577,7 +550,7 @@ public sealed class VscNet : nn.Module<Tensor, VscNetOutput>
         }
         else
         {
-            var pk = withVote ? (options.Fusion.SoftmaxKnowledge ? knowledge!.softmax(-1) : knowledge!) : null;
+            var pk = withVote ? (options.Fusion.Knowledge == KnowledgeInput.Logits ? knowledge!.softmax(-1) : knowledge!) : null;
             probs = pk is null ? logits.sigmoid() : ScalarSafe.Add(logits.sigmoid() * we, pk * wk) / (we + wk);
         }
 
@@ -652,20 +625,6 @@ public sealed class VscNet : nn.Module<Tensor, VscNetOutput>
 
         return o;
     }
-
-    private static VseGraphOptions CopyGraphOptions(VseGraphOptions o) => new()
-    {
-        TopTags = o.TopTags,
-        RegionTopTags = o.RegionTopTags,
-        RegionTagWeight = o.RegionTagWeight,
-        WeightRegionTagByProbability = o.WeightRegionTagByProbability,
-        TagTagWeight = o.TagTagWeight,
-        RegionRegionWeight = o.RegionRegionWeight,
-        IncludePrototypes = o.IncludePrototypes,
-        RegionPrototypeWeight = o.RegionPrototypeWeight,
-        PrototypeTagWeight = o.PrototypeTagWeight,
-        WeightPrototypeTagByDistribution = o.WeightPrototypeTagByDistribution,
-    };
 
     private void RequireHierarchy()
     {

@@ -1,5 +1,6 @@
 // Fluent, single-use builder of VSCNet (Meng et al., AAAI 2025): backbone, regions J, tag vocabulary M, classes S,
-// ablation (Table 3 rows) and options; validates everything at Build() and lists every problem at once.
+// ablation (Table 3 rows) and options; validates everything at Build() and lists every problem at once. Like
+// CausalLabelModelBuilder it leaves TorchSharp's global generator alone unless asked (WithSeed).
 using CausalVision.Backbones;
 using CausalVision.Data;
 using TorchSharp;
@@ -16,7 +17,8 @@ namespace CausalVision.Vscnet;
 ///     .WithTagVocabulary(info.Tags)
 ///     .WithClasses(info.Classes)
 ///     .WithAblation(VscNetAblation.Full)
-///     .Configure(o => o.Har.AlphaF = 0.2)
+///     .WithSeed(0)
+///     .Configure(o => o.Refinement.AlphaF = 0.2)
 ///     .Build();
 /// </code>
 /// </example>
@@ -29,6 +31,7 @@ public sealed class VscNetBuilder
     private string[]? tags;
     private string[]? classes;
     private bool multiLabel;
+    private long? seed;
     private bool built;
 
     /// <summary>Initializes a new instance of the <see cref="VscNetBuilder"/> class.</summary>
@@ -145,6 +148,19 @@ public sealed class VscNetBuilder
         return this;
     }
 
+    /// <summary>Seeds TorchSharp's global generator right before the modules are created (reproducible initialisation),
+    /// and the backbone with the same seed unless <see cref="VscBackboneOptions.Options"/> has its own
+    /// (<see cref="BackboneOptions.Seed"/>). Without it the builder leaves the global generator's state as it finds it
+    /// (creating modules draws from it). <see cref="VscTrainingOptions.Seed"/> is the training run's seed, not this one.</summary>
+    /// <param name="value">The seed.</param>
+    /// <returns>This builder.</returns>
+    public VscNetBuilder WithSeed(long value)
+    {
+        ThrowIfBuilt();
+        seed = value;
+        return this;
+    }
+
     /// <summary>Edits the options.</summary>
     /// <param name="configure">The edit.</param>
     /// <returns>This builder.</returns>
@@ -156,7 +172,9 @@ public sealed class VscNetBuilder
         return this;
     }
 
-    /// <summary>Validates everything and builds the model (in training mode, stage 1, on the CPU).</summary>
+    /// <summary>Validates everything and builds the model (in training mode, stage 1, on the CPU). The global generator
+    /// is seeded only when <see cref="WithSeed"/> was called; the fields of the component options that VSCNet derives are
+    /// filled in on the model's copies (see <see cref="VscNetOptions"/>).</summary>
     /// <returns>The model (owned by the caller).</returns>
     /// <exception cref="ArgumentException">The configuration is invalid; the message lists every problem.</exception>
     /// <exception cref="InvalidOperationException">The builder was already used.</exception>
@@ -181,6 +199,7 @@ public sealed class VscNetBuilder
         else
         {
             CheckNames(classes, "class", problems);
+            problems.AddRange(options.DataProblems(classes.Length, backbone?.FeatureDim, multiLabel));
         }
 
         if (backbone is null && backboneName is null)
@@ -203,14 +222,30 @@ public sealed class VscNetBuilder
         }
 
         built = true;
-        random.manual_seed(options.Training.Seed);
+        if (seed is long s)
+        {
+            random.manual_seed(s);
+        }
+
         var b = backbone;
         if (b is null)
         {
             var bo = options.Backbone!.Options.Clone();
             bo.NumClasses = 0;
-            bo.Seed ??= options.Training.Seed;
+            if (seed is long backboneSeed)
+            {
+                bo.Seed ??= backboneSeed;
+            }
+
             b = factory is null ? Backbone.Create(backboneName!, bo) : factory.Create(backboneName!, bo);
+
+            // The backbone's width is known now: the fusion's visual width must match it.
+            var late = options.DataProblems(classes!.Length, b.FeatureDim, multiLabel).ToList();
+            if (late.Count > 0)
+            {
+                b.Dispose();
+                throw new ArgumentException("Cannot build VscNet: " + string.Join(" ", late));
+            }
         }
 
         if (factory is not null)

@@ -1,8 +1,9 @@
 // VSCNet's objectives (Meng et al., AAAI 2025): stage 1 L_AL = L_s + alpha_l L_l (eq. 15, with eq. 3-4 from
-// CausalVision.Vscnet.Fva.FvaLoss); stage 2 L_ff = L_cls(P_e, Y) + alpha_gf L_gf (eq. 16) with
+// CausalVision.Vscnet.Fva.FvaLoss and its options VscNetOptions.Fva.Loss, whose LocatingLossWeight is alpha_l);
+// stage 2 L_ff = L_cls(P_e, Y) + alpha_gf L_gf (eq. 16) with
 // L_gf = KL(f_n(F_n) || U) + L2(f_c(F_c), y) + L2(f_m(F_m), y) (eq. 13). The KL direction follows eq. 13 as written
-// (prediction to uniform: sum_i p_i log(p_i S)); CAL's cross-entropy is available (VscCimOptions.LossKind). L_gf is
-// computed by Graph/Cim/CimLoss.
+// (prediction to uniform: sum_i p_i log(p_i S)); CAL's cross-entropy is available
+// (VscNetOptions.Cim.LossKind). L_gf is computed by Graph/Cim/CimLoss.
 using CausalVision.Vscnet.Fva;
 using CausalVision.Graph.Cim;
 using CausalVision.Runtime;
@@ -76,16 +77,6 @@ public static class VscNetLoss
             throw new ArgumentException("stepTargets are required for a model with the Locating component.", nameof(stepTargets));
         }
 
-        var o = model.Options.Fva.Loss;
-        var lossOptions = new FvaLossOptions
-        {
-            ClassLossWeight = o.ClassLossWeight,
-            TagLossWeight = o.TagLossWeight,
-            TagLossReduction = o.TagLossReduction,
-            LocatingLossWeight = model.Options.Training.AlphaL,
-            LocateSupervisedStepsOnly = o.LocateSupervisedStepsOnly,
-            Locating = o.Locating,
-        };
         var classTargets = labels;
         if (model.MultiLabel)
         {
@@ -93,7 +84,7 @@ public static class VscNetLoss
             classTargets = labels / labels.sum(1, keepdim: true).clamp_min(1);
         }
 
-        using var terms = new FvaLoss(lossOptions).Compute(output.Fva, output.VisualLogits, classTargets, stepTargets);
+        using var terms = new FvaLoss(model.Options.Fva.Loss).Compute(output.Fva, output.VisualLogits, classTargets, stepTargets);
         return new VscNetLossTerms
         {
             Total = terms.Total.alias().MoveToOuterDisposeScope(),
@@ -121,8 +112,8 @@ public static class VscNetLoss
             return new VscNetLossTerms { Total = cls.alias().MoveToOuterDisposeScope(), Classification = cls.MoveToOuterDisposeScope() };
         }
 
-        var c = model.Options.Cim;
-        using var terms = new CimLoss(model.CimOptions!).Compute(output.CausalLogits, output.TrivialLogits!, output.InterventionLogits!, labels, output.NodeMask);
+        var c = model.CimOptions!;
+        using var terms = new CimLoss(c).Compute(output.CausalLogits, output.TrivialLogits!, output.InterventionLogits!, labels, output.NodeMask);
         var kl = terms.Kl * c.KlWeight;
         var causal = terms.Causal * c.CausalWeight;
         var intervened = terms.Intervened * c.InterventionWeight;

@@ -1,9 +1,16 @@
 // One file per trained VSCNet: a safetensors file whose tensors are the state dict (plus the exemplar hierarchy's
 // bytes) and whose __metadata__ holds everything needed to rebuild the model: options, class and tag names, backbone,
-// stage, library version. Readable by any safetensors reader (e.g. Python's).
+// stage, library version. Readable by any safetensors reader (e.g. Python's). Version 2 stores the options with the
+// component options nested as they are; version 1 files (the options' own mirror sections) are read and mapped.
 using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using CausalVision.Backbones;
 using CausalVision.Clustering.Hierarchy;
+using CausalVision.Graph.Cim;
+using CausalVision.Vscnet.Fusion;
 using CausalVision.Weights;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -14,7 +21,15 @@ namespace CausalVision.Vscnet;
 /// <remarks>
 /// <para>Layout: a safetensors file. Tensors: the model's state dict under its PyTorch-style keys, and (when a hierarchy is
 /// installed) <c>__hierarchy__</c>, the hierarchy's own serialisation as UInt8. Metadata: <c>format</c> =
-/// <see cref="Format"/>, <c>description</c> = JSON with the options, names, backbone, stage and library version.</para>
+/// <see cref="Format"/>, <c>description</c> = JSON with the options (<see cref="VscNetOptions"/> as it is), names,
+/// backbone, stage and library version.</para>
+/// <para>Version 1 (<c>causalvision.vscnet/1</c>, written before the options nested the component options) is still read:
+/// its option sections <c>Har</c>, <c>Graph</c>, <c>Cim</c> and <c>Fusion</c> and <c>Training.AlphaL</c> are mapped onto
+/// the current options (e.g. <c>Har.AlphaF</c> to <c>Refinement.AlphaF</c>, <c>Graph.HiddenFeatures</c> to both
+/// <c>GraphEncoder</c> and <c>Cim</c>, <c>Cim.InterveneAtEvaluation</c> to <c>Cim.EvaluationConfounders</c>,
+/// <c>Fusion.SoftmaxKnowledge</c> to <c>Fusion.Knowledge</c>, <c>Fusion.Prediction</c> to <c>Prediction</c>,
+/// <c>Training.AlphaL</c> to <c>Fva.Loss.LocatingLossWeight</c>); the model rebuilt is the same. <see cref="Save"/> writes
+/// version 2.</para>
 /// <para>Loading rebuilds the model from the description with <see cref="VscNetBuilder"/> (a backbone from the registry, or a
 /// <see cref="PrecomputedBackbone"/>), then copies the weights strictly: a missing, unexpected or differently shaped tensor
 /// refuses the file and names the parameter and both shapes.</para>
@@ -22,9 +37,18 @@ namespace CausalVision.Vscnet;
 public static class VscNetModelFile
 {
     /// <summary>The value of the <c>format</c> metadata entry.</summary>
-    public const string Format = "causalvision.vscnet/1";
+    public const string Format = "causalvision.vscnet/2";
+
+    /// <summary>The format tag of version 1 (the options' mirror sections), which <see cref="Load"/> still reads.</summary>
+    internal const string FormatV1 = "causalvision.vscnet/1";
 
     private const string HierarchyKey = "__hierarchy__";
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        Converters = { new JsonStringEnumConverter() },
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
+    };
 
 
     /// <summary>Writes the model (weights, options, names, stage and hierarchy) to <paramref name="path"/> (atomically).</summary>
@@ -64,7 +88,8 @@ public static class VscNetModelFile
         DescribedSafeTensors.Save(path, tensors, Format, description);
     }
 
-    /// <summary>Rebuilds a model saved by <see cref="Save"/>, in evaluation mode, in the saved stage, with its hierarchy.</summary>
+    /// <summary>Rebuilds a model saved by <see cref="Save"/> (this version or version 1), in evaluation mode, in the
+    /// saved stage, with its hierarchy. The weights come from the file; TorchSharp's global generator is not seeded.</summary>
     /// <param name="path">The file.</param>
     /// <param name="device">"cpu", "cuda" or "auto"; default "cpu".</param>
     /// <returns>The model (owned by the caller; it owns the loaded hierarchy).</returns>
@@ -74,7 +99,7 @@ public static class VscNetModelFile
     public static VscNet Load(string path, string device = "cpu")
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        using var file = DescribedSafeTensors.Load<Description>(path, Format, "VSCNet model file", out var description);
+        using var file = ReadFile(path, out var description);
         if (description.Options is null || description.Tags.Count == 0 || description.Classes.Count < 2 || string.IsNullOrWhiteSpace(description.Backbone))
         {
             throw new InvalidDataException($"'{path}': the model description lacks options, tags, classes or the backbone.");
@@ -149,6 +174,151 @@ public static class VscNetModelFile
         }
     }
 
+    /// <summary>Loads the tensors and the description of a version 2 or version 1 file.</summary>
+    private static NamedTensors ReadFile(string path, out Description description)
+    {
+        var file = SafeTensors.Load(path);
+        try
+        {
+            if (!file.Metadata.TryGetValue("format", out var tag) || (tag != Format && tag != FormatV1) || !file.Metadata.TryGetValue("description", out var json))
+            {
+                throw new InvalidDataException($"'{path}' is not a VSCNet model file (metadata 'format' must be '{Format}', or '{FormatV1}' for files of the first version).");
+            }
+
+            try
+            {
+                var node = JsonNode.Parse(json) as JsonObject ?? throw new JsonException("the description is not a JSON object");
+                if (tag == FormatV1)
+                {
+                    UpgradeV1(node);
+                }
+
+                description = node.Deserialize<Description>(Json) ?? throw new JsonException("empty description");
+            }
+            catch (JsonException e)
+            {
+                throw new InvalidDataException($"'{path}': the model description is not valid: {e.Message}", e);
+            }
+
+            return file;
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Maps a version 1 description (mirror option sections) onto the current options, in place.</summary>
+    /// <param name="description">The description's JSON.</param>
+    private static void UpgradeV1(JsonObject description)
+    {
+        description["Format"] = Format;
+        if (description["Options"] is not JsonObject o)
+        {
+            return;
+        }
+
+        var har = Take(o, "Har") as JsonObject;
+        var graph = Take(o, "Graph") as JsonObject;
+        var cim = Take(o, "Cim") as JsonObject;
+        var fusion = Take(o, "Fusion") as JsonObject;
+
+        // Har: hierarchy, matching and vote to the top level; alpha_f, tau and the kept tags to the refinement (eq. 7).
+        Move(har, "Hierarchy", o, "Hierarchy");
+        Move(har, "TagSource", o, "HierarchyTagSource");
+        Move(har, "Similarity", o, "PrototypeSimilarity");
+        Move(har, "CandidateTags", o, "CandidateTags");
+        Move(har, "Vote", o, "Vote");
+        var refinement = new JsonObject();
+        Move(har, "AlphaF", refinement, "AlphaF");
+        Move(har, "PrototypeTemperature", refinement, "PrototypeTemperature");
+        Move(har, "TopTags", refinement, "TopK");
+        o["Refinement"] = refinement;
+
+        // Graph: the node width to the top level, the construction as the graph options (IncludePrototypes was
+        // overwritten by the ablation: it is dropped), the GCN sizes to both the plain encoder and CIM's encoders.
+        Move(graph, "NodeFeatures", o, "NodeFeatures");
+        var construction = Take(graph, "Construction") as JsonObject ?? new JsonObject();
+        construction.Remove("IncludePrototypes");
+        o["Graph"] = construction;
+        var encoder = new JsonObject();
+        var module = new JsonObject();
+        foreach (var key in new[] { "HiddenFeatures", "Layers", "Norm" })
+        {
+            if (graph?[key] is { } value)
+            {
+                encoder[key] = value.DeepClone();
+                module[key] = value.DeepClone();
+            }
+        }
+
+        o["GraphEncoder"] = encoder;
+
+        // Cim: the same names (CausalLossKind's L2 / CrossEntropy are CimLossKind's), the evaluation-time intervention
+        // as the module's evaluation confounders.
+        foreach (var key in new[] { "LossKind", "KlWeight", "CausalWeight", "InterventionWeight", "MaskEncoderLayers", "MaskPlacement", "TrivialObjective", "MaskBudget", "MaskBudgetWeight" })
+        {
+            Move(cim, key, module, key);
+        }
+
+        if (Take(cim, "InterveneAtEvaluation") is { } intervene && intervene.GetValueKind() == JsonValueKind.True)
+        {
+            module["EvaluationConfounders"] = nameof(CimConfounders.RandomPermutation);
+        }
+
+        o["Cim"] = module;
+
+        // Fusion: the prediction head to the top level, SoftmaxKnowledge as the fusion's knowledge input.
+        Move(fusion, "Prediction", o, "Prediction");
+        var fused = new JsonObject();
+        foreach (var key in new[] { "FusedFeatures", "EvidenceWeight", "KnowledgeWeight" })
+        {
+            Move(fusion, key, fused, key);
+        }
+
+        if (Take(fusion, "SoftmaxKnowledge") is { } softmax)
+        {
+            fused["Knowledge"] = softmax.GetValueKind() == JsonValueKind.True ? nameof(KnowledgeInput.Logits) : nameof(KnowledgeInput.Probabilities);
+        }
+
+        o["Fusion"] = fused;
+
+        // Training.AlphaL was alpha_l of eq. 15, which overrode the FVA loss's own weight.
+        if (o["Training"] is JsonObject training && Take(training, "AlphaL") is { } alphaL)
+        {
+            if (o["Fva"] is not JsonObject fva)
+            {
+                o["Fva"] = fva = new JsonObject();
+            }
+
+            if (fva["Loss"] is not JsonObject loss)
+            {
+                fva["Loss"] = loss = new JsonObject();
+            }
+
+            loss["LocatingLossWeight"] = alphaL;
+        }
+
+        static JsonNode? Take(JsonObject? from, string key)
+        {
+            if (from is null || !from.TryGetPropertyValue(key, out var value))
+            {
+                return null;
+            }
+
+            from.Remove(key);
+            return value;
+        }
+
+        static void Move(JsonObject? from, string key, JsonObject to, string newKey)
+        {
+            if (Take(from, key) is { } value)
+            {
+                to[newKey] = value;
+            }
+        }
+    }
 
     private sealed class Description
     {

@@ -14,8 +14,9 @@ public static class VscNetServiceCollectionExtensions
 {
     /// <summary>Registers validated <see cref="VscNetOptions"/> (checked at start) and a transient
     /// <see cref="VscNetBuilder"/> seeded with the configured options (<c>IOptions&lt;VscNetOptions&gt;</c>, so
-    /// <c>services.Configure&lt;VscNetOptions&gt;</c> and configuration binding apply) and the registered
-    /// <see cref="IBackboneFactory"/> (seed, device: the model and its training use <c>AddCausalVision</c>'s device).
+    /// <c>services.Configure&lt;VscNetOptions&gt;</c> and configuration binding apply), the registered
+    /// <see cref="IBackboneFactory"/> (device: the model and its training use <c>AddCausalVision</c>'s device) and
+    /// <see cref="VscNetBuilder.WithSeed"/> with <see cref="VscTrainingOptions.Seed"/> (reproducible initial weights).
     /// Registering twice adds nothing (TryAdd).</summary>
     /// <param name="builder">The CausalVision builder from <c>AddCausalVision</c>.</param>
     /// <param name="configure">Configures the options; optional.</param>
@@ -31,7 +32,13 @@ public static class VscNetServiceCollectionExtensions
 
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<VscNetOptions>, VscNetOptionsValidator>());
         options.ValidateOnStart();
-        builder.Services.TryAddTransient(sp => new VscNetBuilder(sp.GetRequiredService<IOptions<VscNetOptions>>().Value, sp.GetRequiredService<IBackboneFactory>()));
+        builder.Services.TryAddTransient(sp =>
+        {
+            // Seeded explicitly with the configured training seed (the builder seeds only when asked), as AddCausalLabels
+            // seeds its builder: a model from DI starts from the same weights on every run.
+            var o = sp.GetRequiredService<IOptions<VscNetOptions>>().Value;
+            return new VscNetBuilder(o, sp.GetRequiredService<IBackboneFactory>()).WithSeed(o.Training.Seed);
+        });
         return builder;
     }
 }

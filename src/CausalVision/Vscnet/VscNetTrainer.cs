@@ -77,7 +77,8 @@ public sealed class VscNetTrainer : IDisposable
     public ExemplarHierarchy? Hierarchy => hierarchy;
 
     /// <summary>Trains a new model described by <paramref name="options"/> on <paramref name="train"/> (both stages,
-    /// resuming from <see cref="VscTrainingOptions.CheckpointDirectory"/> when it holds checkpoints) and evaluates it.</summary>
+    /// resuming from <see cref="VscTrainingOptions.CheckpointDirectory"/> when it holds checkpoints) and evaluates it. The
+    /// model's initial weights are seeded with <see cref="VscTrainingOptions.Seed"/> (<see cref="VscNetBuilder.WithSeed"/>).</summary>
     /// <param name="train">The training set (tags and classes from its <see cref="IImageDataset.Info"/>).</param>
     /// <param name="evaluation">The evaluation set, or <see langword="null"/> to skip evaluation.</param>
     /// <param name="options">The options (backbone, ablation, schedule ...).</param>
@@ -89,7 +90,7 @@ public sealed class VscNetTrainer : IDisposable
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(options);
-        using var model = new VscNetBuilder().ForDataset(train.Info).Configure(o => options.ShareInto(o)).Build();
+        using var model = new VscNetBuilder().ForDataset(train.Info).WithSeed(options.Training.Seed).Configure(o => options.ShareInto(o)).Build();
         using var trainer = new VscNetTrainer(model);
         return trainer.Run(train, evaluation, progress, cancellationToken);
     }
@@ -241,7 +242,7 @@ public sealed class VscNetTrainer : IDisposable
                 var images = b.Images.to(device);
                 using var o = model.call(images);
                 var steps = FvaLoss.SelectStepTargets(b.Tags, model.Regions);
-                var chosen = model.Options.Har.TagSource == HierarchyTagSource.GroundTruth
+                var chosen = model.Options.HierarchyTagSource == HierarchyTagSource.GroundTruth
                     ? steps
                     : o.Fva!.TagLogits.argmax(2).cpu();
                 var keep = steps.ge(0).reshape(-1);
@@ -259,7 +260,7 @@ public sealed class VscNetTrainer : IDisposable
             }
 
             using var all = cat(features, 0);
-            var built = ExemplarHierarchy.Build(all, tags, classes, model.TagCount, model.ClassCount, model.Options.Har.Hierarchy, device);
+            var built = ExemplarHierarchy.Build(all, tags, classes, model.TagCount, model.ClassCount, model.Options.Hierarchy, device);
             Install(built);
             return built;
         }

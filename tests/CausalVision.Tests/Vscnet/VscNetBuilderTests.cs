@@ -38,6 +38,7 @@ public sealed class VscNetBuilderTests
         using var model = builder.Build();
         Assert.Throws<InvalidOperationException>(() => builder.Build());
         Assert.Throws<InvalidOperationException>(() => builder.WithRegions(4));
+        Assert.Throws<InvalidOperationException>(() => builder.WithSeed(1));
     }
 
     [Fact]
@@ -64,6 +65,34 @@ public sealed class VscNetBuilderTests
         TensorAssert.Shape(o.Logits, 2, 3);
         TensorAssert.Shape(o.Fva!.HiddenStates, 2, 2, 512);
         Assert.Equal(2, model.Regions);
+    }
+
+    [Fact]
+    public void Build_WithoutWithSeed_DrawsFromTheGlobalGeneratorAsItFindsIt()
+    {
+        // The backbone instance exists before: only the VSCNet modules are created in Build.
+        VscNet Make(long state, long? seed = null)
+        {
+            var builder = new VscNetBuilder().WithBackbone(new VscNetTestKit.TinyBackbone()).WithRegions(2).WithTagVocabulary(VscNetTestKit.TagNames).WithClasses(3);
+            if (seed is long s)
+            {
+                builder.WithSeed(s);
+            }
+
+            manual_seed(state);
+            return builder.Build();
+        }
+
+        using var a = Make(7);
+        using var b = Make(7);
+        using var c = Make(8);
+        ModuleContract.AssertStateDictsEqual(a, b);
+        Assert.False(a.state_dict()["classifier.weight"].allclose(c.state_dict()["classifier.weight"]));
+
+        // Asked, the builder seeds: the state it found no longer matters.
+        using var d = Make(7, seed: 5);
+        using var e = Make(8, seed: 5);
+        ModuleContract.AssertStateDictsEqual(d, e);
     }
 
     [Fact]

@@ -18,11 +18,12 @@ public sealed class VscNetCausalPathTests
     {
         using var model = Build(o =>
         {
-            o.Fusion.Prediction = VscPredictionHead.CausalClassifier;
-            o.Cim = VscCimOptions.Selective();
+            o.Prediction = VscPredictionHead.CausalClassifier;
+            o.Cim = CimOptions.Selective();
+            o.Cim.HiddenFeatures = 8;
             o.Fva = FvaOptions.Localising();
             o.Fva.Steps = VscNetTestKit.Regions;
-            o.Har.PrototypeTemperature = 0.05;
+            o.Refinement.PrototypeTemperature = 0.05;
         });
         using var hierarchy = VscNetTestKit.Hierarchy(model);
         model.SetHierarchy(hierarchy);
@@ -54,7 +55,11 @@ public sealed class VscNetCausalPathTests
     [Fact]
     public void SelectiveCim_IsWiredIntoTheModule()
     {
-        using var model = Build(o => o.Cim = VscCimOptions.Selective());
+        using var model = Build(o =>
+        {
+            o.Cim = CimOptions.Selective();
+            o.Cim.HiddenFeatures = 8;
+        });
         var c = model.CimOptions!;
         Assert.Equal(CimMaskPlacement.AfterNorm, c.MaskPlacement);
         Assert.Equal(0, c.MaskEncoderLayers);
@@ -66,7 +71,7 @@ public sealed class VscNetCausalPathTests
     public void CausalClassifierHead_WithoutCausal_IsRejected()
     {
         var options = new VscNetOptions { Ablation = VscNetAblation.Locating | VscNetAblation.Knowledge | VscNetAblation.Graph };
-        options.Fusion.Prediction = VscPredictionHead.CausalClassifier;
+        options.Prediction = VscPredictionHead.CausalClassifier;
         Assert.Contains(options.Problems(), p => p.Contains("CausalClassifier", StringComparison.Ordinal));
     }
 
@@ -74,7 +79,7 @@ public sealed class VscNetCausalPathTests
     public void TagsHead_Stage2_IsALinearClassifierOnTheLogMeanTagsAndTrainsOnlyIt()
     {
         using var model = VscNetTestKit.Builder(VscNetAblation.Locating | VscNetAblation.Knowledge)
-            .Configure(o => o.Fusion.Prediction = VscPredictionHead.Tags)
+            .Configure(o => o.Prediction = VscPredictionHead.Tags)
             .Build();
         using var hierarchy = VscNetTestKit.Hierarchy(model);
         model.SetHierarchy(hierarchy);
@@ -116,7 +121,7 @@ public sealed class VscNetCausalPathTests
     public void TagsHead_WithoutLocating_IsRejectedAndOtherHeadsHaveNoTagClassifier()
     {
         var options = new VscNetOptions { Ablation = VscNetAblation.Base };
-        options.Fusion.Prediction = VscPredictionHead.Tags;
+        options.Prediction = VscPredictionHead.Tags;
         Assert.Contains(options.Problems(), p => p.Contains("Tags", StringComparison.Ordinal));
         using var model = Build(_ => { });
         Assert.DoesNotContain(model.state_dict().Keys, k => k.StartsWith("tag_classifier.", StringComparison.Ordinal));

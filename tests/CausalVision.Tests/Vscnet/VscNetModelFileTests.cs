@@ -1,4 +1,9 @@
+using System.Globalization;
+using CausalVision.Graph.Cim;
+using CausalVision.Graph.Conv;
 using CausalVision.Vscnet;
+using CausalVision.Vscnet.Fusion;
+using CausalVision.Vscnet.Har;
 using CausalVision.Weights;
 
 namespace CausalVision.Tests.Vscnet;
@@ -24,7 +29,7 @@ public sealed class VscNetModelFileTests : IDisposable
             .Configure(o =>
             {
                 o.Backbone.Name = VscNetTestKit.TinyBackboneName;
-                o.Har.PrototypeTemperature = 0.05;
+                o.Refinement.PrototypeTemperature = 0.05;
             })
             .Build();
         hierarchy = VscNetTestKit.Hierarchy(model);
@@ -46,7 +51,7 @@ public sealed class VscNetModelFileTests : IDisposable
         Assert.False(loaded.training);
         Assert.Equal(model.TagNames, loaded.TagNames);
         Assert.Equal(model.ClassNames, loaded.ClassNames);
-        Assert.Equal(0.05, loaded.Options.Har.PrototypeTemperature);
+        Assert.Equal(0.05, loaded.Options.Refinement.PrototypeTemperature);
         Assert.Equal(model.Ablation, loaded.Ablation);
         Assert.Equal(hierarchy.Count, loaded.Hierarchy!.Count);
         using var x = VscNetTestKit.Images();
@@ -59,6 +64,87 @@ public sealed class VscNetModelFileTests : IDisposable
         using var file = SafeTensors.Load(path);
         Assert.Equal(VscNetModelFile.Format, file.Metadata["format"]);
         Assert.Contains("\"Classes\"", file.Metadata["description"], StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// vscnet-v1.safetensors was written by the library before the options nested the component options (format
+    /// causalvision.vscnet/1, option sections Har, Graph, Cim, Fusion and Training.AlphaL), from
+    /// <c>VscNetTestKit.Builder(seed: 3)</c> with every mirror option off its default, its hierarchy installed, in stage 2;
+    /// vscnet-v1.expected.txt holds the outputs that version computed on <c>VscNetTestKit.Images()</c> after loading the
+    /// file. On the machine that wrote them the current code reproduces them bit for bit; the tolerance allows for
+    /// another CPU's float kernels.
+    /// </summary>
+    [Fact]
+    public void Load_Version1File_MapsTheOldOptionsAndPredictsAsBefore()
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "Vscnet", "Fixtures", "vscnet-v1.safetensors");
+        Assert.Equal("causalvision.vscnet/1", ModelRegistry.FormatOf(path));
+        using var loaded = VscNet.Load(path);
+        Assert.Equal(VscNetStage.Classification, loaded.Stage);
+        Assert.NotNull(loaded.Hierarchy);
+
+        // Every mirror option landed on the component option (or VSCNet setting) that now holds it.
+        var o = loaded.Options;
+        Assert.Equal(0.3, o.Refinement.AlphaF);
+        Assert.Equal(0.05, o.Refinement.PrototypeTemperature);
+        Assert.Equal(5, o.Refinement.TopK);
+        Assert.Equal(2, o.CandidateTags);
+        Assert.Equal(PrototypeSimilarityKind.Cosine, o.PrototypeSimilarity);
+        Assert.Equal(HierarchyTagSource.Predicted, o.HierarchyTagSource);
+        Assert.Equal(1, o.Hierarchy.MinMembers);
+        Assert.Equal(ClassVoteMode.Weighted, o.Vote.Mode);
+        Assert.Equal(8, o.NodeFeatures);
+        Assert.Equal(4, o.Graph.TopTags);
+        Assert.Equal(2, o.Graph.RegionTopTags);
+        Assert.Equal(0.3, o.Graph.TagTagWeight);
+        Assert.True(o.Graph.IncludePrototypes); // version 1 ignored it: +K builds G_h
+        foreach (var (hidden, layers, norm) in new[] { (o.GraphEncoder.HiddenFeatures, o.GraphEncoder.Layers, o.GraphEncoder.Norm), (o.Cim.HiddenFeatures, o.Cim.Layers, o.Cim.Norm) })
+        {
+            Assert.Equal((6L, 2, GcnNorm.LayerNorm), (hidden, layers, norm));
+        }
+
+        Assert.Equal(CimLossKind.CrossEntropy, o.Cim.LossKind);
+        Assert.Equal((0.5, 0.9, 0.4), (o.Cim.KlWeight, o.Cim.CausalWeight, o.Cim.InterventionWeight));
+        Assert.Equal(0, o.Cim.MaskEncoderLayers);
+        Assert.Equal(CimMaskPlacement.AfterNorm, o.Cim.MaskPlacement);
+        Assert.Equal(CimTrivialObjective.GeneralizedCrossEntropy, o.Cim.TrivialObjective);
+        Assert.Equal((0.25, 0.7), (o.Cim.MaskBudget, o.Cim.MaskBudgetWeight));
+        Assert.Equal(CimConfounders.None, o.Cim.EvaluationConfounders);
+        Assert.Equal((0L, 0), (o.Cim.InFeatures, o.Cim.Classes));
+        Assert.Equal(8, o.Fusion.FusedFeatures);
+        Assert.Equal((0.7, 0.3), (o.Fusion.EvidenceWeight, o.Fusion.KnowledgeWeight));
+        Assert.Equal(KnowledgeInput.Logits, o.Fusion.Knowledge);
+        Assert.Equal(VscPredictionHead.Fusion, o.Prediction);
+        Assert.Equal(0.5, o.Fva.Loss.LocatingLossWeight);
+        Assert.Equal(0.8, o.Training.AlphaGf);
+        Assert.Equal(3, o.Training.Seed);
+        Assert.Empty(o.Problems());
+
+        // The same predictions as the version that wrote the file computes from it.
+        var expected = File.ReadAllLines(Path.ChangeExtension(path, null) + ".expected.txt")
+            .Select(l => l.Split(' '))
+            .ToDictionary(f => f[0], f => f.Skip(1).Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray());
+        using var x = VscNetTestKit.Images();
+        using var output = loaded.call(x);
+        using var probabilities = tensor(expected["probabilities"]).reshape(output.Probabilities.shape);
+        using var logits = tensor(expected["logits"]).reshape(output.Logits.shape);
+        TensorAssert.Close(probabilities, output.Probabilities, 1e-6, 0);
+        TensorAssert.Close(logits, output.Logits, 1e-6, 0);
+
+        // Saved again it is a version 2 file with the nested options, and reloads to the same outputs.
+        var again = Path.Combine(root, "v2.safetensors");
+        loaded.Save(again);
+        using (var file = SafeTensors.Load(again))
+        {
+            Assert.Equal(VscNetModelFile.Format, file.Metadata["format"]);
+            Assert.Contains("\"Refinement\"", file.Metadata["description"], StringComparison.Ordinal);
+            Assert.DoesNotContain("\"Har\"", file.Metadata["description"], StringComparison.Ordinal);
+        }
+
+        using var reloaded = Assert.IsType<VscNet>(ModelRegistry.Load(again));
+        using var output2 = reloaded.call(x);
+        TensorAssert.Close(output.Probabilities, output2.Probabilities, 0, 0);
+        ModuleContract.AssertStateDictsEqual(loaded, reloaded);
     }
 
     [Fact]

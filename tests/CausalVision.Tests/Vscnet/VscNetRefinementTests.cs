@@ -7,7 +7,7 @@ public sealed class VscNetRefinementTests
     [Fact]
     public void Forward_WithKnowledge_TagsFollowEquation7WithMatchedPrototypes()
     {
-        using var model = VscNetTestKit.Builder(VscNetAblation.Locating | VscNetAblation.Knowledge).Configure(o => o.Har.AlphaF = 0.3).Build();
+        using var model = VscNetTestKit.Builder(VscNetAblation.Locating | VscNetAblation.Knowledge).Configure(o => o.Refinement.AlphaF = 0.3).Build();
         using var hierarchy = VscNetTestKit.Hierarchy(model);
         model.SetHierarchy(hierarchy);
         model.SetStage(VscNetStage.Classification);

@@ -36,15 +36,17 @@ internal static class VscNetTestKit
         .WithTagVocabulary(TagNames)
         .WithClasses(Classes)
         .WithAblation(ablation)
+        .WithSeed(seed)
         .Configure(o =>
         {
             o.Fva.ZeroInitThetaWeight = false; // every theta parameter gets a gradient on the first step
-            o.Graph.NodeFeatures = 8;
-            o.Graph.HiddenFeatures = 8;
-            o.Graph.Construction.TopTags = 4;
-            o.Graph.Construction.RegionTopTags = 2;
+            o.NodeFeatures = 8;
+            o.GraphEncoder.HiddenFeatures = 8;
+            o.Cim.HiddenFeatures = 8;
+            o.Graph.TopTags = 4;
+            o.Graph.RegionTopTags = 2;
             o.Fusion.FusedFeatures = 8;
-            o.Har.CandidateTags = 3;
+            o.CandidateTags = 3;
             o.Training.Seed = seed;
         });
 

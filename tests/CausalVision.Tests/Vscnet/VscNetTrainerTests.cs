@@ -37,8 +37,8 @@ public sealed class VscNetTrainerTests : IDisposable
             o.Training.Stage1Epochs = stage1;
             o.Training.Stage2Epochs = stage2;
             o.Training.CheckpointDirectory = dir;
-            o.Har.Hierarchy.MinMembers = 1;
-            o.Har.Hierarchy.PurityThreshold = 0;
+            o.Hierarchy.MinMembers = 1;
+            o.Hierarchy.PurityThreshold = 0;
         })
         .Build();
 
@@ -249,11 +249,11 @@ public sealed class VscNetTrainerTests : IDisposable
         var options = new VscNetOptions();
         options.Backbone.Name = VscNetTestKit.TinyBackboneName;
         options.Fva.Steps = 2;
-        options.Graph.NodeFeatures = 8;
-        options.Graph.HiddenFeatures = 8;
+        options.NodeFeatures = 8;
+        options.Cim.HiddenFeatures = 8;
         options.Fusion.FusedFeatures = 8;
-        options.Har.Hierarchy.MinMembers = 1;
-        options.Har.Hierarchy.PurityThreshold = 0;
+        options.Hierarchy.MinMembers = 1;
+        options.Hierarchy.PurityThreshold = 0;
         options.Training.BatchSize = 4;
         options.Training.Stage1Epochs = 1;
         options.Training.Stage2Epochs = 1;
