@@ -82,6 +82,17 @@ public static class TorchRuntime
     /// </summary>
     public static Action<string>? Log { get; set; } = static line => Console.Error.WriteLine(line);
 
+    /// <summary>
+    /// Gets or sets a value indicating whether the runtime, when it first loads, tells glibc's allocator to keep
+    /// freed memory for reuse instead of returning it to the system (see <see cref="NativeAllocator"/>). Read once,
+    /// at the first <see cref="EnsureAvailable"/> (every builder and trainer calls it): set it to
+    /// <see langword="false"/> before that to keep glibc's defaults. The environment variable
+    /// <c>CAUSALVISION_RETAIN_FREED_MEMORY=0</c> does the same, and an allocator configured through
+    /// <c>GLIBC_TUNABLES</c> is left as it is.
+    /// </summary>
+    /// <value>Default <see langword="true"/> (no effect outside Linux with glibc).</value>
+    public static bool RetainFreedMemory { get; set; } = Environment.GetEnvironmentVariable("CAUSALVISION_RETAIN_FREED_MEMORY") != "0";
+
     /// <summary>Lets the next "auto" resolution report again (tests).</summary>
     internal static void ResetAutoReport() => Interlocked.Exchange(ref autoReported, 0);
 
@@ -109,6 +120,11 @@ public static class TorchRuntime
         {
             torch.InitializeDeviceType(DeviceType.CPU);
             using var probe = torch.zeros(1);
+            if (RetainFreedMemory)
+            {
+                NativeAllocator.RetainFreedMemory();
+            }
+
             return null;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
