@@ -331,6 +331,14 @@ public sealed class ConfounderDictionary : IDisposable
                 throw new InvalidDataException($"Corrupt confounder dictionary: K = {k}, D = {d}.");
             }
 
+            // The header's sizes are checked against what the file holds before anything is allocated: a corrupt
+            // K or D must not cost gigabytes (a fuzzed header asked for 2 GB per file).
+            var declared = ((long)k * d * sizeof(float)) + ((long)k * sizeof(float));
+            if (stream.CanSeek && declared > stream.Length - stream.Position)
+            {
+                throw new InvalidDataException($"The confounder dictionary file is truncated: K = {k}, D = {d} need {declared} bytes of values, {stream.Length - stream.Position} remain.");
+            }
+
             var centres = ReadFloats(r, k * d);
             var prior = ReadFloats(r, k);
             using var c = torch.tensor(centres, new long[] { k, d });
@@ -403,6 +411,11 @@ public sealed class ConfounderDictionary : IDisposable
 
     private static float[] ReadFloats(BinaryReader r, int count)
     {
+        if ((long)count * sizeof(float) > Array.MaxLength)
+        {
+            throw new EndOfStreamException();
+        }
+
         var bytes = r.ReadBytes(count * sizeof(float));
         if (bytes.Length != count * sizeof(float))
         {

@@ -75,4 +75,20 @@ public sealed class ConfounderDictionaryFileTests : IDisposable
         Assert.Contains("metadata 'format_version'", Fails(StateFileMutator.Edit(good, (_, m) => m["format_version"] = "one")));
         Assert.Contains("metadata 'format': absent", Fails(StateFileMutator.Edit(good, (_, m) => m.Remove("format"))));
     }
+
+    [Fact]
+    public void Load_LegacyHeaderDeclaringHugeSizes_RefusedBeforeAllocating()
+    {
+        // A corrupt legacy header (K = D = 20,000: 1.6 GB of values) over a few bytes of data: refused from the
+        // file's length, without allocating the declared size (a fuzzed header used to cost 2 GB per file).
+        var bytes = new List<byte>(System.Text.Encoding.ASCII.GetBytes("CVCONFDICT"));
+        bytes.AddRange(BitConverter.GetBytes(1));
+        bytes.AddRange(BitConverter.GetBytes(20_000));
+        bytes.AddRange(BitConverter.GetBytes(20_000));
+        bytes.AddRange(new byte[64]);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<InvalidDataException>(() => ConfounderDictionary.Load(new MemoryStream([.. bytes])));
+        Assert.Contains("truncated", e.Message, StringComparison.Ordinal);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 16 << 20, "the declared size was allocated");
+    }
 }
