@@ -9,12 +9,13 @@ namespace CausalVision.Testing;
 /// <see cref="ArgumentException"/> from <c>Validate()</c> that lists every failure.</summary>
 public static class OptionsValidatorChecks
 {
-    /// <summary>The public types of <paramref name="assembly"/> that declare a public parameterless <c>void Validate()</c>.</summary>
+    /// <summary>The public classes of <paramref name="assembly"/> named *Options or *Definition that declare a public parameterless
+    /// <c>void Validate()</c> (records of tensors that check themselves are not options).</summary>
     /// <param name="assembly">The library assembly.</param>
     /// <returns>The options types, by name.</returns>
     public static IReadOnlyList<Type> OptionsTypes(Assembly assembly) =>
         [.. assembly.GetExportedTypes()
-            .Where(t => t.IsClass && t.GetMethod("Validate", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly, Type.EmptyTypes) is { ReturnType: var r } && r == typeof(void))
+            .Where(t => t.IsClass && (t.Name.EndsWith("Options", StringComparison.Ordinal) || t.Name.EndsWith("Definition", StringComparison.Ordinal)) && t.GetMethod("Validate", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly, Type.EmptyTypes) is { ReturnType: var r } && r == typeof(void))
             .OrderBy(t => t.FullName, StringComparer.Ordinal)];
 
     /// <summary>Asserts that every options type of <paramref name="assembly"/> has a public <c>{Type}Validator</c> next to it
