@@ -5,6 +5,8 @@
 // Media Data Clustering", IEEE TNNLS 27(12); defaults follow the authors' am_art.py
 // (github.com/Lei-Meng/Adaptive-Scaling-of-Cluster-Boundaries-for-Large-Scale-Social-Media-Data-Clustering).
 using System.ComponentModel.DataAnnotations;
+using CausalVision.Validation;
+using Microsoft.Extensions.Options;
 
 namespace CausalVision.Clustering.Art;
 
@@ -31,8 +33,8 @@ public sealed class ArtOptions
     public double Beta { get; set; } = 0.6;
 
     /// <summary>Gets or sets the AM-ART vigilance adaptation rate sigma; 0 turns adaptation off (plain Fuzzy ART).</summary>
-    /// <value>Default 5e-6 (am_art.py).</value>
-    [Range(0.0, 1.0)]
+    /// <value>Default 5e-6 (am_art.py); must lie in [0, 1).</value>
+    [Range(0.0, 1.0, MaximumIsExclusive = true)]
     public double Sigma { get; set; } = 5e-6;
 
     /// <summary>Gets or sets a value indicating whether inputs in [0, 1]^D are complement coded to [x, 1 - x].</summary>
@@ -62,22 +64,12 @@ public sealed class ArtOptions
     /// <returns>The copy.</returns>
     public ArtOptions Clone() => (ArtOptions)MemberwiseClone();
 
-    /// <summary>Throws <see cref="ArgumentException"/> when an option is out of range.</summary>
-    public void Validate()
-    {
-        Check(Vigilance is >= 0 and <= 1, nameof(Vigilance), Vigilance, "[0, 1]");
-        Check(Alpha > 0 && double.IsFinite(Alpha), nameof(Alpha), Alpha, "(0, inf)");
-        Check(Beta is > 0 and <= 1, nameof(Beta), Beta, "(0, 1]");
-        Check(Sigma is >= 0 and < 1, nameof(Sigma), Sigma, "[0, 1)");
-        Check(MatchTrackingEpsilon is >= 0 and <= 1, nameof(MatchTrackingEpsilon), MatchTrackingEpsilon, "[0, 1]");
-        Check(Epochs >= 1, nameof(Epochs), Epochs, "[1, inf)");
-    }
+    /// <summary>Throws <see cref="ArgumentException"/> listing every option that is out of range.</summary>
+    public void Validate() => OptionsValidation.ThrowIfInvalid(new ArtOptionsValidator(), this);
+}
 
-    private static void Check(bool ok, string name, double value, string range)
-    {
-        if (!ok)
-        {
-            throw new ArgumentException($"ArtOptions.{name} = {value} is out of range {range}.", name);
-        }
-    }
+/// <summary>Source-generated validator of <see cref="ArtOptions"/>: the attribute rules, no reflection at run time.</summary>
+[OptionsValidator]
+public sealed partial class ArtOptionsValidator : IValidateOptions<ArtOptions>
+{
 }

@@ -1,14 +1,18 @@
 // Options for the VSCNet visual-semantic exemplar (VSE) hierarchy (VSCNet, AAAI 2025, eq. 5).
 using System.ComponentModel.DataAnnotations;
 using CausalVision.Clustering.Art;
+using CausalVision.Validation;
+using Microsoft.Extensions.Options;
 
 namespace CausalVision.Clustering.Hierarchy;
 
 /// <summary>Options of <see cref="ExemplarHierarchy.Build"/>; defaults follow the VSCNet authors' code (yibuxulong/Fine-grained-visual-semantic-causal).</summary>
-public sealed class HierarchyOptions
+public sealed class HierarchyOptions : IValidatableObject
 {
     /// <summary>Gets or sets the ART options of the constrained clustering.</summary>
     /// <value>Default: vigilance 0.85, beta 0.5, alpha 0.01, sigma 0 (no AM-ART adaptation), 2 epochs (the authors' hierarchy settings).</value>
+    [Required]
+    [ValidateObjectMembers]
     public ArtOptions Art { get; set; } = new() { Vigilance = 0.85, Beta = 0.5, Alpha = 0.01, Sigma = 0, Epochs = 2 };
 
     /// <summary>Gets or sets the purity threshold P_T: a cluster is kept when its dominant class share is &gt;= P_T.</summary>
@@ -33,24 +37,21 @@ public sealed class HierarchyOptions
     /// <value>Default <see cref="ArtBackend.Auto"/>: the managed loop on CPU (faster there), the tensor path on CUDA.</value>
     public ArtBackend Backend { get; set; } = ArtBackend.Auto;
 
-    /// <summary>Throws <see cref="ArgumentException"/> when an option is out of range.</summary>
-    public void Validate()
+    /// <summary>Throws <see cref="ArgumentException"/> listing every option that is out of range (nested <see cref="Art"/> included).</summary>
+    public void Validate() => OptionsValidation.ThrowIfInvalid(new HierarchyOptionsValidator(), this);
+
+    /// <inheritdoc/>
+    IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext)
     {
-        ArgumentNullException.ThrowIfNull(Art, nameof(Art));
-        Art.Validate();
-        if (!Art.ComplementCode)
+        if (Art is { ComplementCode: false })
         {
-            throw new ArgumentException("HierarchyOptions.Art.ComplementCode must be true: the VSE hierarchy works on complement-coded regions.", nameof(Art));
-        }
-
-        if (PurityThreshold is < 0 or > 1 || double.IsNaN(PurityThreshold))
-        {
-            throw new ArgumentException($"HierarchyOptions.PurityThreshold = {PurityThreshold} is out of range [0, 1].", nameof(PurityThreshold));
-        }
-
-        if (MinMembers < 1)
-        {
-            throw new ArgumentException($"HierarchyOptions.MinMembers = {MinMembers} is out of range [1, inf).", nameof(MinMembers));
+            yield return new ValidationResult("HierarchyOptions.Art.ComplementCode must be true: the VSE hierarchy works on complement-coded regions.", [nameof(Art)]);
         }
     }
+}
+
+/// <summary>Source-generated validator of <see cref="HierarchyOptions"/>: the attribute rules, the nested <see cref="ArtOptions"/> and the cross-field rule.</summary>
+[OptionsValidator]
+public sealed partial class HierarchyOptionsValidator : IValidateOptions<HierarchyOptions>
+{
 }

@@ -1,5 +1,7 @@
 // Options for K-means (Lloyd 1982 / k-means++ Arthur & Vassilvitskii 2007 / mini-batch Sculley 2010).
 using System.ComponentModel.DataAnnotations;
+using CausalVision.Validation;
+using Microsoft.Extensions.Options;
 
 namespace CausalVision.Clustering.KMeans;
 
@@ -63,32 +65,19 @@ public sealed class KMeansOptions
     /// kernel where the CPU has AVX-512 or AVX2 + FMA, else libtorch. A run-time choice: not saved with the model.
     /// </summary>
     /// <value>Default <see cref="KMeansKernel.Auto"/>.</value>
+    [EnumDataType(typeof(KMeansKernel))]
     public KMeansKernel Kernel { get; set; } = KMeansKernel.Auto;
 
     /// <summary>Returns a copy of these options.</summary>
     /// <returns>The copy.</returns>
     public KMeansOptions Clone() => (KMeansOptions)MemberwiseClone();
 
-    /// <summary>Throws <see cref="ArgumentException"/> when an option is out of range.</summary>
-    public void Validate()
-    {
-        Check(Clusters >= 1, nameof(Clusters), Clusters);
-        Check(MaxIterations >= 1, nameof(MaxIterations), MaxIterations);
-        Check(Tolerance >= 0 && double.IsFinite(Tolerance), nameof(Tolerance), Tolerance);
-        Check(Restarts >= 1, nameof(Restarts), Restarts);
-        Check(LocalTrials >= 0, nameof(LocalTrials), LocalTrials);
-        Check(ChunkElements >= 1, nameof(ChunkElements), ChunkElements);
-        Check(BatchSize >= 1, nameof(BatchSize), BatchSize);
-        Check(MiniBatchEpochs >= 1, nameof(MiniBatchEpochs), MiniBatchEpochs);
-        Check(InitSize >= 0, nameof(InitSize), InitSize);
-        Check(Enum.IsDefined(Kernel), nameof(Kernel), (int)Kernel);
-    }
+    /// <summary>Throws <see cref="ArgumentException"/> listing every option that is out of range.</summary>
+    public void Validate() => OptionsValidation.ThrowIfInvalid(new KMeansOptionsValidator(), this);
+}
 
-    private static void Check(bool ok, string name, double value)
-    {
-        if (!ok)
-        {
-            throw new ArgumentException($"KMeansOptions.{name} = {value} is out of range.", name);
-        }
-    }
+/// <summary>Source-generated validator of <see cref="KMeansOptions"/>: the attribute rules, no reflection at run time.</summary>
+[OptionsValidator]
+public sealed partial class KMeansOptionsValidator : IValidateOptions<KMeansOptions>
+{
 }

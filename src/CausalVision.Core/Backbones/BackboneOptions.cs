@@ -1,10 +1,12 @@
 // Options shared by every registered backbone factory.
 using System.ComponentModel.DataAnnotations;
+using CausalVision.Validation;
+using Microsoft.Extensions.Options;
 
 namespace CausalVision.Backbones;
 
 /// <summary>Options for <see cref="BackboneRegistry.Create"/>; validated by <see cref="Validate"/> when a backbone is created.</summary>
-public sealed class BackboneOptions
+public sealed class BackboneOptions : IValidatableObject
 {
     /// <summary>Gets or sets a weights file loaded after construction (<c>.safetensors</c>, else TorchSharp's own format).</summary>
     /// <value>Default <c>null</c> (random initialisation). Head keys (<c>fc.*</c>, <c>head.*</c>) are dropped when <see cref="NumClasses"/> is 0; everything else must match (strict). For <c>resnet18-imagenet</c> it is the <c>ResNet18.onnx</c> file (null: found in the NuGet package folder).</value>
@@ -52,28 +54,31 @@ public sealed class BackboneOptions
     /// <returns>The copy.</returns>
     public BackboneOptions Clone() => (BackboneOptions)MemberwiseClone();
 
-    /// <summary>Checks every property; throws <see cref="ArgumentException"/> listing all problems.</summary>
-    /// <exception cref="ArgumentException">An option is out of range, or the weights file does not exist.</exception>
-    public void Validate()
+    /// <summary>Checks every option (the attribute rules, via <see cref="BackboneOptionsValidator"/>).</summary>
+    /// <exception cref="ArgumentException">An option is out of range; the message names every bad option.</exception>
+    public void Validate() => OptionsValidation.ThrowIfInvalid(new BackboneOptionsValidator(), this);
+
+    /// <inheritdoc/>
+    IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext)
     {
-        var results = new List<ValidationResult>();
-        Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true);
-        var problems = results.Select(r => r.ErrorMessage ?? "invalid value").ToList();
-        if (PretrainedPath is not null)
+        if (PretrainedPath is null)
         {
-            if (string.IsNullOrWhiteSpace(PretrainedPath))
-            {
-                problems.Add("PretrainedPath is empty; use null for random initialisation.");
-            }
-            else if (!File.Exists(PretrainedPath))
-            {
-                problems.Add($"PretrainedPath '{PretrainedPath}' does not exist.");
-            }
+            yield break;
         }
 
-        if (problems.Count > 0)
+        if (string.IsNullOrWhiteSpace(PretrainedPath))
         {
-            throw new ArgumentException("Invalid BackboneOptions: " + string.Join(" ", problems));
+            yield return new ValidationResult("BackboneOptions.PretrainedPath is empty; use null for random initialisation.", [nameof(PretrainedPath)]);
+        }
+        else if (!File.Exists(PretrainedPath))
+        {
+            yield return new ValidationResult($"BackboneOptions.PretrainedPath '{PretrainedPath}' does not exist.", [nameof(PretrainedPath)]);
         }
     }
+}
+
+/// <summary>Source-generated validator of <see cref="BackboneOptions"/> (no reflection at run time).</summary>
+[OptionsValidator]
+public sealed partial class BackboneOptionsValidator : IValidateOptions<BackboneOptions>
+{
 }

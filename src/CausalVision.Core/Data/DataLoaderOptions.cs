@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using CausalVision.Validation;
+using Microsoft.Extensions.Options;
 
 namespace CausalVision.Data;
 
@@ -39,14 +41,13 @@ public sealed class DataLoaderOptions
     /// <returns>The copy.</returns>
     public DataLoaderOptions Clone() => (DataLoaderOptions)MemberwiseClone();
 
-    /// <summary>Checks every option.</summary>
-    /// <exception cref="ArgumentException">An option is out of range (the message names it).</exception>
-    public void Validate()
-    {
-        var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true))
-        {
-            throw new ArgumentException("Invalid DataLoaderOptions: " + string.Join(" ", results.Select(r => r.ErrorMessage)));
-        }
-    }
+    /// <summary>Checks every option (the attribute rules, via <see cref="DataLoaderOptionsValidator"/>).</summary>
+    /// <exception cref="ArgumentException">An option is out of range; the message names every bad option.</exception>
+    public void Validate() => OptionsValidation.ThrowIfInvalid(new DataLoaderOptionsValidator(), this);
+}
+
+/// <summary>Source-generated validator of <see cref="DataLoaderOptions"/> (no reflection at run time).</summary>
+[OptionsValidator]
+public sealed partial class DataLoaderOptionsValidator : IValidateOptions<DataLoaderOptions>
+{
 }

@@ -2,6 +2,8 @@
 // (b without c) examples per biased pair to learn from and to score, objects large enough to see,
 // and a common-cause variant whose confounder a dictionary could capture.
 using System.ComponentModel.DataAnnotations;
+using CausalVision.Validation;
+using Microsoft.Extensions.Options;
 
 namespace CausalVision.Synthetic;
 
@@ -21,7 +23,7 @@ public enum MultiLabelBias
 
 /// <summary>Options of <see cref="MultiLabelBenchmark"/>. Defaults give 64 px images, radii 8-11 px, 8 pairs,
 /// about 70 (direct) or 100 (common cause) exclusive training examples and 150-200 exclusive test positives per pair.</summary>
-public sealed class MultiLabelBenchmarkOptions
+public sealed class MultiLabelBenchmarkOptions : IValidatableObject
 {
     /// <summary>Gets or sets the dataset name.</summary>
     /// <value>Default <c>"synthetic-multilabel-headroom"</c>.</value>
@@ -29,6 +31,7 @@ public sealed class MultiLabelBenchmarkOptions
 
     /// <summary>Gets or sets the bias variant.</summary>
     /// <value>Default <see cref="MultiLabelBias.Direct"/>.</value>
+    [EnumDataType(typeof(MultiLabelBias))]
     public MultiLabelBias Bias { get; set; } = MultiLabelBias.Direct;
 
     /// <summary>Gets or sets the image side in pixels.</summary>
@@ -120,33 +123,31 @@ public sealed class MultiLabelBenchmarkOptions
     /// <value>Default 0.</value>
     public int Seed { get; set; }
 
-    /// <summary>Checks the options.</summary>
-    /// <exception cref="ArgumentException">An option is out of range; the message names it.</exception>
-    public void Validate()
+    /// <summary>Checks every option (the attribute rules, via <see cref="MultiLabelBenchmarkOptionsValidator"/>).</summary>
+    /// <exception cref="ArgumentException">An option is out of range; the message names every bad option.</exception>
+    public void Validate() => OptionsValidation.ThrowIfInvalid(new MultiLabelBenchmarkOptionsValidator(), this);
+
+    /// <inheritdoc/>
+    IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext)
     {
-        var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true))
-        {
-            throw new ArgumentException("Invalid MultiLabelBenchmarkOptions: " + string.Join(" ", results.Select(r => r.ErrorMessage)));
-        }
-
-        if (!Enum.IsDefined(Bias))
-        {
-            throw new ArgumentException($"MultiLabelBenchmarkOptions.Bias {Bias} is not defined.", nameof(Bias));
-        }
-
         if (RadiusMax < RadiusMin)
         {
-            throw new ArgumentException($"MultiLabelBenchmarkOptions.RadiusMax ({RadiusMax}) must be at least RadiusMin ({RadiusMin}).", nameof(RadiusMax));
+            yield return new ValidationResult($"MultiLabelBenchmarkOptions.RadiusMax ({RadiusMax}) must be at least RadiusMin ({RadiusMin}).", [nameof(RadiusMax)]);
         }
 
         if (2 * RadiusMax >= ImageSize)
         {
-            throw new ArgumentException($"MultiLabelBenchmarkOptions.RadiusMax ({RadiusMax}) must be below half the image side ({ImageSize}).", nameof(RadiusMax));
+            yield return new ValidationResult($"MultiLabelBenchmarkOptions.RadiusMax ({RadiusMax}) must be below half the image side ({ImageSize}).", [nameof(RadiusMax)]);
         }
     }
 
     /// <summary>Copies the options.</summary>
     /// <returns>A shallow copy.</returns>
     public MultiLabelBenchmarkOptions Clone() => (MultiLabelBenchmarkOptions)MemberwiseClone();
+}
+
+/// <summary>Source-generated validator of <see cref="MultiLabelBenchmarkOptions"/> (no reflection at run time).</summary>
+[OptionsValidator]
+public sealed partial class MultiLabelBenchmarkOptionsValidator : IValidateOptions<MultiLabelBenchmarkOptions>
+{
 }

@@ -1,6 +1,8 @@
 // Options of the built-in synthetic benchmark with known causal structure.
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
+using CausalVision.Validation;
+using Microsoft.Extensions.Options;
 
 namespace CausalVision.Synthetic;
 
@@ -9,7 +11,7 @@ namespace CausalVision.Synthetic;
 /// is documented; <see cref="Validate"/> (called by <c>Generate</c>) rejects bad values with a
 /// message naming the option.
 /// </summary>
-public sealed class SyntheticBenchmarkOptions
+public sealed class SyntheticBenchmarkOptions : IValidatableObject
 {
     /// <summary>The largest object vocabulary: 6 shapes x 8 colours.</summary>
     public const int MaxShapes = 6;
@@ -19,6 +21,7 @@ public sealed class SyntheticBenchmarkOptions
 
     /// <summary>Gets or sets the dataset name written to the manifest.</summary>
     /// <value>Default <c>"synthetic-recipes"</c> (<c>"synthetic-multilabel"</c> is a good name for the multi-label variant).</value>
+    [Required(ErrorMessage = "SyntheticBenchmarkOptions.Name must be a non-empty name.")]
     public string Name { get; set; } = "synthetic-recipes";
 
     /// <summary>Gets or sets the image side in pixels (images are square, RGB).</summary>
@@ -157,87 +160,79 @@ public sealed class SyntheticBenchmarkOptions
     /// <summary>Gets the effective number of contexts (<see cref="ContextCount"/> or <see cref="ClassCount"/>).</summary>
     public int EffectiveContextCount => ContextCount ?? ClassCount;
 
-    /// <summary>Checks every option and their combinations.</summary>
-    /// <exception cref="ArgumentException">An option is out of range or inconsistent; the message names it.</exception>
-    public void Validate()
+    /// <summary>Checks every option (the attribute rules, via <see cref="SyntheticBenchmarkOptionsValidator"/>).</summary>
+    /// <exception cref="ArgumentException">An option is out of range; the message names every bad option.</exception>
+    public void Validate() => OptionsValidation.ThrowIfInvalid(new SyntheticBenchmarkOptionsValidator(), this);
+
+    /// <inheritdoc/>
+    IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext)
     {
-        var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true))
-        {
-            var first = results[0];
-            throw new ArgumentException($"Invalid SyntheticBenchmarkOptions: {first.ErrorMessage}", first.MemberNames.FirstOrDefault() ?? "options");
-        }
-
-        if (string.IsNullOrWhiteSpace(Name))
-        {
-            throw Bad(nameof(Name), "must be a non-empty name.");
-        }
-
-        if (!double.IsFinite(SpuriousCorrelation) || !double.IsFinite(RecipeObjectDropProbability) || !double.IsFinite(OodCooccurrence)
-            || !double.IsFinite(ObjectScaleMin) || !double.IsFinite(ObjectScaleMax))
-        {
-            throw Bad(nameof(SpuriousCorrelation), "probabilities and scales must be finite numbers.");
-        }
-
+        // Cross-field rules; the per-property ranges are attributes. The vocabulary rules only make sense
+        // once ShapeCount and ColorCount are in range (else the range failure is the one to report).
+        var vocabulary = ShapeCount >= 1 && ColorCount >= 1;
         if (RecipeSizeMin > RecipeSizeMax)
         {
-            throw Bad(nameof(RecipeSizeMin), $"RecipeSizeMin ({RecipeSizeMin}) must not exceed RecipeSizeMax ({RecipeSizeMax}).");
+            yield return Bad(nameof(RecipeSizeMin), $"RecipeSizeMin ({RecipeSizeMin}) must not exceed RecipeSizeMax ({RecipeSizeMax}).");
         }
 
         if (MinObjectsPerImage > MaxObjectsPerImage)
         {
-            throw Bad(nameof(MinObjectsPerImage), $"MinObjectsPerImage ({MinObjectsPerImage}) must not exceed MaxObjectsPerImage ({MaxObjectsPerImage}).");
+            yield return Bad(nameof(MinObjectsPerImage), $"MinObjectsPerImage ({MinObjectsPerImage}) must not exceed MaxObjectsPerImage ({MaxObjectsPerImage}).");
         }
 
         if (!MultiLabel && RecipeSizeMax > MaxObjectsPerImage)
         {
-            throw Bad(nameof(RecipeSizeMax), $"RecipeSizeMax ({RecipeSizeMax}) must not exceed MaxObjectsPerImage ({MaxObjectsPerImage}): a full recipe must fit in one image.");
+            yield return Bad(nameof(RecipeSizeMax), $"RecipeSizeMax ({RecipeSizeMax}) must not exceed MaxObjectsPerImage ({MaxObjectsPerImage}): a full recipe must fit in one image.");
         }
 
         if (!MultiLabel && RecipeSizeMax < 2)
         {
-            throw Bad(nameof(RecipeSizeMax), $"RecipeSizeMax ({RecipeSizeMax}) must be at least 2 so that classes can share objects and still differ.");
+            yield return Bad(nameof(RecipeSizeMax), $"RecipeSizeMax ({RecipeSizeMax}) must be at least 2 so that classes can share objects and still differ.");
         }
 
-        if (MaxObjectsPerImage > ObjectCount)
+        if (vocabulary && MaxObjectsPerImage > ObjectCount)
         {
-            throw Bad(nameof(MaxObjectsPerImage), $"MaxObjectsPerImage ({MaxObjectsPerImage}) exceeds the object vocabulary ({ShapeCount} shapes x {ColorCount} colours = {ObjectCount}).");
+            yield return Bad(nameof(MaxObjectsPerImage), $"MaxObjectsPerImage ({MaxObjectsPerImage}) exceeds the object vocabulary ({ShapeCount} shapes x {ColorCount} colours = {ObjectCount}).");
         }
 
-        if (!MultiLabel && RecipeSizeMax >= ObjectCount)
+        if (vocabulary && !MultiLabel && RecipeSizeMax >= ObjectCount)
         {
-            throw Bad(nameof(RecipeSizeMax), $"the object vocabulary ({ObjectCount}) must be larger than RecipeSizeMax ({RecipeSizeMax}) so that classes can share objects and still differ.");
+            yield return Bad(nameof(RecipeSizeMax), $"the object vocabulary ({ObjectCount}) must be larger than RecipeSizeMax ({RecipeSizeMax}) so that classes can share objects and still differ.");
         }
 
         if (ObjectScaleMin > ObjectScaleMax)
         {
-            throw Bad(nameof(ObjectScaleMin), $"ObjectScaleMin ({ObjectScaleMin.ToString(CultureInfo.InvariantCulture)}) must not exceed ObjectScaleMax ({ObjectScaleMax.ToString(CultureInfo.InvariantCulture)}).");
+            yield return Bad(nameof(ObjectScaleMin), $"ObjectScaleMin ({ObjectScaleMin.ToString(CultureInfo.InvariantCulture)}) must not exceed ObjectScaleMax ({ObjectScaleMax.ToString(CultureInfo.InvariantCulture)}).");
         }
 
         if (ContextFamilies is null || ContextFamilies.Count == 0)
         {
-            throw Bad(nameof(ContextFamilies), "at least one texture family is required.");
+            yield return Bad(nameof(ContextFamilies), "at least one texture family is required.");
+        }
+        else
+        {
+            if (ContextFamilies.Distinct().Count() != ContextFamilies.Count)
+            {
+                yield return Bad(nameof(ContextFamilies), "texture families must not repeat (use ContextCount for more contexts per family).");
+            }
+
+            if (ContextFamilies.Any(f => !Enum.IsDefined(f)))
+            {
+                yield return Bad(nameof(ContextFamilies), "contains an undefined texture family.");
+            }
         }
 
-        if (ContextFamilies.Distinct().Count() != ContextFamilies.Count)
+        if (vocabulary && MultiLabel && 2 * BiasedPairCount > ObjectCount)
         {
-            throw Bad(nameof(ContextFamilies), "texture families must not repeat (use ContextCount for more contexts per family).");
-        }
-
-        if (ContextFamilies.Any(f => !Enum.IsDefined(f)))
-        {
-            throw Bad(nameof(ContextFamilies), "contains an undefined texture family.");
-        }
-
-        if (MultiLabel && 2 * BiasedPairCount > ObjectCount)
-        {
-            throw Bad(nameof(BiasedPairCount), $"{BiasedPairCount} disjoint biased pairs need {2 * BiasedPairCount} objects, but the vocabulary has {ObjectCount}.");
+            yield return Bad(nameof(BiasedPairCount), $"{BiasedPairCount} disjoint biased pairs need {2 * BiasedPairCount} objects, but the vocabulary has {ObjectCount}.");
         }
 
         if (MultiLabel && MaxObjectsPerImage < 2)
         {
-            throw Bad(nameof(MaxObjectsPerImage), "the multi-label variant needs MaxObjectsPerImage >= 2 so that pairs can co-occur.");
+            yield return Bad(nameof(MaxObjectsPerImage), "the multi-label variant needs MaxObjectsPerImage >= 2 so that pairs can co-occur.");
         }
+
+        static ValidationResult Bad(string option, string message) => new($"SyntheticBenchmarkOptions.{option}: {message}", [option]);
     }
 
     /// <summary>
@@ -292,7 +287,10 @@ public sealed class SyntheticBenchmarkOptions
         copy.ContextFamilies = ContextFamilies is null ? null! : [.. ContextFamilies];
         return copy;
     }
+}
 
-    private static ArgumentException Bad(string option, string message) =>
-        new($"Invalid SyntheticBenchmarkOptions.{option}: {message}", option);
+/// <summary>Source-generated validator of <see cref="SyntheticBenchmarkOptions"/> (no reflection at run time).</summary>
+[OptionsValidator]
+public sealed partial class SyntheticBenchmarkOptionsValidator : IValidateOptions<SyntheticBenchmarkOptions>
+{
 }

@@ -1,5 +1,7 @@
 // Options of FeatureHeadTrainer (the linear-head reference rows: ERM, ceiling, oracle, Group DRO).
 using System.ComponentModel.DataAnnotations;
+using CausalVision.Validation;
+using Microsoft.Extensions.Options;
 
 namespace CausalVision.Training;
 
@@ -8,6 +10,7 @@ public sealed class FeatureHeadTrainerOptions
 {
     /// <summary>Gets or sets the objective.</summary>
     /// <value>Default <see cref="TrainingObjective.Erm"/>.</value>
+    [EnumDataType(typeof(TrainingObjective))]
     public TrainingObjective Objective { get; set; } = TrainingObjective.Erm;
 
     /// <summary>Gets or sets η, the Group DRO step size (ignored by ERM).</summary>
@@ -17,6 +20,7 @@ public sealed class FeatureHeadTrainerOptions
 
     /// <summary>Gets or sets how each epoch draws the training rows.</summary>
     /// <value>Default <see cref="DataSampling.Shuffle"/>; <see cref="DataSampling.GroupBalanced"/> uses the group labels.</value>
+    [EnumDataType(typeof(DataSampling))]
     public DataSampling Sampling { get; set; } = DataSampling.Shuffle;
 
     /// <summary>Gets or sets the number of epochs.</summary>
@@ -41,6 +45,7 @@ public sealed class FeatureHeadTrainerOptions
 
     /// <summary>Gets or sets the validation metric that selects the epoch (used only when validation data is given).</summary>
     /// <value>Default <see cref="SelectionMetric.MeanGroupAccuracy"/>.</value>
+    [EnumDataType(typeof(SelectionMetric))]
     public SelectionMetric Selection { get; set; } = SelectionMetric.MeanGroupAccuracy;
 
     /// <summary>Gets or sets the seed of the initialisation and the data order (rows with the same seed see the same order).</summary>
@@ -51,19 +56,13 @@ public sealed class FeatureHeadTrainerOptions
     /// <returns>The copy.</returns>
     public FeatureHeadTrainerOptions Clone() => (FeatureHeadTrainerOptions)MemberwiseClone();
 
-    /// <summary>Checks the options.</summary>
-    /// <exception cref="ArgumentException">An option is out of range; the message names it.</exception>
-    public void Validate()
-    {
-        var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true))
-        {
-            throw new ArgumentException($"Invalid FeatureHeadTrainerOptions: {results[0].ErrorMessage}", results[0].MemberNames.FirstOrDefault() ?? "options");
-        }
+    /// <summary>Checks every option (the attribute rules, via <see cref="FeatureHeadTrainerOptionsValidator"/>).</summary>
+    /// <exception cref="ArgumentException">An option is out of range; the message names every bad option.</exception>
+    public void Validate() => OptionsValidation.ThrowIfInvalid(new FeatureHeadTrainerOptionsValidator(), this);
+}
 
-        if (!Enum.IsDefined(Objective) || !Enum.IsDefined(Selection) || !Enum.IsDefined(Sampling))
-        {
-            throw new ArgumentException("Invalid FeatureHeadTrainerOptions: Objective, Selection or Sampling is not a defined value.", nameof(Objective));
-        }
-    }
+/// <summary>Source-generated validator of <see cref="FeatureHeadTrainerOptions"/> (no reflection at run time).</summary>
+[OptionsValidator]
+public sealed partial class FeatureHeadTrainerOptionsValidator : IValidateOptions<FeatureHeadTrainerOptions>
+{
 }

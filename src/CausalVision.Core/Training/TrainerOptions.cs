@@ -1,5 +1,7 @@
 // Options of the baseline classifier trainer; the defaults follow VSCNet's training recipe.
 using System.ComponentModel.DataAnnotations;
+using CausalVision.Validation;
+using Microsoft.Extensions.Options;
 
 namespace CausalVision.Training;
 
@@ -7,7 +9,7 @@ namespace CausalVision.Training;
 /// Options for <see cref="ClassifierTrainer"/>. Defaults follow the VSCNet paper's optimiser set-up
 /// (Adam, lr 5e-4, weight decay 1e-3, learning rate x0.1 every 4 epochs, batch 64).
 /// </summary>
-public sealed class TrainerOptions
+public sealed class TrainerOptions : IValidatableObject
 {
     /// <summary>Gets or sets the number of epochs to train (in total, counting epochs done before a resume).</summary>
     /// <value>Default 10.</value>
@@ -21,12 +23,12 @@ public sealed class TrainerOptions
 
     /// <summary>Gets or sets Adam's initial learning rate.</summary>
     /// <value>Default 5e-4.</value>
-    [Range(1e-12, 10.0)]
+    [FiniteRange(1e-12, 10.0)]
     public double LearningRate { get; set; } = 5e-4;
 
     /// <summary>Gets or sets Adam's (L2) weight decay.</summary>
     /// <value>Default 1e-3.</value>
-    [Range(0.0, 10.0)]
+    [FiniteRange(0.0, 10.0)]
     public double WeightDecay { get; set; } = 1e-3;
 
     /// <summary>Gets or sets the step-decay period in epochs (<see cref="StepLearningRate"/>); 0 keeps the rate constant.</summary>
@@ -36,11 +38,12 @@ public sealed class TrainerOptions
 
     /// <summary>Gets or sets the factor applied to the learning rate every <see cref="LearningRateStepEpochs"/> epochs.</summary>
     /// <value>Default 0.1.</value>
-    [Range(1e-9, 1.0)]
+    [FiniteRange(1e-9, 1.0)]
     public double LearningRateGamma { get; set; } = 0.1;
 
     /// <summary>Gets or sets the device name: "cpu", "cuda", "cuda:N" or "auto".</summary>
     /// <value>Default "cpu".</value>
+    [Required(ErrorMessage = "TrainerOptions.Device must be a device name such as 'cpu', 'cuda' or 'auto'.")]
     public string Device { get; set; } = "cpu";
 
     /// <summary>Gets or sets the run seed: data order, augmentation and dropout derive from it.</summary>
@@ -99,31 +102,22 @@ public sealed class TrainerOptions
         return LearningRateStepEpochs == 0 ? LearningRate : LearningRate * Math.Pow(LearningRateGamma, epoch / LearningRateStepEpochs);
     }
 
-    /// <summary>Checks every option.</summary>
-    /// <exception cref="ArgumentException">An option is out of range or not finite; the message lists all problems.</exception>
-    public void Validate()
+    /// <summary>Checks every option (the attribute rules, via <see cref="TrainerOptionsValidator"/>).</summary>
+    /// <exception cref="ArgumentException">An option is out of range; the message names every bad option.</exception>
+    public void Validate() => OptionsValidation.ThrowIfInvalid(new TrainerOptionsValidator(), this);
+
+    /// <inheritdoc/>
+    IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext)
     {
-        var results = new List<ValidationResult>();
-        Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true);
-        var problems = results.Select(r => r.ErrorMessage ?? "invalid value").ToList();
-        if (!double.IsFinite(LearningRate) || !double.IsFinite(WeightDecay) || !double.IsFinite(LearningRateGamma))
-        {
-            problems.Add("LearningRate, WeightDecay and LearningRateGamma must be finite numbers.");
-        }
-
-        if (string.IsNullOrWhiteSpace(Device))
-        {
-            problems.Add("Device must be a device name such as 'cpu', 'cuda' or 'auto'.");
-        }
-
         if (CheckpointDirectory is not null && string.IsNullOrWhiteSpace(CheckpointDirectory))
         {
-            problems.Add("CheckpointDirectory must be null or a folder path.");
-        }
-
-        if (problems.Count > 0)
-        {
-            throw new ArgumentException("Invalid TrainerOptions: " + string.Join(" ", problems));
+            yield return new ValidationResult("TrainerOptions.CheckpointDirectory must be null or a folder path.", [nameof(CheckpointDirectory)]);
         }
     }
+}
+
+/// <summary>Source-generated validator of <see cref="TrainerOptions"/> (no reflection at run time).</summary>
+[OptionsValidator]
+public sealed partial class TrainerOptionsValidator : IValidateOptions<TrainerOptions>
+{
 }

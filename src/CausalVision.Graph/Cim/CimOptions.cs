@@ -5,6 +5,8 @@
 using System.ComponentModel.DataAnnotations;
 using CausalVision.Graph.Conv;
 using CausalVision.Graph.Readout;
+using CausalVision.Validation;
+using Microsoft.Extensions.Options;
 
 namespace CausalVision.Graph.Cim;
 
@@ -47,22 +49,27 @@ public sealed class CimOptions
 
     /// <summary>Gets or sets the normalisation inside the GCN encoders.</summary>
     /// <value>Default <see cref="GcnNorm.BatchNorm"/> (CAL).</value>
+    [EnumDataType(typeof(GcnNorm))]
     public GcnNorm Norm { get; set; } = GcnNorm.BatchNorm;
 
     /// <summary>Gets or sets the readout of δ_c and δ_n.</summary>
     /// <value>Default <see cref="ReadoutKind.Sum"/> (CAL's global_add_pool).</value>
+    [EnumDataType(typeof(ReadoutKind))]
     public ReadoutKind Readout { get; set; } = ReadoutKind.Sum;
 
     /// <summary>Gets or sets the classifiers f_c, f_n, f_m.</summary>
     /// <value>Default <see cref="CimHeadKind.Linear"/> (the paper: "classifiers"); CAL uses <see cref="CimHeadKind.Mlp"/>.</value>
+    [EnumDataType(typeof(CimHeadKind))]
     public CimHeadKind Head { get; set; } = CimHeadKind.Linear;
 
     /// <summary>Gets or sets the loss of the causal and intervened terms.</summary>
     /// <value>Default <see cref="CimLossKind.L2"/> (eq. 13); CAL uses <see cref="CimLossKind.CrossEntropy"/>.</value>
+    [EnumDataType(typeof(CimLossKind))]
     public CimLossKind LossKind { get; set; } = CimLossKind.L2;
 
     /// <summary>Gets or sets the direction of the KL-to-uniform term.</summary>
     /// <value>Default <see cref="CimKlDirection.PredictionToUniform"/>; CAL computes <see cref="CimKlDirection.UniformToPrediction"/>.</value>
+    [EnumDataType(typeof(CimKlDirection))]
     public CimKlDirection KlDirection { get; set; } = CimKlDirection.PredictionToUniform;
 
     /// <summary>Gets or sets the weight of the KL term KL(f_n(F_n), U).</summary>
@@ -83,11 +90,13 @@ public sealed class CimOptions
     /// <summary>Gets or sets where the node mask acts relative to the encoders' normalisation.</summary>
     /// <value>Default <see cref="CimMaskPlacement.BeforeNorm"/> (eq. 10-11 literally, CAL's order);
     /// <see cref="CimMaskPlacement.AfterNorm"/> lets the mask survive BatchNorm.</value>
+    [EnumDataType(typeof(CimMaskPlacement))]
     public CimMaskPlacement MaskPlacement { get; set; } = CimMaskPlacement.BeforeNorm;
 
     /// <summary>Gets or sets the objective of the non-causal branch.</summary>
     /// <value>Default <see cref="CimTrivialObjective.KlToUniform"/> (eq. 13); <see cref="CimTrivialObjective.GeneralizedCrossEntropy"/>
     /// is DisC's (Fan et al., NeurIPS 2022). With GCE, <see cref="KlWeight"/> weights the GCE term.</value>
+    [EnumDataType(typeof(CimTrivialObjective))]
     public CimTrivialObjective TrivialObjective { get; set; } = CimTrivialObjective.KlToUniform;
 
     /// <summary>Gets or sets the exponent q of the generalized cross-entropy <c>(1 - p_y^q) / q</c>.</summary>
@@ -142,14 +151,17 @@ public sealed class CimOptions
 
     /// <summary>Gets or sets how F_c and the confounder feature are combined into F_m.</summary>
     /// <value>Default <see cref="CimInterventionMode.Add"/> (CAL's default).</value>
+    [EnumDataType(typeof(CimInterventionMode))]
     public CimInterventionMode InterventionMode { get; set; } = CimInterventionMode.Add;
 
     /// <summary>Gets or sets the confounders used in training mode.</summary>
     /// <value>Default <see cref="CimConfounders.RandomPermutation"/> (CAL; the paper's implicit backdoor adjustment).</value>
+    [EnumDataType(typeof(CimConfounders))]
     public CimConfounders TrainingConfounders { get; set; } = CimConfounders.RandomPermutation;
 
     /// <summary>Gets or sets the confounders used in evaluation mode.</summary>
     /// <value>Default <see cref="CimConfounders.None"/>: the prediction is f_c(F_c) and nothing depends on the rest of the batch.</value>
+    [EnumDataType(typeof(CimConfounders))]
     public CimConfounders EvaluationConfounders { get; set; } = CimConfounders.None;
 
     /// <summary>
@@ -181,40 +193,9 @@ public sealed class CimOptions
         ExcludeSelfPairing = false,
     };
 
-    /// <summary>Checks every option.</summary>
-    /// <exception cref="ArgumentException">An option is out of range; the message names it.</exception>
-    public void Validate()
-    {
-        var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true))
-        {
-            var first = results[0];
-            throw new ArgumentException($"Invalid CimOptions.{string.Join(", ", first.MemberNames)}: {first.ErrorMessage}");
-        }
-
-        foreach (var (ok, name) in new[]
-        {
-            (Enum.IsDefined(Norm), nameof(Norm)), (Enum.IsDefined(Readout), nameof(Readout)), (Enum.IsDefined(Head), nameof(Head)),
-            (Enum.IsDefined(LossKind), nameof(LossKind)), (Enum.IsDefined(KlDirection), nameof(KlDirection)),
-            (Enum.IsDefined(InterventionMode), nameof(InterventionMode)), (Enum.IsDefined(TrainingConfounders), nameof(TrainingConfounders)),
-            (Enum.IsDefined(EvaluationConfounders), nameof(EvaluationConfounders)),
-            (Enum.IsDefined(MaskPlacement), nameof(MaskPlacement)), (Enum.IsDefined(TrivialObjective), nameof(TrivialObjective)),
-        })
-        {
-            if (!ok)
-            {
-                throw new ArgumentException($"Invalid CimOptions.{name}: not a defined enum value.");
-            }
-        }
-
-        foreach (var (w, name) in new[] { (KlWeight, nameof(KlWeight)), (MaskBudgetWeight, nameof(MaskBudgetWeight)), (CausalWeight, nameof(CausalWeight)), (InterventionWeight, nameof(InterventionWeight)) })
-        {
-            if (!double.IsFinite(w))
-            {
-                throw new ArgumentException($"Invalid CimOptions.{name}: must be finite, got {w}.");
-            }
-        }
-    }
+    /// <summary>Checks every option (the attribute rules, via <see cref="CimOptionsValidator"/>).</summary>
+    /// <exception cref="ArgumentException">An option is out of range; the message names every bad option.</exception>
+    public void Validate() => OptionsValidation.ThrowIfInvalid(new CimOptionsValidator(), this);
 
     /// <summary>Options of a GCN encoder of this module.</summary>
     internal GcnEncoderOptions EncoderOptions(int layers, bool normalizeInput = true) => new()
@@ -226,4 +207,10 @@ public sealed class CimOptions
         Norm = Norm,
         Readout = Readout,
     };
+}
+
+/// <summary>Source-generated validator of <see cref="CimOptions"/> (no reflection at run time).</summary>
+[OptionsValidator]
+public sealed partial class CimOptionsValidator : IValidateOptions<CimOptions>
+{
 }

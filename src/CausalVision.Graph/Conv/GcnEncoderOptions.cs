@@ -2,6 +2,8 @@
 // AAAI 2025, text after eq. 11) in CAL's form (yongduosui/CAL: BN -> GCNConv -> ReLU, sum pooling).
 using System.ComponentModel.DataAnnotations;
 using CausalVision.Graph.Readout;
+using CausalVision.Validation;
+using Microsoft.Extensions.Options;
 
 namespace CausalVision.Graph.Conv;
 
@@ -25,6 +27,7 @@ public sealed class GcnEncoderOptions
 
     /// <summary>Gets or sets the normalisation before each layer.</summary>
     /// <value>Default <see cref="GcnNorm.BatchNorm"/> (CAL).</value>
+    [EnumDataType(typeof(GcnNorm))]
     public GcnNorm Norm { get; set; } = GcnNorm.BatchNorm;
 
     /// <summary>Gets or sets a value indicating whether the first layer normalises its input.</summary>
@@ -35,6 +38,7 @@ public sealed class GcnEncoderOptions
 
     /// <summary>Gets or sets the graph readout.</summary>
     /// <value>Default <see cref="ReadoutKind.Sum"/> (CAL's global_add_pool).</value>
+    [EnumDataType(typeof(ReadoutKind))]
     public ReadoutKind Readout { get; set; } = ReadoutKind.Sum;
 
     /// <summary>Gets or sets the hidden width of the gated attention readout.</summary>
@@ -49,6 +53,7 @@ public sealed class GcnEncoderOptions
 
     /// <summary>Gets or sets the GCN propagation path.</summary>
     /// <value>Default <see cref="GcnPropagation.Auto"/>.</value>
+    [EnumDataType(typeof(GcnPropagation))]
     public GcnPropagation Propagation { get; set; } = GcnPropagation.Auto;
 
     /// <summary>Gets or sets the density below which Auto propagation goes sparse.</summary>
@@ -60,26 +65,13 @@ public sealed class GcnEncoderOptions
     /// <value>Default <c>true</c>.</value>
     public bool Bias { get; set; } = true;
 
-    /// <summary>Checks every option.</summary>
-    /// <exception cref="ArgumentException">An option is out of range; the message names it.</exception>
-    public void Validate()
-    {
-        var context = new ValidationContext(this);
-        var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(this, context, results, validateAllProperties: true))
-        {
-            var first = results[0];
-            throw new ArgumentException($"Invalid GcnEncoderOptions.{string.Join(", ", first.MemberNames)}: {first.ErrorMessage}");
-        }
+    /// <summary>Checks every option (the attribute rules, via <see cref="GcnEncoderOptionsValidator"/>).</summary>
+    /// <exception cref="ArgumentException">An option is out of range; the message names every bad option.</exception>
+    public void Validate() => OptionsValidation.ThrowIfInvalid(new GcnEncoderOptionsValidator(), this);
+}
 
-        if (!Enum.IsDefined(Norm) || !Enum.IsDefined(Readout) || !Enum.IsDefined(Propagation))
-        {
-            throw new ArgumentException("Invalid GcnEncoderOptions: Norm, Readout or Propagation is not a defined enum value.");
-        }
-
-        if (double.IsInfinity(SelfLoopWeight))
-        {
-            throw new ArgumentException("Invalid GcnEncoderOptions.SelfLoopWeight: must be finite.");
-        }
-    }
+/// <summary>Source-generated validator of <see cref="GcnEncoderOptions"/> (no reflection at run time).</summary>
+[OptionsValidator]
+public sealed partial class GcnEncoderOptionsValidator : IValidateOptions<GcnEncoderOptions>
+{
 }

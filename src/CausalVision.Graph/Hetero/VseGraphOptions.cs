@@ -3,6 +3,8 @@
 // below follow the authors' public code where it has a counterpart (top-k = 9 refined tags,
 // 0.2 between co-occurring tags, top-5 tags per region step) and are 1 elsewhere.
 using System.ComponentModel.DataAnnotations;
+using CausalVision.Validation;
+using Microsoft.Extensions.Options;
 
 namespace CausalVision.Graph.Hetero;
 
@@ -56,23 +58,13 @@ public sealed class VseGraphOptions
     /// <value>Default <c>true</c>.</value>
     public bool WeightPrototypeTagByDistribution { get; set; } = true;
 
-    /// <summary>Checks every option.</summary>
-    /// <exception cref="ArgumentException">An option is out of range; the message names it.</exception>
-    public void Validate()
-    {
-        var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true))
-        {
-            var first = results[0];
-            throw new ArgumentException($"Invalid VseGraphOptions.{string.Join(", ", first.MemberNames)}: {first.ErrorMessage}");
-        }
+    /// <summary>Checks every option (the attribute rules, via <see cref="VseGraphOptionsValidator"/>).</summary>
+    /// <exception cref="ArgumentException">An option is out of range; the message names every bad option.</exception>
+    public void Validate() => OptionsValidation.ThrowIfInvalid(new VseGraphOptionsValidator(), this);
+}
 
-        foreach (var (value, name) in new[] { (RegionTagWeight, nameof(RegionTagWeight)), (TagTagWeight, nameof(TagTagWeight)), (RegionRegionWeight, nameof(RegionRegionWeight)), (RegionPrototypeWeight, nameof(RegionPrototypeWeight)), (PrototypeTagWeight, nameof(PrototypeTagWeight)) })
-        {
-            if (!double.IsFinite(value))
-            {
-                throw new ArgumentException($"Invalid VseGraphOptions.{name}: must be finite, got {value}.");
-            }
-        }
-    }
+/// <summary>Source-generated validator of <see cref="VseGraphOptions"/> (no reflection at run time).</summary>
+[OptionsValidator]
+public sealed partial class VseGraphOptionsValidator : IValidateOptions<VseGraphOptions>
+{
 }

@@ -2,6 +2,8 @@
 // Multi-label Image Recognition", Chen, Jin, Ge, Chan). No public code exists; every default that
 // the slides do not fix is marked "(choice)" and explained.
 using System.ComponentModel.DataAnnotations;
+using CausalVision.Validation;
+using Microsoft.Extensions.Options;
 
 namespace CausalVision.CausalLabels;
 
@@ -71,7 +73,7 @@ public enum CausalFusion
 /// Options of <see cref="CausalLabelHead"/>: the label-query decoder ("Decouple"), the group-wise
 /// baseline classifier and the confounder intervention ("Causal", NWGM backdoor adjustment).
 /// </summary>
-public sealed class CausalLabelOptions
+public sealed class CausalLabelOptions : IValidatableObject
 {
     /// <summary>Gets or sets the number of labels L.</summary>
     /// <value>No default (0 is invalid); 80 for MS-COCO, 81 for NUS-WIDE, 171 for COCO-Stuff.</value>
@@ -110,6 +112,7 @@ public sealed class CausalLabelOptions
 
     /// <summary>Gets or sets where the decoder layers normalise.</summary>
     /// <value>Default <see cref="NormPlacement.Post"/> (Query2Label).</value>
+    [EnumDataType(typeof(NormPlacement))]
     public NormPlacement Norm { get; set; } = NormPlacement.Post;
 
     /// <summary>Gets or sets a value indicating whether the causal intervention branch exists (false = "Decouple" only, slides' Table 3 row 2).</summary>
@@ -133,6 +136,7 @@ public sealed class CausalLabelOptions
 
     /// <summary>Gets or sets the query of the intervention's cross-attention.</summary>
     /// <value>Default <see cref="InterventionQuery.LabelEmbedding"/>.</value>
+    [EnumDataType(typeof(InterventionQuery))]
     public InterventionQuery Query { get; set; } = InterventionQuery.LabelEmbedding;
 
     /// <summary>
@@ -144,61 +148,49 @@ public sealed class CausalLabelOptions
     /// dictionary only through E_P[c]).
     /// </summary>
     /// <value>Default <see cref="InterventionForm.Grounded"/>.</value>
+    [EnumDataType(typeof(InterventionForm))]
     public InterventionForm InterventionForm { get; set; } = InterventionForm.Grounded;
 
     /// <summary>Gets or sets how the causal prediction fuses with the baseline.</summary>
     /// <value>Default <see cref="CausalFusion.SumLogits"/> (choice; the slides name f_merge but not the final fusion).</value>
+    [EnumDataType(typeof(CausalFusion))]
     public CausalFusion Fusion { get; set; } = CausalFusion.SumLogits;
 
     /// <summary>Gets the effective confounder dimension (<see cref="ConfounderDim"/> or d).</summary>
     public int EffectiveConfounderDim => ConfounderDim ?? ModelDim;
 
-    /// <summary>Validates every option and their combinations.</summary>
-    /// <exception cref="ArgumentException">An option is out of range or options contradict each other; the message lists every problem.</exception>
-    public void Validate()
-    {
-        var problems = Problems();
-        if (problems.Count > 0)
-        {
-            throw new ArgumentException(string.Join(" ", problems));
-        }
-    }
+    /// <summary>Throws <see cref="ArgumentException"/> listing every problem (see <see cref="Problems"/>).</summary>
+    public void Validate() => OptionsValidation.ThrowIfInvalid(new CausalLabelOptionsValidator(), this);
 
     /// <summary>Lists every problem without throwing.</summary>
     /// <returns>The problems (empty when the options are valid).</returns>
     public IReadOnlyList<string> Problems()
     {
-        var problems = new List<string>();
-        if (NumLabels < 1)
-        {
-            problems.Add("CausalLabelOptions.NumLabels must be at least 1: the label set is empty.");
-        }
+        var result = new CausalLabelOptionsValidator().Validate(null, this);
+        return result.Failed ? [.. result.Failures ?? [result.FailureMessage]] : [];
+    }
 
-        var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true))
-        {
-            problems.Add("Invalid CausalLabelOptions: " + string.Join(" ", results.Select(r => r.ErrorMessage)));
-        }
-
+    /// <inheritdoc/>
+    IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext)
+    {
         if (Heads > 0 && ModelDim % Heads != 0)
         {
-            problems.Add($"CausalLabelOptions.ModelDim ({ModelDim}) must be divisible by Heads ({Heads}).");
-        }
-
-        if (!Enum.IsDefined(Norm) || !Enum.IsDefined(Query) || !Enum.IsDefined(Fusion) || !Enum.IsDefined(InterventionForm))
-        {
-            problems.Add($"CausalLabelOptions has an undefined enum value (Norm {Norm}, Query {Query}, Fusion {Fusion}, InterventionForm {InterventionForm}).");
+            yield return new ValidationResult($"CausalLabelOptions.ModelDim ({ModelDim}) must be divisible by Heads ({Heads}).", [nameof(ModelDim)]);
         }
 
         if (!UseIntervention && Fusion != CausalFusion.SumLogits)
         {
-            problems.Add($"CausalLabelOptions.Fusion is {Fusion} but UseIntervention is false; there is no causal prediction to fuse (leave Fusion at SumLogits).");
+            yield return new ValidationResult($"CausalLabelOptions.Fusion is {Fusion} but UseIntervention is false; there is no causal prediction to fuse (leave Fusion at SumLogits).", [nameof(Fusion)]);
         }
-
-        return problems;
     }
 
     /// <summary>Returns a copy.</summary>
     /// <returns>A new options object with the same values.</returns>
     public CausalLabelOptions Clone() => (CausalLabelOptions)MemberwiseClone();
+}
+
+/// <summary>Source-generated validator of <see cref="CausalLabelOptions"/> (no reflection at run time).</summary>
+[OptionsValidator]
+public sealed partial class CausalLabelOptionsValidator : IValidateOptions<CausalLabelOptions>
+{
 }

@@ -27,7 +27,7 @@ public static class CausalLabelServiceCollectionExtensions
             options.Configure(configure);
         }
 
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CausalLabelOptions>, CausalLabelOptionsValidator>());
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CausalLabelOptions>, CausalLabelBoundOptionsValidator>());
         options.ValidateOnStart();
         builder.Services.TryAddTransient(sp =>
         {
@@ -39,9 +39,14 @@ public static class CausalLabelServiceCollectionExtensions
     }
 }
 
-/// <summary>Validates <see cref="CausalLabelOptions"/> through <see cref="CausalLabelOptions.Validate"/>; NumLabels 0 means "set by the builder".</summary>
-internal sealed class CausalLabelOptionsValidator : IValidateOptions<CausalLabelOptions>
+/// <summary>
+/// Validates bound <see cref="CausalLabelOptions"/> with the generated <see cref="CausalLabelOptionsValidator"/>; NumLabels 0
+/// means "set by the builder", so it is checked as 1 here (the builder checks the real count).
+/// </summary>
+internal sealed class CausalLabelBoundOptionsValidator : IValidateOptions<CausalLabelOptions>
 {
+    private static readonly CausalLabelOptionsValidator Generated = new();
+
     public ValidateOptionsResult Validate(string? name, CausalLabelOptions options)
     {
         var o = options.Clone();
@@ -50,14 +55,6 @@ internal sealed class CausalLabelOptionsValidator : IValidateOptions<CausalLabel
             o.NumLabels = 1;
         }
 
-        try
-        {
-            o.Validate();
-            return ValidateOptionsResult.Success;
-        }
-        catch (ArgumentException e)
-        {
-            return ValidateOptionsResult.Fail(e.Message);
-        }
+        return Generated.Validate(name, o);
     }
 }

@@ -1,6 +1,8 @@
 // Options of the paper-B trainer. The slides give no training recipe; the defaults follow
 // Query2Label's (AdamW, weight decay 1e-4) at a CPU-friendly scale, each marked "(choice)".
 using System.ComponentModel.DataAnnotations;
+using CausalVision.Validation;
+using Microsoft.Extensions.Options;
 
 namespace CausalVision.CausalLabels;
 
@@ -15,7 +17,7 @@ public enum MultiLabelLoss
 }
 
 /// <summary>Options of <see cref="CausalLabelTrainer"/>.</summary>
-public sealed class CausalLabelTrainerOptions
+public sealed class CausalLabelTrainerOptions : IValidatableObject
 {
     /// <summary>Gets or sets the epochs of stage 1 (backbone + decoder + group-wise classifier; the only stage of Baseline / Decouple).</summary>
     /// <value>Default 10 (choice).</value>
@@ -44,6 +46,7 @@ public sealed class CausalLabelTrainerOptions
 
     /// <summary>Gets or sets the loss.</summary>
     /// <value>Default <see cref="MultiLabelLoss.BinaryCrossEntropy"/>.</value>
+    [EnumDataType(typeof(MultiLabelLoss))]
     public MultiLabelLoss Loss { get; set; } = MultiLabelLoss.BinaryCrossEntropy;
 
     /// <summary>
@@ -71,6 +74,7 @@ public sealed class CausalLabelTrainerOptions
     /// covariance, or a shuffled prior. The random controls use <see cref="Seed"/>.
     /// </summary>
     /// <value>Default <see cref="DictionaryControl.None"/>.</value>
+    [EnumDataType(typeof(DictionaryControl))]
     public DictionaryControl DictionaryControl { get; set; } = DictionaryControl.None;
 
     /// <summary>Gets or sets the most training images streamed to the dictionary builder; 0 = all.</summary>
@@ -85,6 +89,7 @@ public sealed class CausalLabelTrainerOptions
 
     /// <summary>Gets or sets the device the trainer moves the model to: "cpu", "cuda", "cuda:N" or "auto" (CUDA when available).</summary>
     /// <value>Default "cpu".</value>
+    [Required(ErrorMessage = "CausalLabelTrainerOptions.Device must be a device name such as 'cpu', 'cuda' or 'auto'.")]
     public string Device { get; set; } = "cpu";
 
     /// <summary>Gets or sets a folder for atomic per-epoch checkpoints (<c>checkpoint.ckpt</c>) and the dictionary (<c>dictionary.bin</c>); null saves nothing.</summary>
@@ -99,34 +104,22 @@ public sealed class CausalLabelTrainerOptions
     /// <returns>The copy.</returns>
     public CausalLabelTrainerOptions Clone() => (CausalLabelTrainerOptions)MemberwiseClone();
 
-    /// <summary>Validates the options.</summary>
-    /// <exception cref="ArgumentException">An option is out of range; the message names it.</exception>
-    public void Validate()
+    /// <summary>Checks every option (the attribute rules, via <see cref="CausalLabelTrainerOptionsValidator"/>).</summary>
+    /// <exception cref="ArgumentException">An option is out of range; the message names every bad option.</exception>
+    public void Validate() => OptionsValidation.ThrowIfInvalid(new CausalLabelTrainerOptionsValidator(), this);
+
+    /// <inheritdoc/>
+    IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext)
     {
-        var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true))
-        {
-            throw new ArgumentException("Invalid CausalLabelTrainerOptions: " + string.Join(" ", results.Select(r => r.ErrorMessage)));
-        }
-
-        if (!Enum.IsDefined(DictionaryControl))
-        {
-            throw new ArgumentException($"Invalid CausalLabelTrainerOptions: unknown dictionary control {DictionaryControl}.", nameof(DictionaryControl));
-        }
-
-        if (!Enum.IsDefined(Loss))
-        {
-            throw new ArgumentException($"Invalid CausalLabelTrainerOptions: unknown loss {Loss}.", nameof(Loss));
-        }
-
-        if (string.IsNullOrWhiteSpace(Device))
-        {
-            throw new ArgumentException("Invalid CausalLabelTrainerOptions: Device must be a device name such as 'cpu', 'cuda' or 'auto'.", nameof(Device));
-        }
-
         if (CheckpointDirectory is not null && string.IsNullOrWhiteSpace(CheckpointDirectory))
         {
-            throw new ArgumentException("Invalid CausalLabelTrainerOptions: CheckpointDirectory is blank; use null for no checkpoints.", nameof(CheckpointDirectory));
+            yield return new ValidationResult("CausalLabelTrainerOptions.CheckpointDirectory is blank; use null for no checkpoints.", [nameof(CheckpointDirectory)]);
         }
     }
+}
+
+/// <summary>Source-generated validator of <see cref="CausalLabelTrainerOptions"/> (no reflection at run time).</summary>
+[OptionsValidator]
+public sealed partial class CausalLabelTrainerOptionsValidator : IValidateOptions<CausalLabelTrainerOptions>
+{
 }

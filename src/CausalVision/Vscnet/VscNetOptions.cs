@@ -5,6 +5,8 @@
 // the data and the backbone. Defaults: the component's, except where VSCNet's differ (each property says which).
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
+using CausalVision.Validation;
+using Microsoft.Extensions.Options;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using CausalVision.Clustering.Hierarchy;
@@ -41,7 +43,7 @@ namespace CausalVision.Vscnet;
 /// options.Fusion.KnowledgeWeight = 0.3;       // eq. 14 (FusionOptions)
 /// </code>
 /// </example>
-public sealed class VscNetOptions
+public sealed class VscNetOptions : IValidatableObject
 {
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -51,6 +53,8 @@ public sealed class VscNetOptions
 
     /// <summary>Gets or sets the backbone options (name and the backbone's own options).</summary>
     /// <value>Default: a new <see cref="VscBackboneOptions"/> (ResNet-18).</value>
+    [Required]
+    [ValidateObjectMembers(typeof(VscBackboneOptionsValidator))]
     public VscBackboneOptions Backbone { get; set; } = new();
 
     /// <summary>Gets or sets the components switched on (Table 3 rows).</summary>
@@ -60,24 +64,31 @@ public sealed class VscNetOptions
     /// <summary>Gets or sets what the stage-2 prediction is made from.</summary>
     /// <value>Default <see cref="VscPredictionHead.Fusion"/> (eq. 14, the paper). Choose between it and
     /// <see cref="VscPredictionHead.CausalClassifier"/> by validation accuracy on an OOD-like validation split.</value>
+    [EnumDataType(typeof(VscPredictionHead))]
     public VscPredictionHead Prediction { get; set; } = VscPredictionHead.Fusion;
 
     /// <summary>Gets or sets the FVA (Cascaded Spatial Net) options; <see cref="FvaOptions.Steps"/> is J and
     /// <see cref="FvaLossOptions.LocatingLossWeight"/> of <see cref="FvaOptions.Loss"/> is alpha_l of eq. 15.</summary>
     /// <value>Default: a new <see cref="FvaOptions"/> (J = 10 from the paper's grid {5, 10, 15}).</value>
+    [Required]
+    [ValidateObjectMembers(typeof(FvaOptionsValidator))]
     public FvaOptions Fva { get; set; } = new();
 
     /// <summary>Gets or sets the exemplar hierarchy (constrained AM-ART, eq. 5) options; <c>Art.Vigilance</c> is the
     /// paper's "clustering parameter", which the paper tunes from 0.8 to 0.9 (any vigilance ART accepts is accepted).</summary>
     /// <value>Default: a new <see cref="HierarchyOptions"/> (vigilance 0.85, beta 0.5, purity 0.6: the authors' code).</value>
+    [Required]
+    [ValidateObjectMembers(typeof(HierarchyOptionsValidator))]
     public HierarchyOptions Hierarchy { get; set; } = new();
 
     /// <summary>Gets or sets which tag a training region is clustered under when the hierarchy is built.</summary>
     /// <value>Default <see cref="Vscnet.HierarchyTagSource.GroundTruth"/> (the authors' code).</value>
+    [EnumDataType(typeof(HierarchyTagSource))]
     public HierarchyTagSource HierarchyTagSource { get; set; } = HierarchyTagSource.GroundTruth;
 
     /// <summary>Gets or sets the matching similarity phi_K of eq. 6.</summary>
     /// <value>Default <see cref="PrototypeSimilarityKind.FuzzyJaccard"/> (the authors' code; the paper does not name it).</value>
+    [EnumDataType(typeof(PrototypeSimilarityKind))]
     public PrototypeSimilarityKind PrototypeSimilarity { get; set; } = PrototypeSimilarityKind.FuzzyJaccard;
 
     /// <summary>Gets or sets how many of each region's most probable tags are compared with the prototypes of that tag
@@ -92,10 +103,14 @@ public sealed class VscNetOptions
     /// refined tags kept per region, at most the vocabulary). VSCNet refines each region's tags:
     /// <see cref="TagRefinementOptions.StepAggregation"/> must stay <see cref="TagStepAggregation.PerStep"/>.</summary>
     /// <value>Default: a new <see cref="TagRefinementOptions"/> (alpha_f = 0.1, τ = 1, top 9).</value>
+    [Required]
+    [ValidateObjectMembers(typeof(TagRefinementOptionsValidator))]
     public TagRefinementOptions Refinement { get; set; } = new();
 
     /// <summary>Gets or sets the class vote options (P_k).</summary>
     /// <value>Default: a new <see cref="ClassVoteOptions"/> (each step's best prototype votes).</value>
+    [Required]
+    [ValidateObjectMembers(typeof(ClassVoteOptionsValidator))]
     public ClassVoteOptions Vote { get; set; } = new();
 
     /// <summary>Gets or sets the common node width W: region features, tag embeddings and prototype features are
@@ -108,12 +123,17 @@ public sealed class VscNetOptions
     /// <summary>Gets or sets the heterogeneous graph construction options (G_a / G_h, eq. 8-9);
     /// <see cref="VseGraphOptions.IncludePrototypes"/> follows the ablation.</summary>
     /// <value>Default: a new <see cref="VseGraphOptions"/> (9 tag nodes, top-5 tags per region, 0.2 tag-tag weight).</value>
+    [Required]
+    [ValidateObjectMembers(typeof(VseGraphOptionsValidator))]
     public VseGraphOptions Graph { get; set; } = new();
 
     /// <summary>Gets or sets the GCN encoder of the graph without +C (with +C the encoders are CIM's, <see cref="Cim"/>);
     /// <see cref="GcnEncoderOptions.InFeatures"/> is derived (<see cref="NodeFeatures"/>).</summary>
     /// <value>Default: a new <see cref="GcnEncoderOptions"/> (width 128, one layer, BatchNorm, sum readout: CAL).</value>
+#pragma warning disable SYSLIB1212 // not [ValidateObjectMembers]: its derived fields may be 0 here; IValidatableObject checks it with placeholders
+    [Required]
     public GcnEncoderOptions GraphEncoder { get; set; } = new();
+#pragma warning restore SYSLIB1212
 
     /// <summary>Gets or sets the CIM options (eq. 10-13: masks, encoders, heads, intervention, L_gf);
     /// <see cref="CimOptions.InFeatures"/> and <see cref="CimOptions.Classes"/> are derived. The intervention at evaluation
@@ -121,17 +141,25 @@ public sealed class VscNetOptions
     /// <value>Default: a new <see cref="CimOptions"/> (eq. 13's L2 terms and unit weights, CAL's sizes) with
     /// <see cref="CimOptions.MaskBudget"/> = 0.3 (VSCNet's default, the budget of <see cref="CimOptions.Selective()"/>; the
     /// component's is 0.5; used only when <see cref="CimOptions.MaskBudgetWeight"/> &gt; 0).</value>
+#pragma warning disable SYSLIB1212 // not [ValidateObjectMembers]: its derived fields may be 0 here; IValidatableObject checks it with placeholders
+    [Required]
     public CimOptions Cim { get; set; } = new() { MaskBudget = 0.3 };
+#pragma warning restore SYSLIB1212
 
     /// <summary>Gets or sets the multi-view fusion options (eq. 14); <see cref="FusionOptions.CausalFeatures"/>,
     /// <see cref="FusionOptions.VisualFeatures"/> and <see cref="FusionOptions.Classes"/> are derived. With multi-label
     /// classes P_f is <c>(w_e sigmoid(P_e) + w_k P_k) / (w_e + w_k)</c>, without <see cref="FusionOptions.KnowledgeTopOne"/>.</summary>
     /// <value>Default: a new <see cref="FusionOptions"/> with <see cref="FusionOptions.FusedFeatures"/> = 512 (VSCNet's
     /// default, ResNet-18's feature width; the component's 0 means the backbone's width).</value>
+#pragma warning disable SYSLIB1212 // not [ValidateObjectMembers]: its derived fields may be 0 here; IValidatableObject checks it with placeholders
+    [Required]
     public FusionOptions Fusion { get; set; } = new() { FusedFeatures = 512 };
+#pragma warning restore SYSLIB1212
 
     /// <summary>Gets or sets the training schedule (eq. 15-16).</summary>
     /// <value>Default: a new <see cref="VscTrainingOptions"/>.</value>
+    [Required]
+    [ValidateObjectMembers(typeof(VscTrainingOptionsValidator))]
     public VscTrainingOptions Training { get; set; } = new();
 
     /// <summary>Gets the width of the graph feature F_c that the fusion reads: <see cref="NodeFeatures"/> without +G,
@@ -169,95 +197,57 @@ public sealed class VscNetOptions
 
     /// <summary>Checks every option and the ablation's dependencies.</summary>
     /// <exception cref="ArgumentException">One or more options are invalid; the message lists every problem.</exception>
-    public void Validate()
-    {
-        var problems = Problems();
-        if (problems.Count > 0)
-        {
-            throw new ArgumentException("Invalid VscNetOptions: " + string.Join(" ", problems));
-        }
-    }
+    public void Validate() => OptionsValidation.ThrowIfInvalid(new VscNetOptionsValidator(), this);
 
     /// <summary>Lists every problem without throwing.</summary>
     /// <returns>The problems (empty when the options are valid).</returns>
     public IReadOnlyList<string> Problems()
     {
+        var result = new VscNetOptionsValidator().Validate(null, this);
+        return result.Failed ? [.. result.Failures ?? [result.FailureMessage]] : [];
+    }
+
+    /// <inheritdoc/>
+    IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext) => CrossFieldProblems()
+        .Select(problem => new ValidationResult(problem));
+
+    // The rules attributes cannot say: the components with fields VSCNet derives (validated with a valid placeholder
+    // in each derived field left at 0; their consistency with the model is checked below and by the builder), and the
+    // ablation's and the prediction head's requirements.
+    private List<string> CrossFieldProblems()
+    {
         var p = new List<string>();
-        void Check(string section, object? value, Action validate)
+        void Component<T>(string section, T? value, IValidateOptions<T> validator, Action<T> placeholders)
+            where T : class
         {
             if (value is null)
             {
-                p.Add($"{section} must not be null.");
-                return;
+                return; // [Required] reports it
             }
 
-            try
+            var copy = Copy(value);
+            placeholders(copy);
+            var r = validator.Validate($"VscNetOptions.{section}", copy);
+            if (r.Failed)
             {
-                validate();
-            }
-            catch (ArgumentException e)
-            {
-                p.Add($"{section}: {e.Message}");
+                p.AddRange((r.Failures ?? [r.FailureMessage]).Select(f => $"{section}: {f}"));
             }
         }
 
-        // The components validate themselves; derived fields left at 0 get a valid placeholder first (their
-        // consistency with the model is checked below and by the builder).
-        Check(nameof(Backbone), Backbone, () => Backbone.Validate());
-        Check(nameof(Fva), Fva, () => Fva.Validate());
-        Check(nameof(Hierarchy), Hierarchy, () => Hierarchy.Validate());
-        Check(nameof(Refinement), Refinement, () => Refinement.Validate());
-        Check(nameof(Vote), Vote, () => Vote.Validate());
-        Check(nameof(Graph), Graph, () => Graph.Validate());
-        Check(nameof(GraphEncoder), GraphEncoder, () =>
+        Component(nameof(GraphEncoder), GraphEncoder, new GcnEncoderOptionsValidator(), e => e.InFeatures = e.InFeatures == 0 ? 1 : e.InFeatures);
+        Component(nameof(Cim), Cim, new CimOptionsValidator(), c =>
         {
-            var e = Copy(GraphEncoder);
-            e.InFeatures = e.InFeatures == 0 ? 1 : e.InFeatures;
-            e.Validate();
-        });
-        Check(nameof(Cim), Cim, () =>
-        {
-            var c = Copy(Cim);
             c.InFeatures = c.InFeatures == 0 ? 1 : c.InFeatures;
             c.Classes = c.Classes == 0 ? 2 : c.Classes;
-            c.Validate();
         });
-        Check(nameof(Fusion), Fusion, () =>
+        Component(nameof(Fusion), Fusion, new FusionOptionsValidator(), f =>
         {
-            var f = Copy(Fusion);
             f.CausalFeatures = f.CausalFeatures == 0 ? 1 : f.CausalFeatures;
             f.VisualFeatures = f.VisualFeatures == 0 ? 1 : f.VisualFeatures;
             f.Classes = f.Classes == 0 ? 2 : f.Classes;
-            f.Validate();
         });
-        Check(nameof(Training), Training, () => Training.Validate());
 
         // VSCNet's own settings.
-        if (!Enum.IsDefined(Prediction))
-        {
-            p.Add($"Prediction {(int)Prediction} is not defined.");
-        }
-
-        if (!Enum.IsDefined(HierarchyTagSource))
-        {
-            p.Add($"HierarchyTagSource {(int)HierarchyTagSource} is not defined.");
-        }
-
-        if (!Enum.IsDefined(PrototypeSimilarity))
-        {
-            p.Add($"PrototypeSimilarity {(int)PrototypeSimilarity} is not defined.");
-        }
-
-        if (CandidateTags < 1 || CandidateTags > 1024)
-        {
-            p.Add($"CandidateTags must lie in [1, 1024] but is {CandidateTags}.");
-        }
-
-        if (NodeFeatures < 1 || NodeFeatures > 65536)
-        {
-            p.Add($"NodeFeatures must lie in [1, 65536] but is {NodeFeatures}.");
-        }
-
         // Fields VSCNet derives: 0 (unset) or the derived value.
         if (Refinement is not null && Refinement.StepAggregation != TagStepAggregation.PerStep)
         {
@@ -390,4 +380,11 @@ public sealed class VscNetOptions
     /// <returns>The copy.</returns>
     internal static T Copy<T>(T value)
         where T : class => JsonSerializer.Deserialize<T>(JsonSerializer.Serialize(value, Json), Json)!;
+}
+
+/// <summary>Source-generated validator of <see cref="VscNetOptions"/>: the attributes, every nested component's own
+/// generated validator, and the cross-field rules; lists every problem.</summary>
+[OptionsValidator]
+public sealed partial class VscNetOptionsValidator : IValidateOptions<VscNetOptions>
+{
 }

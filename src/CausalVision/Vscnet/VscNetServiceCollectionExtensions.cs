@@ -42,15 +42,3 @@ public static class VscNetServiceCollectionExtensions
         return builder;
     }
 }
-
-/// <summary>Validates <see cref="VscNetOptions"/> for the options framework, listing every problem.</summary>
-public sealed class VscNetOptionsValidator : IValidateOptions<VscNetOptions>
-{
-    /// <inheritdoc/>
-    public ValidateOptionsResult Validate(string? name, VscNetOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        var problems = options.Problems();
-        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
-    }
-}

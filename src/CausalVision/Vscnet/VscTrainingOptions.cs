@@ -1,5 +1,7 @@
 // Options of VSCNet's two-stage training (eq. 15-16) and its schedule.
 using System.ComponentModel.DataAnnotations;
+using CausalVision.Validation;
+using Microsoft.Extensions.Options;
 
 namespace CausalVision.Vscnet;
 
@@ -77,38 +79,16 @@ public sealed class VscTrainingOptions
 
     /// <summary>Gets or sets the device ("cpu", "cuda", "auto").</summary>
     /// <value>Default "cpu".</value>
+    [Required(ErrorMessage = "Training.Device must not be empty.")]
     public string Device { get; set; } = "cpu";
 
-    /// <summary>Checks the options.</summary>
-    /// <exception cref="ArgumentException">An option is out of range.</exception>
-    public void Validate()
-    {
-        var problems = new List<string>();
-        void R(double v, double lo, double hi, string n)
-        {
-            if (!(v >= lo && v <= hi))
-            {
-                problems.Add($"Training.{n} must lie in [{lo}, {hi}] but is {v}.");
-            }
-        }
+    /// <summary>Checks every option (the attribute rules, via <see cref="VscTrainingOptionsValidator"/>).</summary>
+    /// <exception cref="ArgumentException">An option is out of range; the message names every bad option.</exception>
+    public void Validate() => OptionsValidation.ThrowIfInvalid(new VscTrainingOptionsValidator(), this);
+}
 
-        R(BatchSize, 1, 65536, nameof(BatchSize));
-        R(LearningRate, 1e-8, 1.0, nameof(LearningRate));
-        R(WeightDecay, 0, 1, nameof(WeightDecay));
-        R(LearningRateDecay, 1e-6, 1, nameof(LearningRateDecay));
-        R(LearningRateDecayEvery, 1, 100000, nameof(LearningRateDecayEvery));
-        R(AlphaGf, 0, 1e6, nameof(AlphaGf));
-        R(Stage1Epochs, 0, 100000, nameof(Stage1Epochs));
-        R(Stage2Epochs, 0, 100000, nameof(Stage2Epochs));
-        R(TopK, 1, 1000, nameof(TopK));
-        if (string.IsNullOrWhiteSpace(Device))
-        {
-            problems.Add("Training.Device must not be empty.");
-        }
-
-        if (problems.Count > 0)
-        {
-            throw new ArgumentException(string.Join(" ", problems));
-        }
-    }
+/// <summary>Source-generated validator of <see cref="VscTrainingOptions"/> (no reflection at run time).</summary>
+[OptionsValidator]
+public sealed partial class VscTrainingOptionsValidator : IValidateOptions<VscTrainingOptions>
+{
 }

@@ -41,7 +41,7 @@ public sealed class FuzzyArtTests
         typeof(ArtOptions).GetProperty(name)!.SetValue(o, value);
         var e = Assert.Throws<ArgumentException>(() => new FuzzyArt(o));
         Assert.Contains($"ArtOptions.{name}", e.Message);
-        Assert.Contains("out of range", e.Message);
+        Assert.Contains("must be between", e.Message);
     }
 
     [Fact]

@@ -257,6 +257,6 @@ public sealed class VectorizedFuzzyArtTests
         Assert.Contains("dimension mismatch", Assert.Throws<ArgumentException>(() => fast.Predict(wide)).Message);
         using var oneD = zeros(3);
         Assert.Contains("2-D", Assert.Throws<ArgumentException>(() => fast.Fit(oneD)).Message);
-        Assert.Contains("out of range", Assert.Throws<ArgumentException>(() => new VectorizedFuzzyArt(new ArtOptions { Beta = 0 })).Message);
+        Assert.Contains("ArtOptions.Beta", Assert.Throws<ArgumentException>(() => new VectorizedFuzzyArt(new ArtOptions { Beta = 0 })).Message);
     }
 }

@@ -29,7 +29,7 @@ public sealed class CausalLabelOptionsTests
     public void Validate_EmptyLabelSet_ThrowsNamingIt()
     {
         var ex = Assert.Throws<ArgumentException>(() => new CausalLabelOptions().Validate());
-        Assert.Contains("NumLabels must be at least 1: the label set is empty", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("CausalLabelOptions.NumLabels must be between 1 and", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -60,9 +60,9 @@ public sealed class VscNetOptionsTests
         o.Training.LearningRate = -1;
         o.Ablation = VscNetAblation.Causal;
         var e = Assert.Throws<ArgumentException>(o.Validate);
-        Assert.Contains("Hierarchy: ArtOptions.Vigilance = 1.5 is out of range [0, 1]", e.Message);
-        Assert.Contains("Refinement: Option AlphaF = 1.5 is out of range [0, 1]", e.Message);
-        Assert.Contains("Training.BatchSize must lie in [1, 65536] but is 0", e.Message);
+        Assert.Contains("VscNetOptions.Hierarchy.Art.Vigilance must be between 0 and 1", e.Message);
+        Assert.Contains("VscNetOptions.Refinement.AlphaF must be between 0 and 1", e.Message);
+        Assert.Contains("VscNetOptions.Training.BatchSize must be between 1 and 65536", e.Message);
         Assert.Contains("Training.LearningRate", e.Message);
         Assert.Contains("Ablation Causal requires Graph", e.Message);
     }
@@ -95,7 +95,7 @@ public sealed class VscNetOptionsTests
         var o = new VscNetOptions();
         o.Refinement.AlphaF = -0.1;
         var problem = Assert.Single(o.Problems(), p => p.Contains("AlphaF", StringComparison.Ordinal));
-        Assert.Contains("[0, 1]", problem, StringComparison.Ordinal);
+        Assert.Contains("between 0 and 1", problem, StringComparison.Ordinal);
     }
 
     [Fact]

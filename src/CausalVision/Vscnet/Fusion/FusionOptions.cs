@@ -1,6 +1,8 @@
 // Options of VSCNet's multi-view fusion (Meng et al., AAAI 2025, eq. 14 and the text before it):
 // F_e = F_c ⊕ F_v (linear projection of both, then add), P_e = φ(F_e), P_f = Softmax(P_e) ⊗ Softmax(P_k).
 using System.ComponentModel.DataAnnotations;
+using CausalVision.Validation;
+using Microsoft.Extensions.Options;
 
 namespace CausalVision.Vscnet.Fusion;
 
@@ -57,6 +59,7 @@ public sealed class FusionOptions
 
     /// <summary>Gets or sets how P_k is given.</summary>
     /// <value>Default <see cref="KnowledgeInput.Probabilities"/>.</value>
+    [EnumDataType(typeof(KnowledgeInput))]
     public KnowledgeInput Knowledge { get; set; } = KnowledgeInput.Probabilities;
 
     /// <summary>
@@ -89,28 +92,13 @@ public sealed class FusionOptions
         KnowledgeTopOne = true,
     };
 
-    /// <summary>Checks every option.</summary>
-    /// <exception cref="ArgumentException">An option is out of range; the message names it.</exception>
-    public void Validate()
-    {
-        var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true))
-        {
-            var first = results[0];
-            throw new ArgumentException($"Invalid FusionOptions.{string.Join(", ", first.MemberNames)}: {first.ErrorMessage}");
-        }
+    /// <summary>Checks every option (the attribute rules, via <see cref="FusionOptionsValidator"/>).</summary>
+    /// <exception cref="ArgumentException">An option is out of range; the message names every bad option.</exception>
+    public void Validate() => OptionsValidation.ThrowIfInvalid(new FusionOptionsValidator(), this);
+}
 
-        if (!Enum.IsDefined(Knowledge))
-        {
-            throw new ArgumentException("Invalid FusionOptions.Knowledge: not a defined enum value.");
-        }
-
-        foreach (var (w, name) in new[] { (CausalScale, nameof(CausalScale)), (VisualScale, nameof(VisualScale)), (EvidenceWeight, nameof(EvidenceWeight)), (KnowledgeWeight, nameof(KnowledgeWeight)) })
-        {
-            if (!double.IsFinite(w))
-            {
-                throw new ArgumentException($"Invalid FusionOptions.{name}: must be finite, got {w}.");
-            }
-        }
-    }
+/// <summary>Source-generated validator of <see cref="FusionOptions"/> (no reflection at run time).</summary>
+[OptionsValidator]
+public sealed partial class FusionOptionsValidator : IValidateOptions<FusionOptions>
+{
 }

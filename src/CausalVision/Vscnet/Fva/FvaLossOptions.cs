@@ -1,6 +1,8 @@
 // Options of VSCNet's stage-1 objective L_AL = L_s + alpha_l L_l (eq. 15), with L_s of eq. 3 and
 // L_l of eq. 4 (see LocatingLossOptions).
 using System.ComponentModel.DataAnnotations;
+using CausalVision.Validation;
+using Microsoft.Extensions.Options;
 
 namespace CausalVision.Vscnet.Fva;
 
@@ -31,6 +33,7 @@ public sealed class FvaLossOptions
     /// <summary>Gets or sets how the per-step tag cross-entropies are reduced.</summary>
     /// <value>Default <see cref="Fva.TagLossReduction.SumOverSteps"/> (eq. 3);
     /// <see cref="Fva.TagLossReduction.MeanOverSupervisedSteps"/> is the authors' code.</value>
+    [EnumDataType(typeof(TagLossReduction))]
     public TagLossReduction TagLossReduction { get; set; } = TagLossReduction.SumOverSteps;
 
     /// <summary>Gets or sets alpha_l, the weight of the locating loss L_l in L_AL = L_s + alpha_l L_l (eq. 15).</summary>
@@ -45,6 +48,8 @@ public sealed class FvaLossOptions
 
     /// <summary>Gets or sets the options of the locating loss L_l.</summary>
     /// <value>Default: a new <see cref="LocatingLossOptions"/> (the authors' code defaults).</value>
+    [Required]
+    [ValidateObjectMembers]
     public LocatingLossOptions Locating { get; set; } = new();
 
     /// <summary>Creates options equal to the authors' code: no class term, tag weight 5, mean over supervised steps,
@@ -60,19 +65,13 @@ public sealed class FvaLossOptions
         Locating = new LocatingLossOptions { RotationWeight = 0.0 }, // the code's wrl = 0
     };
 
-    /// <summary>Checks every option.</summary>
-    /// <exception cref="ArgumentException">An option is out of range; the message names it.</exception>
-    public void Validate()
-    {
-        Guard.Range(ClassLossWeight, 0.0, 1e6, nameof(ClassLossWeight));
-        Guard.Range(TagLossWeight, 0.0, 1e6, nameof(TagLossWeight));
-        Guard.Defined(TagLossReduction, nameof(TagLossReduction));
-        Guard.Range(LocatingLossWeight, 0.0, 1e6, nameof(LocatingLossWeight));
-        if (Locating is null)
-        {
-            throw new ArgumentException($"{nameof(FvaLossOptions)}.{nameof(Locating)} must not be null.", nameof(Locating));
-        }
+    /// <summary>Checks every option (the attribute rules, via <see cref="FvaLossOptionsValidator"/>).</summary>
+    /// <exception cref="ArgumentException">An option is out of range; the message names every bad option.</exception>
+    public void Validate() => OptionsValidation.ThrowIfInvalid(new FvaLossOptionsValidator(), this);
+}
 
-        Locating.Validate();
-    }
+/// <summary>Source-generated validator of <see cref="FvaLossOptions"/> (no reflection at run time).</summary>
+[OptionsValidator]
+public sealed partial class FvaLossOptionsValidator : IValidateOptions<FvaLossOptions>
+{
 }

@@ -3,6 +3,8 @@
 // where the authors' code (yibuxulong/Fine-grained-visual-semantic-causal) differs, the code's
 // value is named in the property's documentation so it can be selected.
 using System.ComponentModel.DataAnnotations;
+using CausalVision.Validation;
+using Microsoft.Extensions.Options;
 using static TorchSharp.torch;
 
 namespace CausalVision.Vscnet.Fva;
@@ -95,6 +97,7 @@ public sealed class FvaOptions
     /// <value>Default <see cref="Fva.RegionInit.Shared"/> (the authors' code; the paper is silent). With the code's locating
     /// loss this collapses every region onto one crop; <see cref="Fva.RegionInit.Distinct"/> with
     /// <see cref="LocatingLossOptions.Bounded"/> keeps them apart (see <see cref="Localising"/>).</value>
+    [EnumDataType(typeof(RegionInit))]
     public RegionInit RegionInit { get; set; } = RegionInit.Shared;
 
     /// <summary>Gets or sets the standard deviation of the last theta layer's weight with <see cref="Fva.RegionInit.Distinct"/>.</summary>
@@ -109,15 +112,18 @@ public sealed class FvaOptions
 
     /// <summary>Gets or sets how a sampled region is pooled into <c>r_j</c>.</summary>
     /// <value>Default <see cref="Fva.RegionPooling.Average"/> (the authors' code).</value>
+    [EnumDataType(typeof(RegionPooling))]
     public RegionPooling RegionPooling { get; set; } = RegionPooling.Average;
 
     /// <summary>Gets or sets the padding mode of <c>grid_sample</c> for sampling points outside the map.</summary>
     /// <value>Default <see cref="GridSamplePaddingMode.Zeros"/> (PyTorch's default, used by the authors' code).</value>
+    [EnumDataType(typeof(GridSamplePaddingMode))]
     public GridSamplePaddingMode SamplerPadding { get; set; } = GridSamplePaddingMode.Zeros;
 
     /// <summary>Gets or sets what the tag classifier reads.</summary>
     /// <value>Default <see cref="Fva.TagHeadInput.Hidden"/>: eq. 1 only says that step j yields <c>t_j</c> together with
     /// <c>H_j</c>; the authors' code classifies the hidden state, which also carries the context of earlier steps.</value>
+    [EnumDataType(typeof(TagHeadInput))]
     public TagHeadInput TagHeadInput { get; set; } = TagHeadInput.Hidden;
 
     /// <summary>Gets or sets the dropout probability applied to the tag classifier's input in training mode.</summary>
@@ -133,6 +139,8 @@ public sealed class FvaOptions
 
     /// <summary>Gets or sets the stage-1 loss options (eq. 3, 4, 15).</summary>
     /// <value>Default: a new <see cref="FvaLossOptions"/>.</value>
+    [Required]
+    [ValidateObjectMembers]
     public FvaLossOptions Loss { get; set; } = new();
 
     /// <summary>
@@ -148,31 +156,13 @@ public sealed class FvaOptions
         Loss = new FvaLossOptions { Locating = LocatingLossOptions.Bounded() },
     };
 
-    /// <summary>Checks every option.</summary>
-    /// <exception cref="ArgumentException">An option is out of range; the message names it.</exception>
-    public void Validate()
-    {
-        Guard.Range(Steps, 1, 256, nameof(Steps));
-        if (HiddenSize is { } h)
-        {
-            Guard.Range(h, 1, 65536, nameof(HiddenSize));
-        }
+    /// <summary>Checks every option (the attribute rules, via <see cref="FvaOptionsValidator"/>).</summary>
+    /// <exception cref="ArgumentException">An option is out of range; the message names every bad option.</exception>
+    public void Validate() => OptionsValidation.ThrowIfInvalid(new FvaOptionsValidator(), this);
+}
 
-        Guard.Range(ThetaHiddenWidth, 1, 65536, nameof(ThetaHiddenWidth));
-        Guard.Range(ThetaLeakySlope, 0.0, 1.0, nameof(ThetaLeakySlope));
-        Guard.Range(InitialScale, 1e-3, 1.0, nameof(InitialScale));
-        Guard.Defined(RegionPooling, nameof(RegionPooling));
-        Guard.Defined(RegionInit, nameof(RegionInit));
-        Guard.Range(ThetaOutputInitStd, 0.0, 10.0, nameof(ThetaOutputInitStd));
-        Guard.Defined(SamplerPadding, nameof(SamplerPadding));
-        Guard.Defined(TagHeadInput, nameof(TagHeadInput));
-        Guard.Range(TagHeadDropout, 0.0, 0.99, nameof(TagHeadDropout));
-        Guard.Range(LinearInitStd, 0.0, 10.0, nameof(LinearInitStd));
-        if (Loss is null)
-        {
-            throw new ArgumentException($"{nameof(FvaOptions)}.{nameof(Loss)} must not be null.", nameof(Loss));
-        }
-
-        Loss.Validate();
-    }
+/// <summary>Source-generated validator of <see cref="FvaOptions"/> (no reflection at run time).</summary>
+[OptionsValidator]
+public sealed partial class FvaOptionsValidator : IValidateOptions<FvaOptions>
+{
 }

@@ -1,6 +1,8 @@
 // Options of VSCNet's adaptive locating loss L_l (eq. 4) and of the extra terms the authors' code adds
 // (loss.py / train_functions.py of yibuxulong's code: scale bounds, anti-outlier terms).
 using System.ComponentModel.DataAnnotations;
+using CausalVision.Validation;
+using Microsoft.Extensions.Options;
 
 namespace CausalVision.Vscnet.Fva;
 
@@ -42,6 +44,7 @@ public sealed class LocatingLossOptions
 {
     /// <summary>Gets or sets the formulation of the diversity and rotation terms.</summary>
     /// <value>Default <see cref="LocatingLossForm.Code"/>.</value>
+    [EnumDataType(typeof(LocatingLossForm))]
     public LocatingLossForm Form { get; set; } = LocatingLossForm.Code;
 
     /// <summary>Gets or sets the weight of the translation diversity term.</summary>
@@ -128,19 +131,13 @@ public sealed class LocatingLossOptions
         ScaleLowerWeight = 0.0,
     };
 
-    /// <summary>Checks every option.</summary>
-    /// <exception cref="ArgumentException">An option is out of range; the message names it.</exception>
-    public void Validate()
-    {
-        Guard.Defined(Form, nameof(Form));
-        Guard.Range(DiversityWeight, 0.0, 1e6, nameof(DiversityWeight));
-        Guard.Range(OutlierShiftWeight, 0.0, 1e6, nameof(OutlierShiftWeight));
-        Guard.Range(OutlierScaleWeight, 0.0, 1e6, nameof(OutlierScaleWeight));
-        Guard.Range(RotationWeight, 0.0, 1e6, nameof(RotationWeight));
-        Guard.Range(ScaleUpperBound, 0.0, 10.0, nameof(ScaleUpperBound));
-        Guard.Range(ScaleLowerBound, -10.0, 10.0, nameof(ScaleLowerBound));
-        Guard.Range(ScaleUpperWeight, 0.0, 1e6, nameof(ScaleUpperWeight));
-        Guard.Range(ScaleLowerWeight, 0.0, 1e6, nameof(ScaleLowerWeight));
-        Guard.Range(ContainmentWeight, 0.0, 1e6, nameof(ContainmentWeight));
-    }
+    /// <summary>Checks every option (the attribute rules, via <see cref="LocatingLossOptionsValidator"/>).</summary>
+    /// <exception cref="ArgumentException">An option is out of range; the message names every bad option.</exception>
+    public void Validate() => OptionsValidation.ThrowIfInvalid(new LocatingLossOptionsValidator(), this);
+}
+
+/// <summary>Source-generated validator of <see cref="LocatingLossOptions"/> (no reflection at run time).</summary>
+[OptionsValidator]
+public sealed partial class LocatingLossOptionsValidator : IValidateOptions<LocatingLossOptions>
+{
 }

@@ -1,6 +1,8 @@
 // Options of VSCNet's class vote P_k from the hierarchy of visual-semantic exemplars (Meng et al., AAAI 2025, eq. 6, 14).
 using System.ComponentModel.DataAnnotations;
+using CausalVision.Validation;
 using CausalVision.Vscnet.Fva;
+using Microsoft.Extensions.Options;
 
 namespace CausalVision.Vscnet.Har;
 
@@ -24,6 +26,7 @@ public sealed class ClassVoteOptions
 {
     /// <summary>Gets or sets the voting mode.</summary>
     /// <value>Default <see cref="ClassVoteMode.PerStepWinner"/>; the paper does not spell the vote out.</value>
+    [EnumDataType(typeof(ClassVoteMode))]
     public ClassVoteMode Mode { get; set; } = ClassVoteMode.PerStepWinner;
 
     /// <summary>Gets or sets how many of each step's most probable tags may match prototypes; 0 means all tags.</summary>
@@ -31,11 +34,13 @@ public sealed class ClassVoteOptions
     [Range(0, int.MaxValue)]
     public int TopTagsPerStep { get; set; } = 5;
 
-    /// <summary>Checks every option.</summary>
-    /// <exception cref="ArgumentException">An option is out of range; the message names it.</exception>
-    public void Validate()
-    {
-        Guard.Defined(Mode, nameof(Mode));
-        Guard.Range(TopTagsPerStep, 0, int.MaxValue, nameof(TopTagsPerStep));
-    }
+    /// <summary>Checks every option (the attribute rules, via <see cref="ClassVoteOptionsValidator"/>).</summary>
+    /// <exception cref="ArgumentException">An option is out of range; the message names every bad option.</exception>
+    public void Validate() => OptionsValidation.ThrowIfInvalid(new ClassVoteOptionsValidator(), this);
+}
+
+/// <summary>Source-generated validator of <see cref="ClassVoteOptions"/> (no reflection at run time).</summary>
+[OptionsValidator]
+public sealed partial class ClassVoteOptionsValidator : IValidateOptions<ClassVoteOptions>
+{
 }

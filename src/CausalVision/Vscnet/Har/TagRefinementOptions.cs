@@ -1,6 +1,8 @@
 // Options of VSCNet's tag prediction refinement (Meng et al., AAAI 2025, eq. 7).
 using System.ComponentModel.DataAnnotations;
+using CausalVision.Validation;
 using CausalVision.Vscnet.Fva;
+using Microsoft.Extensions.Options;
 
 namespace CausalVision.Vscnet.Har;
 
@@ -37,6 +39,7 @@ public sealed class TagRefinementOptions
     /// <summary>Gets or sets how the per-step predictions are aggregated.</summary>
     /// <value>Default <see cref="TagStepAggregation.PerStep"/> (the paper refines each region's tags);
     /// <see cref="TagStepAggregation.MinMaxThenMax"/> is the authors' code.</value>
+    [EnumDataType(typeof(TagStepAggregation))]
     public TagStepAggregation StepAggregation { get; set; } = TagStepAggregation.PerStep;
 
     /// <summary>Gets or sets how many refined tags are kept (highest first); 0 keeps the whole vocabulary.</summary>
@@ -44,13 +47,13 @@ public sealed class TagRefinementOptions
     [Range(0, int.MaxValue)]
     public int TopK { get; set; } = 9;
 
-    /// <summary>Checks every option.</summary>
-    /// <exception cref="ArgumentException">An option is out of range; the message names it.</exception>
-    public void Validate()
-    {
-        Guard.Range(AlphaF, 0.0, 1.0, nameof(AlphaF));
-        Guard.Defined(StepAggregation, nameof(StepAggregation));
-        Guard.Range(PrototypeTemperature, 1e-4, 1e4, nameof(PrototypeTemperature));
-        Guard.Range(TopK, 0, int.MaxValue, nameof(TopK));
-    }
+    /// <summary>Checks every option (the attribute rules, via <see cref="TagRefinementOptionsValidator"/>).</summary>
+    /// <exception cref="ArgumentException">An option is out of range; the message names every bad option.</exception>
+    public void Validate() => OptionsValidation.ThrowIfInvalid(new TagRefinementOptionsValidator(), this);
+}
+
+/// <summary>Source-generated validator of <see cref="TagRefinementOptions"/> (no reflection at run time).</summary>
+[OptionsValidator]
+public sealed partial class TagRefinementOptionsValidator : IValidateOptions<TagRefinementOptions>
+{
 }

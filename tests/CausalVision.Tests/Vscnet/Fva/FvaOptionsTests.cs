@@ -60,7 +60,7 @@ public sealed class FvaOptionsTests
     public void Validate_InvalidOptions_ThrowsNamingTheOption()
     {
         var ex = Assert.Throws<ArgumentException>(() => new FvaOptions { Steps = 0 }.Validate());
-        Assert.Equal("Option Steps = 0 is out of range [1, 256]. (Parameter 'Steps')", ex.Message);
+        Assert.Equal("Invalid FvaOptions: Steps: The field FvaOptions.Steps must be between 1 and 256.", ex.Message);
         Assert.Throws<ArgumentException>(() => new FvaOptions { HiddenSize = 0 }.Validate());
         Assert.Throws<ArgumentException>(() => new FvaOptions { InitialScale = 0 }.Validate());
         Assert.Throws<ArgumentException>(() => new FvaOptions { TagHeadDropout = double.NaN }.Validate());
