@@ -213,45 +213,6 @@ internal static class Guard
         }
     }
 
-    // ---- options -------------------------------------------------------------------------------
-
-    /// <summary>Throws unless <paramref name="min"/> &lt;= <paramref name="value"/> &lt;= <paramref name="max"/>.</summary>
-    public static void Range(int value, int min, int max, string name)
-    {
-        if (value < min || value > max)
-        {
-            throw new ArgumentException($"Option {name} = {value} is out of range [{min}, {max}].", name);
-        }
-    }
-
-    /// <summary>Throws unless <paramref name="value"/> is a number in [<paramref name="min"/>, <paramref name="max"/>].</summary>
-    public static void Range(double value, double min, double max, string name)
-    {
-        if (double.IsNaN(value) || value < min || value > max)
-        {
-            throw new ArgumentException($"Option {name} = {value} is out of range [{min}, {max}].", name);
-        }
-    }
-
-    /// <summary>Throws unless <paramref name="value"/> is finite and &gt;= 0.</summary>
-    public static void NonNegative(double value, string name)
-    {
-        if (double.IsNaN(value) || double.IsInfinity(value) || value < 0)
-        {
-            throw new ArgumentException($"Option {name} = {value} must be a finite number >= 0.", name);
-        }
-    }
-
-    /// <summary>Throws unless <paramref name="value"/> is a defined member of its enum.</summary>
-    public static void Defined<TEnum>(TEnum value, string name)
-        where TEnum : struct, Enum
-    {
-        if (!Enum.IsDefined(value))
-        {
-            throw new ArgumentException($"Option {name} = {value} is not a defined {typeof(TEnum).Name} value.", name);
-        }
-    }
-
     // ---- metric inputs -------------------------------------------------------------------------
 
     /// <summary>Checks a score matrix [N, C]: non-null, non-empty, finite.</summary>

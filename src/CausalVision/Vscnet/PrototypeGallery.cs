@@ -4,7 +4,10 @@
 // region of every image is matched to its nearest prototype (phi_K, eq. 6), and each prototype keeps the
 // regions of highest similarity. A region's crop is the sampling of its affine box theta_j (eq. 2) with
 // affine_grid/grid_sample (align_corners = false), the same crop the FVA feeds to its encoder.
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
+using CausalVision.Validation;
+using Microsoft.Extensions.Options;
 using SkiaSharp;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -24,27 +27,33 @@ public sealed class PrototypeGalleryOptions
 {
     /// <summary>Gets or sets the regions kept per prototype (highest similarity first).</summary>
     /// <value>Default 6.</value>
+    [Range(1, 64)]
     public int PerPrototype { get; set; } = 6;
 
     /// <summary>Gets or sets the side of each stored crop in pixels.</summary>
     /// <value>Default 32.</value>
+    [Range(4, 512)]
     public int CropSize { get; set; } = 32;
 
     /// <summary>Gets or sets the side of each crop in the rendered PNG (nearest-neighbour upscaling).</summary>
     /// <value>Default 96.</value>
+    [Range(8, 1024)]
     public int CellSize { get; set; } = 96;
 
     /// <summary>Gets or sets the images explained per forward pass while collecting.</summary>
     /// <value>Default 32.</value>
+    [Range(1, 4096)]
     public int BatchSize { get; set; } = 32;
 
-    internal void Validate()
-    {
-        Guard.Range(PerPrototype, 1, 64, nameof(PerPrototype));
-        Guard.Range(CropSize, 4, 512, nameof(CropSize));
-        Guard.Range(CellSize, 8, 1024, nameof(CellSize));
-        Guard.Range(BatchSize, 1, 4096, nameof(BatchSize));
-    }
+    /// <summary>Throws one <see cref="ArgumentException"/> listing every setting out of range.</summary>
+    /// <exception cref="ArgumentException">A setting is out of range.</exception>
+    public void Validate() => OptionsValidation.ThrowIfInvalid(new PrototypeGalleryOptionsValidator(), this);
+}
+
+/// <summary>The source-generated validator of <see cref="PrototypeGalleryOptions"/>.</summary>
+[OptionsValidator]
+public sealed partial class PrototypeGalleryOptionsValidator : IValidateOptions<PrototypeGalleryOptions>
+{
 }
 
 /// <summary>
