@@ -1,6 +1,6 @@
 // The baseline trainer: any logits classifier, single-label (cross-entropy) or multi-label
 // (BCE with logits), Adam with step decay (VSCNet's recipe), per-epoch atomic checkpoints and an
-// exact resume. Built from TrainingLoop (steps), Evaluator (metrics) and Checkpoint (state).
+// exact resume. Its epochs run through TrainingLoop.Run; Evaluator gives the metrics, Checkpoint holds the state.
 using System.Diagnostics;
 using System.Globalization;
 using CausalVision.Data;
@@ -119,104 +119,64 @@ public sealed class ClassifierTrainer
         var evalLoader = evaluation is null ? null : new DataLoader(evaluation, LoaderOptions(shuffle: false), evaluationTransform);
         var configuration = Configuration(train, multiLabel, dropLast);
 
-        var startEpoch = 0;
-        long globalStep = 0;
-        IReadOnlyDictionary<string, double> metrics = new Dictionary<string, double>();
-        var history = new List<EpochSummary>();
         var checkpoint = CheckpointPath;
-        if (resume && File.Exists(checkpoint))
-        {
-            var saved = Checkpoint.ReadState(checkpoint);
-            var differences = Checkpoint.ConfigurationDifferences(saved.Configuration, configuration).ToList();
-            if (saved.Configuration is null && saved.Seed != options.Seed)
-            {
-                differences.Add($"Seed: checkpoint {saved.Seed}, now {options.Seed}");
-            }
-
-            if (saved.Epoch > options.Epochs)
-            {
-                differences.Add($"Epochs: the checkpoint has finished {saved.Epoch} epochs, more than the {options.Epochs} asked for");
-            }
-
-            if (differences.Count > 0 && !options.AcceptResumeMismatch)
-            {
-                throw new InvalidOperationException(
-                    $"Checkpoint '{checkpoint}' was written with other settings: {string.Join("; ", differences)}. Resume with the same settings, or accept the change (TrainerOptions.AcceptResumeMismatch, --force).");
-            }
-
-            var state = Checkpoint.Load(checkpoint, model, optimizer, restoreRng: true);
-            TrainingLog.Resumed(Logger, checkpoint!, state.Epoch);
-            startEpoch = Math.Min(state.Epoch, options.Epochs);
-            globalStep = state.GlobalStep;
-            metrics = state.Metrics;
-            history.AddRange(state.History ?? []);
-        }
-        else
-        {
-            manual_seed(options.Seed);
-        }
-
         var watch = Stopwatch.StartNew();
-        var epochs = new List<EpochSummary>();
-        TrainingLog.Started(Logger, nameof(ClassifierTrainer), device.ToString(), options.Epochs - startEpoch, train.Count);
-        for (var epoch = startEpoch; epoch < options.Epochs; epoch++)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var epochWatch = Stopwatch.StartNew();
-            var lr = options.StepLearningRate(epoch);
-            TrainingLoop.SetLearningRate(optimizer, lr);
-            var stats = NativeOperationException.Guard($"ClassifierTrainer.Fit (epoch {epoch + 1})", () => TrainingLoop.RunEpoch(
-                model,
-                optimizer,
-                loader,
-                epoch,
-                device,
-                batch =>
+        var stage = TrainingLoop.Run(
+            new TrainingStage
+            {
+                Name = nameof(ClassifierTrainer),
+                Model = model,
+                Optimizer = optimizer,
+                Loader = loader,
+                Device = device,
+                Epochs = options.Epochs,
+                Loss = batch => TrainingLoop.ClassificationLoss(model.call(batch.Images), batch, multiLabel),
+                LearningRate = options.StepLearningRate,
+                EpochNumber = epoch => epoch + 1,
+                LossPerSample = true,
+                NativeContext = epoch => $"ClassifierTrainer.Fit (epoch {epoch + 1})",
+                Evaluate = evalLoader is null ? null : epoch => epoch == options.Epochs - 1 || (options.EvaluateEveryEpochs > 0 && (epoch + 1) % options.EvaluateEveryEpochs == 0)
+                    ? NativeOperationException.Guard($"ClassifierTrainer evaluation (epoch {epoch + 1})", () => Evaluator.Metrics(Evaluator.Predict(model, evalLoader!, device, multiLabel, cancellationToken), multiLabel))
+                    : null,
+                Seed = options.Seed,
+                ResumeFrom = resume ? checkpoint : null,
+                CheckResume = saved => CheckResume(checkpoint!, saved, configuration),
+                CheckpointPath = checkpoint,
+                CheckpointState = end => new TrainingState(0, end.Epoch + 1, end.GlobalStep, options.Seed, new Dictionary<string, double>(end.Metrics)
                 {
-                    var logits = model.call(batch.Images);
-                    return TrainingLoop.ClassificationLoss(logits, batch, multiLabel);
+                    [MetricNames.TrainLoss] = end.Summary.TrainLoss,
+                    [MetricNames.LearningRate] = end.Summary.LearningRate,
+                })
+                {
+                    Configuration = configuration,
+                    History = end.History,
                 },
-                (step, steps, loss) => progress?.Report(new TrainingProgress(0, epoch + 1, options.Epochs, step, steps, loss, lr, watch.Elapsed, Empty)),
-                cancellationToken));
-            globalStep += stats.Steps;
-            if (stats.Steps == 0 || !double.IsFinite(stats.MeanLoss))
-            {
-                throw new InvalidOperationException($"Epoch {epoch + 1} took {stats.Steps} steps with mean loss {stats.MeanLoss}; check the batch size against the {train.Count} training images.");
-            }
+                Logger = Logger,
+                Progress = progress,
+            },
+            cancellationToken);
+        return TrainingLoop.Result(stage.History, stage.History.Count - stage.Trained.Count, stage.Metrics, watch.Elapsed, checkpoint, stage.GlobalStep);
+    }
 
-            if (TrainingLoop.FirstNonFinite(model) is { } bad)
-            {
-                throw new InvalidOperationException($"After epoch {epoch + 1} the model's '{bad}' holds NaN or infinite values (BatchNorm statistics of a tiny batch, or a learning rate too high); nothing was checkpointed for this epoch.");
-            }
-
-            var evaluate = evalLoader is not null
-                && (epoch == options.Epochs - 1 || (options.EvaluateEveryEpochs > 0 && (epoch + 1) % options.EvaluateEveryEpochs == 0));
-            var epochMetrics = evaluate
-                ? NativeOperationException.Guard($"ClassifierTrainer evaluation (epoch {epoch + 1})", () => Evaluator.Metrics(Evaluator.Predict(model, evalLoader!, device, multiLabel, cancellationToken), multiLabel))
-                : Empty;
-            if (evaluate)
-            {
-                metrics = epochMetrics;
-            }
-
-            var saved = new Dictionary<string, double>(metrics)
-            {
-                [MetricNames.TrainLoss] = stats.MeanLoss,
-                [MetricNames.LearningRate] = lr,
-            };
-            var summary = new EpochSummary(epoch + 1, stats.MeanLoss, lr, epochMetrics, epochWatch.Elapsed);
-            history.Add(summary);
-            if (checkpoint is not null)
-            {
-                Checkpoint.Save(checkpoint, model, optimizer, new TrainingState(0, epoch + 1, globalStep, options.Seed, saved) { Configuration = configuration, History = history });
-            }
-
-            epochs.Add(summary);
-            TrainingLog.Epoch(Logger, 0, epoch + 1, options.Epochs, stats.MeanLoss, lr, epochMetrics, epochWatch.Elapsed.TotalSeconds);
-            progress?.Report(new TrainingProgress(0, epoch + 1, options.Epochs, stats.Steps, stats.Steps, stats.MeanLoss, lr, watch.Elapsed, saved));
+    // A resume's checkpoint must have been written with the same settings (Epochs may grow) unless told otherwise.
+    private void CheckResume(string checkpoint, TrainingState saved, IReadOnlyDictionary<string, string> configuration)
+    {
+        var differences = Checkpoint.ConfigurationDifferences(saved.Configuration, configuration).ToList();
+        if (saved.Configuration is null && saved.Seed != options.Seed)
+        {
+            differences.Add($"Seed: checkpoint {saved.Seed}, now {options.Seed}");
         }
 
-        return new TrainingResult(epochs, startEpoch + 1, metrics, watch.Elapsed, checkpoint) { History = history };
+        if (saved.Epoch > options.Epochs)
+        {
+            differences.Add($"Epochs: the checkpoint has finished {saved.Epoch} epochs, more than the {options.Epochs} asked for");
+        }
+
+        if (differences.Count > 0 && !options.AcceptResumeMismatch)
+        {
+            throw new InvalidOperationException(
+                $"Checkpoint '{checkpoint}' was written with other settings: {string.Join("; ", differences)}. Resume with the same settings, or accept the change (TrainerOptions.AcceptResumeMismatch, --force).");
+        }
     }
 
     /// <summary>Evaluates the model on <paramref name="dataset"/> with the task's metric set.</summary>
@@ -243,8 +203,6 @@ public sealed class ClassifierTrainer
         var loader = new DataLoader(dataset, LoaderOptions(shuffle: false), transform);
         return NativeOperationException.Guard("ClassifierTrainer.Predict", () => Evaluator.Predict(model, loader, device, options.MultiLabel ?? dataset.Info.MultiLabel, cancellationToken));
     }
-
-    private static readonly IReadOnlyDictionary<string, double> Empty = new Dictionary<string, double>();
 
     private static void CheckDataset(IImageDataset dataset, string name)
     {

@@ -6,7 +6,8 @@
 //            IConfounderDictionaryBuilder (K-means by default, Clustering package) -> dictionary;
 //   stage 3: the intervention trained on the fused logits with the dictionary installed; the
 //            backbone stays frozen (and in eval mode) so the dictionary matches its features.
-// Baseline and Decouple variants (Table 3 rows 1-2) run stage 1 only.
+// Baseline and Decouple variants (Table 3 rows 1-2) run stage 1 only. Stages 1 and 3 run their epochs through
+// TrainingLoop.Run (steps, guards, evaluation, checkpoints, resume); stage 2 is this trainer's own.
 using CausalVision.Data;
 using CausalVision.Metrics;
 using CausalVision.Runtime;
@@ -120,13 +121,7 @@ public sealed class CausalLabelTrainer : IDisposable
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var before = -1;
         TrainCore(train, validation, pairs, cancellationToken, () => before = State.History?.Count ?? 0);
-        var history = State.History ?? [];
-        var trained = history.Skip(Math.Max(0, before)).ToList();
-        return new TrainingResult(trained, trained.Count > 0 ? trained[0].Epoch : history.Count + 1, State.Metrics, clock.Elapsed, CheckpointPath)
-        {
-            History = history,
-            GlobalStep = State.GlobalStep,
-        };
+        return TrainingLoop.Result(State.History ?? [], before, State.Metrics, clock.Elapsed, CheckpointPath, State.GlobalStep);
     }
 
     private void TrainCore(IImageDataset train, IImageDataset? validation, IReadOnlyList<BiasedPair>? pairs, CancellationToken cancellationToken, Action started)
@@ -373,71 +368,59 @@ public sealed class CausalLabelTrainer : IDisposable
     {
         var parameters = ConfigureTrainable(stage);
         using var optimizer = new LeanAdamW(parameters, options.LearningRate, weight_decay: options.WeightDecay);
-        if (resumeFromFile)
-        {
-            State = Checkpoint.Load(CheckpointPath!, model, State.Epoch > 0 ? optimizer : null);
-        }
-        else if (State.Stage != stage)
+        if (!resumeFromFile && State.Stage != stage)
         {
             State = State with { Stage = stage, Epoch = 0 };
         }
 
-        if (State.Epoch == 0 && stage == 1)
-        {
-            torch.manual_seed(options.Seed);
-        }
-
         var loader = new DataLoader(train, new DataLoaderOptions { BatchSize = options.BatchSize, Shuffle = true, Seed = options.Seed });
         var intervene = stage == 3 && model.Intervention is not null;
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        TrainingLog.Started(Logger, $"{nameof(CausalLabelTrainer)} stage {stage}", model.parameters().First().device.ToString(), epochs - State.Epoch, train.Count);
-        for (var epoch = State.Epoch; epoch < epochs; epoch++)
-        {
-            SetModes(stage);
-            var steps = loader.BatchCount;
-            var step = 0;
-            var lossSum = 0.0;
-            foreach (var batch in loader.GetBatches(epoch + (stage * 100_000), ct))
+        TrainingLoop.Run(
+            new TrainingStage
             {
-                using var b = batch;
-                using (var scope = NewDisposeScope())
+                Name = $"{nameof(CausalLabelTrainer)} stage {stage}",
+                Stage = stage,
+                Model = model,
+                Optimizer = optimizer,
+                Loader = loader,
+                Device = model.parameters().First().device,
+                Epochs = epochs,
+                Loss = b => ComputeLoss(model.ForwardParts(b.Images, intervene).Logits, b.LabelTargets, options.Loss),
+                LearningRate = _ => options.LearningRate,
+                ShuffleEpoch = epoch => epoch + (stage * 100_000),
+
+                // The backbone of a stage-3 model stays in eval mode: no BatchNorm batch statistics to spoil.
+                RejectBatchOfOne = false,
+                PrepareEpoch = _ => SetModes(stage),
+                Evaluate = validation is null ? null : _ =>
                 {
-                    optimizer.zero_grad();
-                    var device = model.parameters().First().device;
-                    using var parts = model.ForwardParts(b.Images.to(device), intervene);
-                    var loss = ComputeLoss(parts.Logits, b.LabelTargets.to(device), options.Loss);
-                    loss.backward();
-                    optimizer.step();
-                    lossSum += loss.item<float>();
-                }
+                    var metrics = Evaluate(model, validation, options.BatchSize, pairs, intervene).ToDictionary()
+                        .Where(kv => double.IsFinite(kv.Value)).ToDictionary(kv => kv.Key, kv => kv.Value);
+                    SetModes(stage);
+                    return metrics;
+                },
+                StartEpoch = State.Epoch,
+                GlobalStep = State.GlobalStep,
+                History = State.History ?? [],
+                Metrics = State.Metrics,
+                Seed = stage == 1 ? options.Seed : null,
+                ResumeFrom = resumeFromFile ? CheckpointPath : null,
 
-                step++;
-                State = State with { GlobalStep = State.GlobalStep + 1 };
-                progress?.Report(new TrainingProgress(stage, epoch + 1, epochs, step, steps, lossSum / step, options.LearningRate, clock.Elapsed, new Dictionary<string, double>()));
-            }
-
-            IReadOnlyDictionary<string, double> metrics = new Dictionary<string, double>();
-            if (validation is not null)
-            {
-                metrics = Evaluate(model, validation, options.BatchSize, pairs, intervene).ToDictionary()
-                    .Where(kv => double.IsFinite(kv.Value)).ToDictionary(kv => kv.Key, kv => kv.Value);
-                SetModes(stage);
-            }
-
-            var summary = new EpochSummary(
-                (State.History?.Count ?? 0) + 1,
-                steps == 0 ? double.NaN : lossSum / steps,
-                options.LearningRate,
-                new Dictionary<string, double>(metrics) { ["stage"] = stage },
-                clock.Elapsed);
-            State = State with { Epoch = epoch + 1, Metrics = metrics, History = [.. State.History ?? [], summary] };
-            TrainingLog.Epoch(Logger, stage, epoch + 1, epochs, steps == 0 ? 0 : lossSum / steps, options.LearningRate, metrics, clock.Elapsed.TotalSeconds);
-            progress?.Report(new TrainingProgress(stage, epoch + 1, epochs, steps, steps, steps == 0 ? 0 : lossSum / steps, options.LearningRate, clock.Elapsed, metrics));
-            if (CheckpointPath is not null)
-            {
-                Checkpoint.Save(CheckpointPath, model, optimizer, State);
-            }
-        }
+                // A stage-3 checkpoint of epoch 0 (written after the dictionary) holds no optimiser state.
+                ResumeOptimizer = State.Epoch > 0,
+                Resumed = state => State = state,
+                CheckpointPath = CheckpointPath,
+                CheckpointState = end => State = State with
+                {
+                    Epoch = end.Epoch + 1,
+                    GlobalStep = end.GlobalStep,
+                    Metrics = end.Evaluation ?? new Dictionary<string, double>(),
+                    History = end.History,
+                },
+                Logger = Logger,
+                Progress = progress,
+            },
+            ct);
 
         // Stage 1 done: the next stage starts at epoch 0.
         if (stage == 1)

@@ -2,7 +2,8 @@
 // Cascaded Spatial Net and the classifier on F_v with L_AL = L_s + alpha_l L_l (eq. 15); the visual-semantic exemplar
 // hierarchy is then clustered from the training set's GRU hidden states (eq. 5, as the authors' code); stage 2 freezes
 // the CSNet and trains the graph, CIM and fusion with L_ff = L_cls + alpha_gf L_gf (eq. 16). Adam, lr decayed every
-// few epochs ("Implementation Details"). Checkpoints each epoch (atomic), the hierarchy beside them, exact resume.
+// few epochs ("Implementation Details"). Each stage's epochs run through TrainingLoop.Run (per-epoch atomic
+// checkpoints, exact resume); the hierarchy is saved beside them.
 using CausalVision.Clustering.Hierarchy;
 using CausalVision.Data;
 using CausalVision.Vscnet.Fva;
@@ -141,9 +142,10 @@ public sealed class VscNetTrainer : IDisposable
         }
 
         var metrics = evaluation is null ? new Dictionary<string, double>() : Evaluate(evaluation, cancellationToken);
-        var trained = history.Where(e => !restored.Contains(e)).ToList();
         var checkpoint = dir is null ? null : Path.Combine(dir, model.HasStage2 ? Stage2File : Stage1File);
-        return new TrainingResult(trained, trained.Count > 0 ? trained[0].Epoch : history.Count + 1, metrics, clock.Elapsed, checkpoint) { History = [.. history] };
+
+        // The epochs restored from a checkpoint come first in the history; the rest were trained by this call.
+        return TrainingLoop.Result(history, history.Count(restored.Contains), metrics, clock.Elapsed, checkpoint, globalStep);
     }
 
     /// <summary>Stage 1 (eq. 15): trains backbone, CSNet and the classifier on F_v for
@@ -321,8 +323,16 @@ public sealed class VscNetTrainer : IDisposable
 
         using var scope = NewDisposeScope();
         optimizer.zero_grad();
-        var x = images.to(device);
-        var y = labels.to(device);
+        var loss = StepLoss(images.to(device), labels.to(device), tags);
+        loss.backward();
+        optimizer.step();
+        globalStep++;
+        return loss.item<float>();
+    }
+
+    // The loss of a step in the model's current stage: L_AL (eq. 15) in stage 1, L_ff (eq. 16) in stage 2.
+    private Tensor StepLoss(Tensor x, Tensor y, Tensor tags)
+    {
         var o = model.call(x);
         VscNetLossTerms loss;
         if (model.Stage == VscNetStage.Alignment)
@@ -335,10 +345,7 @@ public sealed class VscNetTrainer : IDisposable
             loss = VscNetLoss.Stage2(model, o, y);
         }
 
-        loss.Total.backward();
-        optimizer.step();
-        globalStep++;
-        return loss.Total.item<float>();
+        return loss.Total;
     }
 
     /// <summary>Evaluates the model (current stage, evaluation mode, no gradients).</summary>
@@ -486,72 +493,49 @@ public sealed class VscNetTrainer : IDisposable
         var trainable = parameters.Where(p => p.requires_grad).ToArray();
         using var optimizer = new LeanAdam(trainable, training.LearningRate, weight_decay: training.WeightDecay);
         var file = training.CheckpointDirectory is null ? null : Path.Combine(training.CheckpointDirectory, stage == 1 ? Stage1File : Stage2File);
-        var done = 0;
-        if (file is not null && File.Exists(file))
-        {
-            var state = Checkpoint.Load(file, model, optimizer);
-            if (state.Stage != stage)
-            {
-                throw new InvalidDataException($"{file} holds stage {state.Stage}, expected {stage}.");
-            }
-
-            done = state.Epoch;
-            globalStep = state.GlobalStep;
-            TrainingLog.Resumed(Logger, file, done);
-            if (state.History is { } saved)
-            {
-                // The checkpoint carries every epoch so far (stage 1's too): it replaces what this run had collected.
-                history = [.. saved];
-                restored.UnionWith(saved);
-            }
-        }
 
         // Epochs are numbered on across the stages: stage 2's first epoch follows stage 1's last.
         var offset = stage == 1 ? 0 : training.Stage1Epochs;
-
-        TrainingLog.Started(Logger, $"{nameof(VscNetTrainer)} stage {stage}", device.ToString(), epochs - done, train.Count);
-
         var dropLast = training.DropLastIncompleteBatch && train.Count > training.BatchSize;
         var loader = new DataLoader(train, new DataLoaderOptions { BatchSize = training.BatchSize, Shuffle = true, Seed = training.Seed + stage, DropLast = dropLast }, TrainTransform);
-        var steps = loader.BatchCount;
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        for (var epoch = done + 1; epoch <= epochs; epoch++)
-        {
-            var lr = training.LearningRate * Math.Pow(training.LearningRateDecay, (epoch - 1) / training.LearningRateDecayEvery);
-            foreach (var group in optimizer.ParamGroups)
+        var result = TrainingLoop.Run(
+            new TrainingStage
             {
-                group.LearningRate = lr;
-            }
+                Name = $"{nameof(VscNetTrainer)} stage {stage}",
+                Stage = stage,
+                Model = model,
+                Optimizer = optimizer,
+                Loader = loader,
+                Device = device,
+                Epochs = epochs,
+                Loss = b => StepLoss(b.Images, model.MultiLabel ? b.LabelTargets : b.Labels, b.Tags),
+                LearningRate = epoch => training.LearningRate * Math.Pow(training.LearningRateDecay, epoch / training.LearningRateDecayEvery),
+                ShuffleEpoch = epoch => epoch + 1,
+                EpochNumber = epoch => offset + epoch + 1,
+                Evaluate = evaluation is null ? null : _ => Evaluate(evaluation, cancellationToken),
+                GlobalStep = globalStep,
+                History = history,
+                ResumeFrom = file,
+                CheckResume = state =>
+                {
+                    if (state.Stage != stage)
+                    {
+                        throw new InvalidDataException($"{file} holds stage {state.Stage}, expected {stage}.");
+                    }
+                },
 
-            model.train();
-            double sum = 0;
-            var step = 0;
-            foreach (var batch in loader.GetBatches(epoch, cancellationToken))
-            {
-                using var b = batch;
-                var labels = model.MultiLabel ? b.LabelTargets : b.Labels;
-                sum += TrainStep(optimizer, b.Images, labels, b.Tags);
-                step++;
-                progress?.Report(new TrainingProgress(stage, epoch, epochs, step, steps, sum / step, lr, clock.Elapsed, new Dictionary<string, double>()));
-            }
-
-            var metrics = evaluation is null ? new Dictionary<string, double>() : new Dictionary<string, double>(Evaluate(evaluation, cancellationToken));
-            metrics["loss"] = step == 0 ? double.NaN : sum / step;
-            var epochLoss = metrics["loss"];
-            var epochMetrics = new Dictionary<string, double>(metrics) { ["stage"] = stage };
-            epochMetrics.Remove("loss");
-            var elapsed = clock.Elapsed;
-            EpochSummary Summary() => new(offset + epoch, epochLoss, lr, epochMetrics, elapsed);
-            if (file is not null)
-            {
-                Directory.CreateDirectory(training.CheckpointDirectory!);
-                Checkpoint.Save(file, model, optimizer, new TrainingState(stage, epoch, globalStep, training.Seed, metrics) { History = [.. history, Summary()] });
-            }
-
-            history.Add(Summary());
-
-            TrainingLog.Epoch(Logger, stage, epoch, epochs, step == 0 ? double.NaN : sum / step, lr, metrics, clock.Elapsed.TotalSeconds);
-            progress?.Report(new TrainingProgress(stage, epoch, epochs, step, steps, sum / Math.Max(1, step), lr, clock.Elapsed, metrics));
-        }
+                // The checkpoint carries every epoch so far (stage 1's too): it replaces what this run had collected.
+                Resumed = state => restored.UnionWith(state.History ?? []),
+                CheckpointPath = file,
+                CheckpointState = end => new TrainingState(stage, end.Epoch + 1, end.GlobalStep, training.Seed, new Dictionary<string, double>(end.Evaluation ?? new Dictionary<string, double>()) { ["loss"] = end.Summary.TrainLoss })
+                {
+                    History = end.History,
+                },
+                Logger = Logger,
+                Progress = progress,
+            },
+            cancellationToken);
+        history = [.. result.History];
+        globalStep = result.GlobalStep;
     }
 }
