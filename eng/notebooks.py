@@ -150,10 +150,13 @@ def kernel_dir():
 
 
 def noise(output):
-    """The kernel's bootstrap script (a large JavaScript blob) and a compiler warning about its own references."""
-    html = "".join(output.get("data", {}).get("text/html", []))
-    text = "".join(output.get("text", []))
-    return "probeAddresses" in html or ("warning CS1701" in text and "Microsoft.DotNet.Interactive" in text)
+    """The kernel's bootstrap script (a large JavaScript blob), its note on loading a package's extension (which
+    names this machine's NuGet folder) and a compiler warning about its own references."""
+    data = output.get("data", {})
+    html = "".join(data.get("text/html", []))
+    text = "".join(output.get("text", [])) + "".join(data.get("text/plain", [])) + "".join(data.get("text/markdown", []))
+    return ("probeAddresses" in html or "Loading extensions from" in text + html
+            or ("warning CS1701" in text and "Microsoft.DotNet.Interactive" in text))
 
 
 def strip_noise(path):
