@@ -374,26 +374,7 @@ public sealed class FuzzyArt : IDisposable
     /// <exception cref="InvalidDataException">The content is not an ART file, or it is truncated or corrupt.</exception>
     public static FuzzyArt Load(Stream stream, Device? device = null)
     {
-        ArgumentNullException.ThrowIfNull(stream);
-        var source = StateFileReader.SourceName(stream);
-        var seekable = StateFileReader.Seekable(stream);
-        try
-        {
-            if (StateFileReader.StartsWith(seekable, BinaryTensor.Prefix(LegacyMagic)))
-            {
-                return BinaryTensor.Legacy(What, source, LegacyMagic, () => LoadLegacy(seekable, device));
-            }
-
-            using var r = StateFileReader.Open(seekable, source, Format, FormatVersion, What);
-            return Read(r, device);
-        }
-        finally
-        {
-            if (!ReferenceEquals(seekable, stream))
-            {
-                seekable.Dispose();
-            }
-        }
+        return StateFileReader.Load(stream, Format, FormatVersion, What, r => Read(r, device), BinaryTensor.Prefix(LegacyMagic), LegacyMagic, legacy => LoadLegacy(legacy, device));
     }
 
     // The legacy CVFUZZYART version-1 reader (BinaryWriter layout: options, input dimension, dtype flag, cluster count,

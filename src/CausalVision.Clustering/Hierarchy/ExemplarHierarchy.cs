@@ -339,26 +339,7 @@ public sealed class ExemplarHierarchy : IDisposable
     /// <exception cref="InvalidDataException">The content is not a hierarchy file, or it is truncated or corrupt.</exception>
     public static ExemplarHierarchy Load(Stream stream, Device? device = null)
     {
-        ArgumentNullException.ThrowIfNull(stream);
-        var source = StateFileReader.SourceName(stream);
-        var seekable = StateFileReader.Seekable(stream);
-        try
-        {
-            if (StateFileReader.StartsWith(seekable, BinaryTensor.Prefix(LegacyMagic)))
-            {
-                return BinaryTensor.Legacy(What, source, LegacyMagic, () => LoadLegacy(seekable, device));
-            }
-
-            using var r = StateFileReader.Open(seekable, source, Format, FormatVersion, What);
-            return Read(r, device ?? CPU);
-        }
-        finally
-        {
-            if (!ReferenceEquals(seekable, stream))
-            {
-                seekable.Dispose();
-            }
-        }
+        return StateFileReader.Load(stream, Format, FormatVersion, What, r => Read(r, device ?? CPU), BinaryTensor.Prefix(LegacyMagic), LegacyMagic, legacy => LoadLegacy(legacy, device));
     }
 
     // The legacy CVEXEMPLARS version-1 reader (BinaryWriter layout: M, S, cluster count, prototypes, tags, classes,

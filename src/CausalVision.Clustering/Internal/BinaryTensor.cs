@@ -14,25 +14,6 @@ internal static class BinaryTensor
     /// <returns>The prefix.</returns>
     public static byte[] Prefix(string magic) => [(byte)magic.Length, .. Encoding.ASCII.GetBytes(magic)];
 
-    /// <summary>Runs a legacy reader, naming the file and the legacy format in its <see cref="InvalidDataException"/>.</summary>
-    /// <typeparam name="T">The result type.</typeparam>
-    /// <param name="what">What the file is, e.g. "K-means file".</param>
-    /// <param name="source">The file name for the message.</param>
-    /// <param name="magic">The legacy magic.</param>
-    /// <param name="read">The reader.</param>
-    /// <returns>The reader's result.</returns>
-    public static T Legacy<T>(string what, string source, string magic, Func<T> read)
-    {
-        try
-        {
-            return read();
-        }
-        catch (InvalidDataException e)
-        {
-            throw new InvalidDataException($"{what} '{source}' (legacy {magic} layout): {e.Message}", e);
-        }
-    }
-
     /// <summary>Copies a tensor that a reader owns onto <paramref name="device"/>, outside any dispose scope.</summary>
     /// <param name="t">The tensor (CPU).</param>
     /// <param name="device">The target device.</param>

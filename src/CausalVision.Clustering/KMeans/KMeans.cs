@@ -287,26 +287,7 @@ public sealed class KMeans : IDisposable
     /// <exception cref="InvalidDataException">The content is not a K-means file, or it is truncated or corrupt.</exception>
     public static KMeans Load(Stream stream, Device? device = null)
     {
-        ArgumentNullException.ThrowIfNull(stream);
-        var source = StateFileReader.SourceName(stream);
-        var seekable = StateFileReader.Seekable(stream);
-        try
-        {
-            if (StateFileReader.StartsWith(seekable, BinaryTensor.Prefix(LegacyMagic)))
-            {
-                return BinaryTensor.Legacy(What, source, LegacyMagic, () => LoadLegacy(seekable, device));
-            }
-
-            using var r = StateFileReader.Open(seekable, source, Format, FormatVersion, What);
-            return Read(r, device);
-        }
-        finally
-        {
-            if (!ReferenceEquals(seekable, stream))
-            {
-                seekable.Dispose();
-            }
-        }
+        return StateFileReader.Load(stream, Format, FormatVersion, What, r => Read(r, device), BinaryTensor.Prefix(LegacyMagic), LegacyMagic, legacy => LoadLegacy(legacy, device));
     }
 
     // The legacy CVKMEANS version-1 reader (BinaryWriter layout: options, inertia, iterations, converged, centres, sizes).

@@ -223,6 +223,56 @@ public sealed class StateFileReader : IDisposable
         return n == prefix.Length && head.SequenceEqual(prefix);
     }
 
+    /// <summary>
+    /// Loads a state file from a stream, or a file of the older binary layout it replaced when the stream starts
+    /// with that layout's magic: the one dispatch every state file's <c>Load(Stream)</c> goes through. A
+    /// non-seekable stream is copied into memory first; errors of the legacy reader name the file and the layout.
+    /// </summary>
+    /// <typeparam name="T">What the file holds.</typeparam>
+    /// <param name="stream">The stream, positioned at the file's start (left open); a safetensors file runs to its end.</param>
+    /// <param name="format">The expected format tag.</param>
+    /// <param name="version">The format version this library reads.</param>
+    /// <param name="what">What the file is, for messages.</param>
+    /// <param name="read">Reads the state file (the reader is disposed afterwards).</param>
+    /// <param name="legacyPrefix">The bytes a legacy file starts with.</param>
+    /// <param name="legacyName">The legacy layout's name, for messages.</param>
+    /// <param name="readLegacy">Reads a legacy file from the seekable stream.</param>
+    /// <returns>The loaded object.</returns>
+    /// <exception cref="InvalidDataException">Neither layout, or a truncated or corrupt file.</exception>
+    public static T Load<T>(Stream stream, string format, int version, string what, Func<StateFileReader, T> read, byte[] legacyPrefix, string legacyName, Func<Stream, T> readLegacy)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(read);
+        ArgumentNullException.ThrowIfNull(legacyPrefix);
+        ArgumentNullException.ThrowIfNull(readLegacy);
+        var source = SourceName(stream);
+        var seekable = Seekable(stream);
+        try
+        {
+            if (StartsWith(seekable, legacyPrefix))
+            {
+                try
+                {
+                    return readLegacy(seekable);
+                }
+                catch (InvalidDataException e)
+                {
+                    throw new InvalidDataException($"{what} '{source}' (legacy {legacyName} layout): {e.Message}", e);
+                }
+            }
+
+            using var r = Open(seekable, source, format, version, what);
+            return read(r);
+        }
+        finally
+        {
+            if (!ReferenceEquals(seekable, stream))
+            {
+                seekable.Dispose();
+            }
+        }
+    }
+
     /// <summary>Returns the stream itself when it can seek, else a memory copy of the rest of it.</summary>
     /// <param name="stream">The stream.</param>
     /// <returns>A seekable stream positioned at the data (dispose it when it is not <paramref name="stream"/>).</returns>

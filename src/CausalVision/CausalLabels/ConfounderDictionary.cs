@@ -264,44 +264,21 @@ public sealed class ConfounderDictionary : IDisposable
     /// <param name="stream">The stream (left open), positioned at the file's start; a safetensors file runs to the stream's end.</param>
     /// <returns>The dictionary.</returns>
     /// <exception cref="InvalidDataException">Not a dictionary, truncated or invalid contents.</exception>
-    public static ConfounderDictionary Load(Stream stream)
+    public static ConfounderDictionary Load(Stream stream) =>
+        StateFileReader.Load(stream, Format, FormatVersion, What, Read, Encoding.ASCII.GetBytes(LegacyMagic), LegacyMagic, LoadLegacy);
+
+    private static ConfounderDictionary Read(StateFileReader r)
     {
-        ArgumentNullException.ThrowIfNull(stream);
-        var source = StateFileReader.SourceName(stream);
-        var seekable = StateFileReader.Seekable(stream);
+        var centres = r.GetTensor("centres", [ScalarType.Float32], -1, -1);
+        var prior = r.GetTensor("prior", [ScalarType.Float32], centres.shape[0]);
+        r.RejectUnread();
         try
         {
-            if (StateFileReader.StartsWith(seekable, Encoding.ASCII.GetBytes(LegacyMagic)))
-            {
-                try
-                {
-                    return LoadLegacy(seekable);
-                }
-                catch (InvalidDataException e)
-                {
-                    throw new InvalidDataException($"{What} '{source}' (legacy {LegacyMagic} layout): {e.Message}", e);
-                }
-            }
-
-            using var r = StateFileReader.Open(seekable, source, Format, FormatVersion, What);
-            var centres = r.GetTensor("centres", [ScalarType.Float32], -1, -1);
-            var prior = r.GetTensor("prior", [ScalarType.Float32], centres.shape[0]);
-            r.RejectUnread();
-            try
-            {
-                return new ConfounderDictionary(centres, prior);
-            }
-            catch (ArgumentException e)
-            {
-                throw r.Error($"tensor '{(e.ParamName == nameof(prior) ? "prior" : "centres")}'", e.Message, e);
-            }
+            return new ConfounderDictionary(centres, prior);
         }
-        finally
+        catch (ArgumentException e)
         {
-            if (!ReferenceEquals(seekable, stream))
-            {
-                seekable.Dispose();
-            }
+            throw r.Error($"tensor '{(e.ParamName == nameof(prior) ? "prior" : "centres")}'", e.Message, e);
         }
     }
 
