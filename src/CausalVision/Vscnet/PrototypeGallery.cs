@@ -98,7 +98,7 @@ public sealed class PrototypeGallery
     /// <param name="images">Reference images <c>[N, C, H, W]</c> at the model's input size, on the model's device.</param>
     /// <param name="options">The options; defaults when <see langword="null"/>.</param>
     /// <returns>The gallery.</returns>
-    /// <exception cref="ArgumentException">The images are not 4-D, or options are out of range.</exception>
+    /// <exception cref="ArgumentException">The images are not 4-D or not finite, or options are out of range.</exception>
     /// <exception cref="InvalidOperationException">The model has no hierarchy, or does not match regions to prototypes.</exception>
     public static PrototypeGallery Collect(VscNet model, Tensor images, PrototypeGalleryOptions? options = null)
     {
@@ -109,6 +109,14 @@ public sealed class PrototypeGallery
         if (images.dim() != 4)
         {
             throw new ArgumentException($"images must be [N, C, H, W] but have shape [{string.Join(", ", images.shape)}].", nameof(images));
+        }
+
+        using (NewDisposeScope())
+        {
+            if (!torch.isfinite(images).all().item<bool>())
+            {
+                throw new ArgumentException("images contain NaN or infinite values.", nameof(images));
+            }
         }
 
         var hierarchy = model.Hierarchy ?? throw new InvalidOperationException("The model has no exemplar hierarchy: build it (stage 1) or load a model file that has one.");
@@ -225,16 +233,13 @@ public sealed class PrototypeGallery
         return png.ToArray();
     }
 
-    /// <summary>Writes <see cref="RenderPng"/> to a file (atomically: a temporary file, then a move).</summary>
+    /// <summary>Writes <see cref="RenderPng"/> to a file (atomically, creating its folder, as the other renderers do).</summary>
     /// <param name="path">The PNG path.</param>
     /// <param name="prototypes">The rows; <see langword="null"/> for every prototype that matched a region.</param>
     public void Save(string path, IEnumerable<long>? prototypes = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var bytes = RenderPng(prototypes);
-        var temp = path + ".tmp";
-        File.WriteAllBytes(temp, bytes);
-        File.Move(temp, path, overwrite: true);
+        RegionRenderer.WriteAtomically(path, RenderPng(prototypes));
     }
 
     private static string Name(IReadOnlyList<string> names, long id) =>

@@ -128,6 +128,8 @@ public sealed class PrototypeGalleryTests
         Assert.ThrowsAny<ArgumentException>(() => PrototypeGallery.Collect(model, images, new PrototypeGalleryOptions { CropSize = 2 }));
         using var flat = zeros(3, Size, Size);
         Assert.Throws<ArgumentException>(() => PrototypeGallery.Collect(model, flat));
+        using var nan = full(new long[] { 1, 3, Size, Size }, float.NaN);
+        Assert.Contains("NaN", Assert.Throws<ArgumentException>(() => PrototypeGallery.Collect(model, nan)).Message, StringComparison.Ordinal);
     }
 
     [Fact]
